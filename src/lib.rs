@@ -1,24 +1,19 @@
-//! climbing-mcp: a stateless remote MCP server for climbing data (placeholder entry point).
+//! climbing-mcp: a stateless remote MCP server for climbing data, built as a WASI
+//! HTTP component. Each request runs in a fresh instance; everything that outlives
+//! it lives in the host's key-value store.
+//!
+//! Layers, top to bottom (data flows down, results flow up):
+//! `http` (edge) -> `protocol` (JSON-RPC, MCP eras) -> `auth` -> `catalog` (tools,
+//! resources, prompts) -> `climbing` (domain) -> `store` (records, indexes,
+//! cursors) -> `platform` (host imports behind traits).
+
+pub mod auth;
+pub mod catalog;
+pub mod climbing;
+pub mod http;
+pub mod platform;
+pub mod protocol;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use spin_sdk::http::{IntoResponse, Request, Response};
-    use spin_sdk::http_component;
-
-    #[http_component]
-    fn handle(req: Request) -> anyhow_free::Result {
-        let store = spin_sdk::wit::wasi::keyvalue::store::open("default");
-        let hits = match &store {
-            Ok(b) => spin_sdk::wit::wasi::keyvalue::atomics::increment(b, "hits", 1).unwrap_or(-1),
-            Err(_) => -2,
-        };
-        let greeting = spin_sdk::variables::get("greeting").unwrap_or_else(|_| "hello".into());
-        Ok(Response::new(200, format!("{greeting} {} {hits}", req.path())))
-    }
-
-    mod anyhow_free {
-        pub type Result = std::result::Result<super::Response, std::convert::Infallible>;
-    }
-    #[allow(unused)]
-    fn _assert(r: Response) -> impl IntoResponse { r }
-}
+mod entry;

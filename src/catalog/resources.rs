@@ -1,0 +1,114 @@
+//! Resources: areas and climbs addressed by URI, through resource templates.
+
+use super::{cursor_param, CatalogError, CatalogResult, Ctx, Scope};
+use crate::climbing::area::{children_list, Area};
+use crate::climbing::climb::Climb;
+use crate::climbing::validate;
+use crate::store::index::Position;
+use crate::store::{Store, StoreError};
+use serde_json::{json, Value};
+
+pub const AREA_PREFIX: &str = "climbing://areas/";
+pub const CLIMB_PREFIX: &str = "climbing://climbs/";
+
+/// `resources/templates/list`.
+pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+    if cursor_param(params)?.is_some() {
+        return Err(CatalogError::invalid(
+            "invalid cursor: resources/templates/list has a single page; omit the cursor",
+        ));
+    }
+    Ok(json!({ "resourceTemplates": [
+        {
+            "uriTemplate": format!("{AREA_PREFIX}{{id}}"),
+            "name": "area",
+            "title": "Climbing area",
+            "description": "A climbing area (country, region, crag, sector, wall or boulder) as JSON.",
+            "mimeType": "application/json",
+        },
+        {
+            "uriTemplate": format!("{CLIMB_PREFIX}{{id}}"),
+            "name": "climb",
+            "title": "Climb",
+            "description": "A route or boulder problem as JSON.",
+            "mimeType": "application/json",
+        },
+    ]}))
+}
+
+fn require_read(ctx: &Ctx) -> CatalogResult<()> {
+    if ctx.caller.may(Scope::Read) {
+        Ok(())
+    } else {
+        Err(CatalogError::Forbidden {
+            scope: Scope::Read,
+            message: "reading resources needs the scope climb:read".into(),
+        })
+    }
+}
+
+/// `resources/list`: the top-level areas, a page at a time; everything below them is
+/// reachable through the templates and the tools.
+pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+    require_read(ctx)?;
+    let list_name = children_list(None);
+    let from: Option<Position> = match cursor_param(params)? {
+        Some(c) => Some(ctx.cursors()?.open(&list_name, c)?),
+        None => None,
+    };
+    let (areas, next) = ctx
+        .climbing()
+        .list_areas(None, from.as_ref(), validate::DEFAULT_PAGE)?;
+    let resources: Vec<Value> = areas
+        .iter()
+        .map(|a| {
+            json!({
+                "uri": format!("{AREA_PREFIX}{}", a.id),
+                "name": a.name,
+                "title": a.name,
+                "description": format!("{} ({})", a.name, a.kind.as_str()),
+                "mimeType": "application/json",
+            })
+        })
+        .collect();
+    let mut result = json!({ "resources": resources });
+    if let Some(pos) = next {
+        result["nextCursor"] = ctx.cursors()?.seal(&list_name, &pos).into();
+    }
+    Ok(result)
+}
+
+/// `resources/read`.
+pub fn read(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+    require_read(ctx)?;
+    let uri = match params.get("uri") {
+        Some(Value::String(u)) => u.as_str(),
+        _ => return Err(CatalogError::invalid("resources/read needs a uri string")),
+    };
+    let not_found = || CatalogError::ResourceNotFound {
+        uri: uri.to_owned(),
+    };
+    let store = Store::new(ctx.platform);
+    let text = if let Some(id) = uri.strip_prefix(AREA_PREFIX) {
+        validate::id("id", id).map_err(|_| not_found())?;
+        let area: Area = store.get(id)?.ok_or_else(not_found)?;
+        serde_json::to_string(&area)
+    } else if let Some(id) = uri.strip_prefix(CLIMB_PREFIX) {
+        validate::id("id", id).map_err(|_| not_found())?;
+        let climb: Climb = store.get(id)?.ok_or_else(not_found)?;
+        serde_json::to_string(&climb)
+    } else {
+        #[cfg(feature = "conformance")]
+        if let Some(contents) = super::conformance::read_resource(uri) {
+            return Ok(json!({ "contents": [contents] }));
+        }
+        return Err(not_found());
+    }
+    .map_err(|e| {
+        CatalogError::from(StoreError::Corrupt {
+            key: uri.to_owned(),
+            reason: e.to_string(),
+        })
+    })?;
+    Ok(json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] }))
+}

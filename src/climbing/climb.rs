@@ -1,0 +1,337 @@
+//! Climbs: routes and boulder problems, each in one area that holds climbs.
+
+use super::area::Area;
+use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
+use crate::store::index::{IndexList, Position};
+use crate::store::Record;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How a climb is climbed (OpenBeta's climb types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    Sport,
+    Trad,
+    Boulder,
+    TopRope,
+    Aid,
+    Ice,
+    Mixed,
+    Alpine,
+    DeepWaterSolo,
+    Snow,
+}
+
+/// Protection seriousness beyond the grade (US convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Safety {
+    #[serde(rename = "G")]
+    G,
+    PG,
+    PG13,
+    R,
+    X,
+}
+
+/// A climb's grade in the systems it is known by (e.g. `{"yds": "5.10a", "french": "6a"}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grades {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yds: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub french: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uiaa: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ewbank: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub british: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vscale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+}
+
+impl Grades {
+    fn check(&self) -> DomainResult<()> {
+        let all = [
+            ("yds", &self.yds),
+            ("french", &self.french),
+            ("uiaa", &self.uiaa),
+            ("ewbank", &self.ewbank),
+            ("british", &self.british),
+            ("vscale", &self.vscale),
+            ("font", &self.font),
+        ];
+        if all.iter().all(|(_, g)| g.is_none()) {
+            return invalid(
+                "grades needs at least one grade, e.g. {\"yds\": \"5.10a\"} or {\"font\": \"6A\"}",
+            );
+        }
+        for (system, grade) in all {
+            if let Some(g) = grade {
+                if g.trim().is_empty() || g.chars().count() > 16 {
+                    return invalid(format!(
+                        "grades.{system} \"{g}\" is not a grade: use 1 to 16 characters such as 5.10a, 6b+, V4 or 7A"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A climb as stored (`c/<id>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Climb {
+    pub id: String,
+    /// Bumped by every change; pass it back as `expected_version` to update safely.
+    pub version: u64,
+    pub name: String,
+    /// The area (crag, sector, wall or boulder) the climb is in.
+    pub area_id: String,
+    pub grades: Grades,
+    pub disciplines: Vec<Discipline>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_m: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bolts: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitches: Option<u32>,
+    /// First ascent: who and when, as free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fa: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<Safety>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<LatLng>,
+    /// Position from left to right at the wall, for ordering topos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_right_index: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for Climb {
+    const PREFIX: &'static str = "c";
+    const KIND: &'static str = "climb";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+}
+
+/// Fields of a new climb.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClimb {
+    /// The climb's name, 1 to 200 characters.
+    pub name: String,
+    /// The crag, sector, wall or boulder it is in.
+    pub area_id: String,
+    pub grades: Grades,
+    /// At least one discipline.
+    pub disciplines: Vec<Discipline>,
+    /// Length in metres, up to 5000.
+    #[serde(default)]
+    pub length_m: Option<f64>,
+    #[serde(default)]
+    pub bolts: Option<u32>,
+    #[serde(default)]
+    pub pitches: Option<u32>,
+    #[serde(default)]
+    pub fa: Option<String>,
+    #[serde(default)]
+    pub safety: Option<Safety>,
+    #[serde(default)]
+    pub location: Option<LatLng>,
+    #[serde(default)]
+    pub left_right_index: Option<i32>,
+    /// Up to 10,000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Changes to a climb; omitted fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClimbChanges {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub grades: Option<Grades>,
+    #[serde(default)]
+    pub disciplines: Option<Vec<Discipline>>,
+    #[serde(default)]
+    pub length_m: Option<f64>,
+    #[serde(default)]
+    pub bolts: Option<u32>,
+    #[serde(default)]
+    pub pitches: Option<u32>,
+    #[serde(default)]
+    pub fa: Option<String>,
+    #[serde(default)]
+    pub safety: Option<Safety>,
+    #[serde(default)]
+    pub location: Option<LatLng>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The index list of the climbs in an area.
+pub fn climbs_list(area_id: &str) -> String {
+    format!("cl/{area_id}")
+}
+
+fn check_disciplines(disciplines: &[Discipline]) -> DomainResult<()> {
+    if disciplines.is_empty() {
+        return invalid("disciplines needs at least one entry, e.g. [\"sport\"] or [\"boulder\"]");
+    }
+    if disciplines.len() > 10 {
+        return invalid("disciplines lists more than 10 entries");
+    }
+    Ok(())
+}
+
+fn check_length(length_m: Option<f64>) -> DomainResult<()> {
+    match length_m {
+        Some(l) if !(l > 0.0 && l <= 5000.0) => invalid(format!(
+            "length_m {l} is out of range: give the length in metres, more than 0 and at most 5000"
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl Climbing<'_> {
+    pub fn create_climb(&self, new: NewClimb) -> DomainResult<Climb> {
+        let name = validate::name("name", &new.name)?;
+        validate::id("area_id", &new.area_id)?;
+        new.grades.check()?;
+        check_disciplines(&new.disciplines)?;
+        check_length(new.length_m)?;
+        let location = validate::location("location", new.location)?;
+        let fa = validate::optional_text("fa", new.fa, validate::MAX_NAME_CHARS)?;
+        let description =
+            validate::optional_text("description", new.description, validate::MAX_TEXT_CHARS)?;
+        let area: Area = self.store.get(&new.area_id)?.ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "area_id \"{}\" is not an existing area; find it with list_areas or create it first",
+                new.area_id
+            ))
+        })?;
+        if !area.kind.holds_climbs() {
+            return invalid(format!(
+                "\"{}\" is a {}; climbs go in a crag, sector, wall or boulder inside it",
+                area.name,
+                area.kind.as_str()
+            ));
+        }
+        let list = IndexList::new(self.store.kv(), climbs_list(&area.id));
+        loop {
+            let mut climb = Climb {
+                id: self.store.new_id(),
+                version: 1,
+                name: name.clone(),
+                area_id: area.id.clone(),
+                grades: new.grades.clone(),
+                disciplines: new.disciplines.clone(),
+                length_m: new.length_m,
+                bolts: new.bolts,
+                pitches: new.pitches,
+                fa: fa.clone(),
+                safety: new.safety,
+                location,
+                left_right_index: new.left_right_index,
+                description: description.clone(),
+                audit: self.audit_new(),
+            };
+            list.add(&climb.id)?;
+            if self.store.insert(&mut climb)? {
+                return Ok(climb);
+            }
+            list.remove(&climb.id, None)?;
+        }
+    }
+
+    pub fn get_climb(&self, id: &str) -> DomainResult<Climb> {
+        validate::id("id", id)?;
+        Ok(self.store.require(id)?)
+    }
+
+    pub fn update_climb(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        changes: ClimbChanges,
+    ) -> DomainResult<Climb> {
+        validate::id("id", id)?;
+        // Validate everything before touching the store, so a refusal changes nothing.
+        let name = changes
+            .name
+            .as_deref()
+            .map(|n| validate::name("name", n))
+            .transpose()?;
+        if let Some(g) = &changes.grades {
+            g.check()?;
+        }
+        if let Some(d) = &changes.disciplines {
+            check_disciplines(d)?;
+        }
+        check_length(changes.length_m)?;
+        validate::location("location", changes.location)?;
+        let fa = validate::optional_text("fa", changes.fa.clone(), validate::MAX_NAME_CHARS)?;
+        let description = validate::optional_text(
+            "description",
+            changes.description.clone(),
+            validate::MAX_TEXT_CHARS,
+        )?;
+        self.store
+            .update(id, expected_version, |climb: &mut Climb| {
+                if let Some(n) = &name {
+                    climb.name = n.clone();
+                }
+                if let Some(g) = &changes.grades {
+                    climb.grades = g.clone();
+                }
+                if let Some(d) = &changes.disciplines {
+                    climb.disciplines = d.clone();
+                }
+                climb.length_m = changes.length_m.or(climb.length_m);
+                climb.bolts = changes.bolts.or(climb.bolts);
+                climb.pitches = changes.pitches.or(climb.pitches);
+                climb.safety = changes.safety.or(climb.safety);
+                climb.location = changes.location.or(climb.location);
+                if fa.is_some() {
+                    climb.fa = fa.clone();
+                }
+                if description.is_some() {
+                    climb.description = description.clone();
+                }
+                self.touch(&mut climb.audit);
+                Ok::<(), DomainError>(())
+            })
+    }
+
+    /// A page of the climbs in an area, in the order they were added.
+    pub fn list_climbs(
+        &self,
+        area_id: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Climb>, Option<Position>)> {
+        validate::id("area_id", area_id)?;
+        let list = IndexList::new(self.store.kv(), climbs_list(area_id));
+        let slice = list.slice(from, limit)?;
+        Ok((self.store.get_many(&slice.ids)?, slice.next))
+    }
+}

@@ -1,0 +1,209 @@
+//! The HTTP edge: routing, DNS-rebinding defences (Host, Origin), content types,
+//! the body size limit, then authentication and the protocol layer.
+
+mod origin;
+
+use crate::platform::Platform;
+use crate::{auth, protocol};
+use serde_json::json;
+
+/// Largest request body accepted on `/mcp` (1 MiB). Bigger bodies get 413 before
+/// they are read into memory.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// An HTTP request as the edge sees it; header names are lowercase.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Path without the query string.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    fn new(status: u16, content_type: Option<&str>, body: Vec<u8>) -> Self {
+        let headers = content_type
+            .map(|ct| vec![("content-type".to_owned(), ct.to_owned())])
+            .unwrap_or_default();
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An error at the edge, as a JSON-RPC error without id so MCP clients can read it.
+pub fn error_response(status: u16, code: i64, message: &str) -> HttpResponse {
+    let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
+    HttpResponse::new(
+        status,
+        Some("application/json"),
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+}
+
+pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+    if let Err(denied) = origin::check(platform, req) {
+        return denied;
+    }
+    let path = req.path.trim_end_matches('/');
+    match path {
+        "/mcp" => match req.method.as_str() {
+            "POST" => mcp_post(platform, req),
+            _ => error_response(
+                405,
+                protocol::jsonrpc::INVALID_REQUEST,
+                "Method Not Allowed: this MCP endpoint is stateless and takes POST only (no SSE stream on GET, no session to DELETE)",
+            )
+            .with_header("allow", "POST"),
+        },
+        "" => match req.method.as_str() {
+            "GET" | "HEAD" => status_page(),
+            _ => error_response(405, protocol::jsonrpc::INVALID_REQUEST, "Method Not Allowed: use GET")
+                .with_header("allow", "GET, HEAD"),
+        },
+        _ => error_response(
+            404,
+            protocol::jsonrpc::INVALID_REQUEST,
+            &format!("Not Found: {}; the MCP endpoint is POST /mcp", truncate(&req.path)),
+        ),
+    }
+}
+
+fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+    let content_type = req.header("content-type").unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return error_response(
+            415,
+            protocol::jsonrpc::INVALID_REQUEST,
+            &format!(
+                "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json (got '{}')",
+                truncate(content_type)
+            ),
+        );
+    }
+    let accept = req.header("accept");
+    if let Some(accept) = accept {
+        if !accepts(accept, "application/json") && !accepts(accept, "text/event-stream") {
+            return error_response(
+                406,
+                protocol::jsonrpc::INVALID_REQUEST,
+                "Not Acceptable: the Accept header must allow application/json (and text/event-stream)",
+            );
+        }
+    }
+    if req.body.len() > MAX_BODY_BYTES {
+        return too_large();
+    }
+    let caller = match auth::authenticate(platform, req.header("authorization")) {
+        Ok(caller) => caller,
+        Err(denial) => {
+            let mut response = error_response(
+                denial.status,
+                protocol::jsonrpc::INVALID_REQUEST,
+                &denial.message,
+            );
+            if let Some(challenge) = denial.challenge {
+                response = response.with_header("www-authenticate", challenge);
+            }
+            if let Some(secs) = denial.retry_after_secs {
+                response = response.with_header("retry-after", secs.to_string());
+            }
+            return response;
+        }
+    };
+    let request = protocol::Request {
+        headers: protocol::era::Headers {
+            protocol_version: req.header("mcp-protocol-version").map(str::to_owned),
+            mcp_method: req.header("mcp-method").map(str::to_owned),
+            mcp_name: req.header("mcp-name").map(str::to_owned),
+        },
+        // Event streams only when the client says it can read them (a missing Accept
+        // header gets plain JSON).
+        accepts_event_stream: accept.is_some_and(|a| accepts(a, "text/event-stream")),
+        body: &req.body,
+    };
+    let reply = protocol::handle(platform, &caller, &request);
+    let mut response = HttpResponse::new(reply.status, reply.content_type, reply.body);
+    if reply.content_type == Some("text/event-stream") {
+        response = response
+            .with_header("cache-control", "no-cache")
+            .with_header("x-accel-buffering", "no");
+    }
+    if let Some(scope) = reply.insufficient_scope {
+        response = response.with_header(
+            "www-authenticate",
+            auth::insufficient_scope_challenge(scope),
+        );
+    }
+    response
+}
+
+pub fn too_large() -> HttpResponse {
+    error_response(
+        413,
+        protocol::jsonrpc::INVALID_REQUEST,
+        &format!("Payload Too Large: request bodies are limited to {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Whether an Accept header admits `media_type` (exactly, by `type/*`, or `*/*`).
+fn accepts(accept: &str, media_type: &str) -> bool {
+    let main = media_type.split('/').next().unwrap_or("");
+    accept.split(',').any(|item| {
+        let range = item.split(';').next().unwrap_or("").trim();
+        range.eq_ignore_ascii_case(media_type)
+            || range == "*/*"
+            || range
+                .strip_suffix("/*")
+                .is_some_and(|t| t.eq_ignore_ascii_case(main))
+    })
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(100).collect()
+}
+
+fn status_page() -> HttpResponse {
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+         <h1>{title}</h1><p>A stateless remote MCP server for climbing data, version {version}.</p>\
+         <p>MCP endpoint: <code>POST /mcp</code> (Streamable HTTP, JSON responses). \
+         Protocol versions: {versions}.</p></body></html>",
+        title = protocol::SERVER_TITLE,
+        version = protocol::SERVER_VERSION,
+        versions = protocol::era::supported_versions().join(", "),
+    );
+    HttpResponse::new(200, Some("text/html; charset=utf-8"), body.into_bytes())
+}

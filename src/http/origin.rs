@@ -1,0 +1,139 @@
+//! DNS-rebinding defences: the `Host` a request names and the `Origin` a browser
+//! sends must be ones this deployment answers to.
+//!
+//! Allowed hosts come from the `allowed_hosts` variable (comma-separated `host` or
+//! `host:port`, `*` for any), defaulting to loopback names, plus the host of the
+//! `resource_url` variable. An `Origin` is allowed when it is listed in
+//! `allowed_origins` (`*` for any) or names an allowed host.
+
+use super::{error_response, HttpRequest, HttpResponse};
+use crate::platform::Platform;
+use crate::protocol::jsonrpc::INVALID_REQUEST;
+
+const LOOPBACK: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+
+pub fn check(platform: &dyn Platform, req: &HttpRequest) -> Result<(), HttpResponse> {
+    let allowed_hosts = platform.variable("allowed_hosts");
+    let resource_host = platform
+        .variable("resource_url")
+        .and_then(|u| authority_of(&u).map(str::to_owned));
+    let host_ok = |authority: &str| {
+        host_allowed(
+            authority,
+            allowed_hosts.as_deref(),
+            resource_host.as_deref(),
+        )
+    };
+    match req.header("host") {
+        Some(host) if host_ok(host) => {}
+        Some(host) => {
+            return Err(error_response(
+                403,
+                INVALID_REQUEST,
+                &format!(
+                    "Forbidden: Host '{}' is not served here; add it to the allowed_hosts variable",
+                    host.chars().take(100).collect::<String>()
+                ),
+            ))
+        }
+        None => {
+            return Err(error_response(
+                400,
+                INVALID_REQUEST,
+                "Bad Request: the Host header is missing",
+            ))
+        }
+    }
+    if let Some(origin) = req.header("origin") {
+        let listed = platform.variable("allowed_origins").is_some_and(|list| {
+            list.split(',')
+                .map(str::trim)
+                .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        });
+        if !listed && !authority_of(origin).is_some_and(host_ok) {
+            return Err(error_response(
+                403,
+                INVALID_REQUEST,
+                &format!(
+                    "Forbidden: Origin '{}' is not allowed; add it to the allowed_origins variable",
+                    origin.chars().take(100).collect::<String>()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `host[:port]` of a URL or origin.
+fn authority_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// Splits `host[:port]`, keeping IPv6 brackets: `[::1]:3000` -> (`[::1]`, Some(`3000`)).
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) => {
+                let (host, rest) = authority.split_at(end + 1);
+                (host, rest.strip_prefix(':'))
+            }
+            None => (authority, None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    }
+}
+
+fn host_allowed(authority: &str, allowed: Option<&str>, resource_host: Option<&str>) -> bool {
+    let (host, port) = split_host_port(authority);
+    let matches = |entry: &str| {
+        let entry = entry.trim();
+        if entry == "*" {
+            return true;
+        }
+        let (eh, ep) = split_host_port(entry);
+        eh.eq_ignore_ascii_case(host) && (ep.is_none() || ep == port)
+    };
+    let configured = match allowed {
+        Some(list) => list.split(',').any(matches),
+        None => LOOPBACK.iter().any(|l| matches(l)),
+    };
+    configured || resource_host.is_some_and(matches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert!(host_allowed("localhost:3000", None, None));
+        assert!(host_allowed("127.0.0.1", None, None));
+        assert!(host_allowed("[::1]:8080", None, None));
+        assert!(!host_allowed("evil.example.com", None, None));
+        assert!(!host_allowed("localhost.evil.com:3000", None, None));
+        assert!(host_allowed(
+            "mcp.example.com",
+            None,
+            Some("mcp.example.com")
+        ));
+        assert!(host_allowed(
+            "a.example:443",
+            Some("a.example:443,b.example"),
+            None
+        ));
+        assert!(!host_allowed("a.example:80", Some("a.example:443"), None));
+        assert!(!host_allowed("localhost:3000", Some("a.example"), None));
+        assert!(host_allowed("anything", Some("*"), None));
+        assert_eq!(
+            authority_of("http://localhost:3000/x"),
+            Some("localhost:3000")
+        );
+        assert_eq!(authority_of("null"), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! In-memory platform for native unit tests: same semantics as the host's memory backend.
+
+use super::{CasRead, KeyValue, KvResult, Platform, Swap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Default)]
+pub struct MemoryKv {
+    data: RefCell<BTreeMap<String, Vec<u8>>>,
+    /// Number of KV calls made, as the host's `climbing-host-kv-ops` counter counts them.
+    pub ops: Cell<u64>,
+}
+
+impl MemoryKv {
+    fn count(&self) {
+        self.ops.set(self.ops.get() + 1);
+    }
+
+    /// Every key currently stored (tests only; the server never lists keys).
+    pub fn keys(&self) -> Vec<String> {
+        self.data.borrow().keys().cloned().collect()
+    }
+}
+
+impl KeyValue for MemoryKv {
+    fn get(&self, key: &str) -> KvResult<Option<Vec<u8>>> {
+        self.count();
+        Ok(self.data.borrow().get(key).cloned())
+    }
+
+    fn get_many(&self, keys: &[String]) -> KvResult<Vec<Option<Vec<u8>>>> {
+        self.count();
+        let data = self.data.borrow();
+        Ok(keys.iter().map(|k| data.get(k).cloned()).collect())
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> KvResult<()> {
+        self.count();
+        self.data
+            .borrow_mut()
+            .insert(key.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> KvResult<()> {
+        self.count();
+        self.data.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> KvResult<i64> {
+        self.count();
+        let mut data = self.data.borrow_mut();
+        let current = data
+            .get(key)
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
+            .unwrap_or(0);
+        let next = current.saturating_add(delta);
+        data.insert(key.to_owned(), next.to_string().into_bytes());
+        Ok(next)
+    }
+
+    fn cas_read(&self, key: &str) -> KvResult<CasRead> {
+        self.count();
+        let current = self.data.borrow().get(key).cloned();
+        Ok(CasRead {
+            current: current.clone(),
+            handle: Box::new((key.to_owned(), current)),
+        })
+    }
+
+    fn cas_swap(&self, read: CasRead, value: &[u8]) -> KvResult<Swap> {
+        self.count();
+        let (key, seen) = *read
+            .handle
+            .downcast::<(String, Option<Vec<u8>>)>()
+            .expect("a CasRead from MemoryKv");
+        let mut data = self.data.borrow_mut();
+        if data.get(&key) != seen.as_ref() {
+            return Ok(Swap::Conflict);
+        }
+        data.insert(key, value.to_vec());
+        Ok(Swap::Written)
+    }
+}
+
+/// A platform with an in-memory store, fixed variables, a settable clock and a
+/// deterministic random source.
+pub struct MemoryPlatform {
+    pub kv: MemoryKv,
+    pub variables: HashMap<String, String>,
+    pub now_ms: Cell<u64>,
+    seed: Cell<u64>,
+}
+
+impl Default for MemoryPlatform {
+    fn default() -> Self {
+        Self {
+            kv: MemoryKv::default(),
+            variables: HashMap::new(),
+            now_ms: Cell::new(1_780_000_000_000),
+            seed: Cell::new(0x9E37_79B9_7F4A_7C15),
+        }
+    }
+}
+
+impl MemoryPlatform {
+    pub fn with_variable(mut self, name: &str, value: &str) -> Self {
+        self.variables.insert(name.to_owned(), value.to_owned());
+        self
+    }
+}
+
+impl Platform for MemoryPlatform {
+    fn kv(&self) -> &dyn KeyValue {
+        &self.kv
+    }
+
+    fn variable(&self, name: &str) -> Option<String> {
+        self.variables.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.now_ms.get()
+    }
+
+    fn random_bytes(&self, len: usize) -> Vec<u8> {
+        // splitmix64: deterministic, so tests are repeatable.
+        (0..len)
+            .map(|_| {
+                let mut z = self.seed.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+                self.seed.set(z);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                (z ^ (z >> 31)) as u8
+            })
+            .collect()
+    }
+}

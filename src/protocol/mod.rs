@@ -1,0 +1,373 @@
+//! MCP over JSON-RPC, statelessly: every request carries all it needs, so any
+//! replica answers it. Parses the body, picks the era, checks the 2026-07-28 rules,
+//! dispatches to the catalog and shapes the reply (JSON, or an event stream when a
+//! handler produced notifications and the client accepts one).
+
+pub mod era;
+pub mod jsonrpc;
+
+use crate::catalog::{self, Caller, CatalogError, Ctx, Scope};
+use crate::platform::Platform;
+use era::{Era, Headers};
+use jsonrpc::{Message, RpcError};
+use serde_json::{json, Map, Value};
+
+pub const SERVER_NAME: &str = "climbing-mcp";
+pub const SERVER_TITLE: &str = "Climbing MCP";
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+const INSTRUCTIONS: &str = "Climbing data: areas (country > region > area > crag > sector/wall/boulder) and the climbs in them. Browse with list_areas and list_climbs, read with get_area and get_climb, and change data with the create and update tools. Lists are paginated: pass next_cursor back as cursor.";
+
+/// How long clients may cache lists that only change with a deploy.
+const CATALOG_TTL_MS: u64 = 300_000;
+
+/// What the protocol layer answers; the HTTP edge turns it into a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// `None` for an empty body (202).
+    pub content_type: Option<&'static str>,
+    pub body: Vec<u8>,
+    /// Set on a 403: the scope the caller lacks.
+    pub insufficient_scope: Option<Scope>,
+}
+
+/// The request as the protocol layer sees it.
+pub struct Request<'a> {
+    pub headers: Headers,
+    pub accepts_event_stream: bool,
+    pub body: &'a [u8],
+}
+
+pub fn handle(platform: &dyn Platform, caller: &Caller, request: &Request) -> Reply {
+    let value: Value = match serde_json::from_slice(request.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let error = RpcError::new(
+                jsonrpc::PARSE_ERROR,
+                format!("Parse error: the body is not valid JSON ({e}); send one JSON-RPC message"),
+            );
+            return json_reply(error.http_status, &error.to_json(&Value::Null));
+        }
+    };
+    match value {
+        Value::Array(batch) => handle_batch(platform, caller, request, batch),
+        single => match handle_message(platform, caller, request, single, false) {
+            None => accepted(),
+            Some(answer) => answer.into_reply(request.accepts_event_stream),
+        },
+    }
+}
+
+/// JSON-RPC batches exist only in protocol version 2025-03-26 (which is also what a
+/// request without `MCP-Protocol-Version` is taken to speak).
+fn handle_batch(
+    platform: &dyn Platform,
+    caller: &Caller,
+    request: &Request,
+    batch: Vec<Value>,
+) -> Reply {
+    let version = request
+        .headers
+        .protocol_version
+        .as_deref()
+        .unwrap_or(era::LEGACY_DEFAULT);
+    if version != "2025-03-26" {
+        let error = RpcError::new(
+            jsonrpc::INVALID_REQUEST,
+            format!(
+                "Invalid Request: JSON-RPC batches are not part of protocol version {version}; send one message per HTTP request"
+            ),
+        );
+        return json_reply(400, &error.to_json(&Value::Null));
+    }
+    if batch.is_empty() {
+        let error = RpcError::new(
+            jsonrpc::INVALID_REQUEST,
+            "Invalid Request: the batch is empty",
+        );
+        return json_reply(400, &error.to_json(&Value::Null));
+    }
+    let answers: Vec<Value> = batch
+        .into_iter()
+        .filter_map(|m| handle_message(platform, caller, request, m, true))
+        .map(|a| a.message)
+        .collect();
+    if answers.is_empty() {
+        return accepted();
+    }
+    json_reply(200, &Value::Array(answers))
+}
+
+/// The answer to one request: the JSON-RPC response and what came before it.
+struct Answer {
+    message: Value,
+    status: u16,
+    notifications: Vec<Value>,
+    insufficient_scope: Option<Scope>,
+}
+
+impl Answer {
+    fn into_reply(self, accepts_event_stream: bool) -> Reply {
+        if self.notifications.is_empty() || !accepts_event_stream || self.status != 200 {
+            let mut reply = json_reply(self.status, &self.message);
+            reply.insufficient_scope = self.insufficient_scope;
+            return reply;
+        }
+        // The notifications, then the result; the stream ends with the response.
+        let mut body = Vec::new();
+        for event in self
+            .notifications
+            .iter()
+            .chain(std::iter::once(&self.message))
+        {
+            body.extend_from_slice(b"event: message\ndata: ");
+            body.extend_from_slice(&serde_json::to_vec(event).unwrap_or_default());
+            body.extend_from_slice(b"\n\n");
+        }
+        Reply {
+            status: 200,
+            content_type: Some("text/event-stream"),
+            body,
+            insufficient_scope: None,
+        }
+    }
+}
+
+fn handle_message(
+    platform: &dyn Platform,
+    caller: &Caller,
+    request: &Request,
+    value: Value,
+    in_batch: bool,
+) -> Option<Answer> {
+    let error_answer = |id: &Value, e: RpcError| Answer {
+        message: e.to_json(id),
+        status: e.http_status,
+        notifications: Vec::new(),
+        insufficient_scope: None,
+    };
+    let (id, method, params) = match jsonrpc::classify(value) {
+        Err((id, e)) => return Some(error_answer(&id, e)),
+        Ok(Message::Response | Message::Notification { .. }) => return None,
+        Ok(Message::Request { id, method, params }) => (id, method, params),
+    };
+    let era = era::detect(&request.headers, &params);
+    let mut ctx = Ctx::new(platform, caller.clone());
+    ctx.progress_token = params
+        .get("_meta")
+        .and_then(|m| m.get("progressToken"))
+        .filter(|t| t.is_string() || t.is_number())
+        .cloned();
+    match era {
+        Era::Modern => match era::validate_modern(&request.headers, &method, &params) {
+            Err(e) => return Some(error_answer(&id, e)),
+            Ok(meta) => {
+                ctx.logging = meta.log_level.is_some();
+                ctx.client_capabilities = meta.client_capabilities;
+            }
+        },
+        // Legacy sessions set a log level with logging/setLevel, which a stateless
+        // server cannot remember: log messages go out whenever a stream can carry them.
+        Era::Legacy(_) => ctx.logging = request.accepts_event_stream,
+    }
+    if in_batch && method == "initialize" {
+        return Some(error_answer(
+            &id,
+            RpcError::new(
+                jsonrpc::INVALID_REQUEST,
+                "Invalid Request: initialize must not be part of a batch",
+            ),
+        ));
+    }
+    let params = Value::Object(params);
+    let outcome = dispatch(&ctx, era, &method, &params);
+    let notifications = ctx.take_notifications();
+    Some(match outcome {
+        Ok(result) => Answer {
+            message: jsonrpc::result_json(&id, decorate(era, &method, result)),
+            status: 200,
+            notifications,
+            insufficient_scope: None,
+        },
+        Err(Failure::Rpc(e)) => error_answer(&id, e),
+        Err(Failure::Catalog(e)) => {
+            let scope = match &e {
+                CatalogError::Forbidden { scope, .. } => Some(*scope),
+                _ => None,
+            };
+            let mut answer = error_answer(&id, catalog_error(era, e));
+            answer.insufficient_scope = scope;
+            answer
+        }
+    })
+}
+
+enum Failure {
+    Rpc(RpcError),
+    Catalog(CatalogError),
+}
+
+impl From<CatalogError> for Failure {
+    fn from(e: CatalogError) -> Self {
+        Failure::Catalog(e)
+    }
+}
+
+fn method_not_found(era: Era, method: &str) -> Failure {
+    let hint = match era {
+        Era::Modern if matches!(method, "initialize" | "ping" | "logging/setLevel") => {
+            format!(
+                " ({method} does not exist in protocol version {}; use server/discover)",
+                era::MODERN
+            )
+        }
+        _ => String::new(),
+    };
+    let e = RpcError::new(
+        jsonrpc::METHOD_NOT_FOUND,
+        format!("Method not found: {method}{hint}"),
+    );
+    // 2026-07-28 answers unknown methods with 404; the legacy era never does,
+    // because its clients read a 404 as a lost session.
+    Failure::Rpc(match era {
+        Era::Modern => e.with_status(404),
+        Era::Legacy(_) => e,
+    })
+}
+
+fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Value, Failure> {
+    Ok(match (era, method) {
+        (Era::Legacy(_), "initialize") => initialize(params),
+        (Era::Legacy(_), "ping") => json!({}),
+        (Era::Legacy(_), "logging/setLevel") => match params.get("level").and_then(Value::as_str) {
+            Some(l) if era::LOG_LEVELS.contains(&l) => json!({}),
+            _ => {
+                return Err(Failure::Rpc(RpcError::new(
+                    jsonrpc::INVALID_PARAMS,
+                    format!(
+                        "Invalid params: level must be one of {}",
+                        era::LOG_LEVELS.join(", ")
+                    ),
+                )))
+            }
+        },
+        (Era::Modern, "server/discover") => json!({
+            "supportedVersions": era::supported_versions(),
+            "capabilities": capabilities(),
+            "instructions": INSTRUCTIONS,
+        }),
+        (_, "tools/list") => catalog::tools::list(ctx, params)?,
+        (_, "tools/call") => catalog::tools::call(ctx, params)?,
+        (_, "resources/list") => catalog::resources::list(ctx, params)?,
+        (_, "resources/templates/list") => catalog::resources::templates(ctx, params)?,
+        (_, "resources/read") => catalog::resources::read(ctx, params)?,
+        (_, "prompts/list") => catalog::prompts::list(ctx, params)?,
+        (_, "prompts/get") => catalog::prompts::get(ctx, params)?,
+        (_, "completion/complete") => catalog::completion::complete(ctx, params)?,
+        _ => return Err(method_not_found(era, method)),
+    })
+}
+
+fn capabilities() -> Value {
+    json!({
+        "tools": {},
+        "resources": {},
+        "prompts": {},
+        "completions": {},
+        "logging": {},
+    })
+}
+
+fn server_info() -> Value {
+    json!({ "name": SERVER_NAME, "title": SERVER_TITLE, "version": SERVER_VERSION })
+}
+
+fn initialize(params: &Value) -> Value {
+    let requested = params.get("protocolVersion").and_then(Value::as_str);
+    json!({
+        "protocolVersion": era::negotiate(requested),
+        "capabilities": capabilities(),
+        "serverInfo": server_info(),
+        "instructions": INSTRUCTIONS,
+    })
+}
+
+/// 2026-07-28 results say what they are (`resultType`), who answered, and how long
+/// they may be cached. Legacy results stay exactly as their era defines them.
+fn decorate(era: Era, method: &str, mut result: Value) -> Value {
+    if era != Era::Modern {
+        return result;
+    }
+    let Value::Object(obj) = &mut result else {
+        return result;
+    };
+    obj.insert("resultType".into(), "complete".into());
+    let meta = obj
+        .entry("_meta")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(m) = meta {
+        m.insert(era::META_SERVER_INFO.into(), server_info());
+    }
+    let cache = match method {
+        // Same for every caller of a deploy.
+        "server/discover" | "resources/templates/list" | "prompts/list" => {
+            Some((CATALOG_TTL_MS, "public"))
+        }
+        // Filtered by the caller's scopes.
+        "tools/list" => Some((CATALOG_TTL_MS, "private")),
+        // Live data that any write may change.
+        "resources/list" | "resources/read" => Some((0, "private")),
+        _ => None,
+    };
+    if let Some((ttl, scope)) = cache {
+        obj.insert("ttlMs".into(), ttl.into());
+        obj.insert("cacheScope".into(), scope.into());
+    }
+    result
+}
+
+fn catalog_error(era: Era, e: CatalogError) -> RpcError {
+    match e {
+        CatalogError::InvalidParams { message, data } => {
+            let error = RpcError::new(jsonrpc::INVALID_PARAMS, message);
+            match data {
+                Some(d) => error.with_data(d),
+                None => error,
+            }
+        }
+        CatalogError::ResourceNotFound { uri } => {
+            let code = match era {
+                Era::Modern => jsonrpc::INVALID_PARAMS,
+                Era::Legacy(_) => jsonrpc::RESOURCE_NOT_FOUND,
+            };
+            RpcError::new(code, format!("Resource not found: {uri}"))
+                .with_data(json!({ "uri": uri }))
+        }
+        CatalogError::Forbidden { message, .. } => {
+            RpcError::new(jsonrpc::INVALID_REQUEST, format!("Forbidden: {message}"))
+                .with_status(403)
+        }
+        CatalogError::Internal(message) => RpcError::new(
+            jsonrpc::INTERNAL_ERROR,
+            format!("Internal error: {message}"),
+        ),
+    }
+}
+
+fn json_reply(status: u16, body: &Value) -> Reply {
+    Reply {
+        status,
+        content_type: Some("application/json"),
+        body: serde_json::to_vec(body).unwrap_or_default(),
+        insufficient_scope: None,
+    }
+}
+
+fn accepted() -> Reply {
+    Reply {
+        status: 202,
+        content_type: None,
+        body: Vec::new(),
+        insufficient_scope: None,
+    }
+}

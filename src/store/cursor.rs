@@ -1,0 +1,130 @@
+//! Opaque, self-contained, tamper-evident pagination cursors.
+//!
+//! A cursor is `base64url(json) "." base64url(hmac)`, where the HMAC-SHA256 covers the
+//! list it belongs to and the position. Any replica can verify any cursor; a cursor
+//! edited by hand, truncated, or used on another list is refused as invalid.
+
+use super::{keys, StoreResult};
+use crate::platform::{Platform, Swap};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Cursors longer than this are refused before any decoding work.
+pub const MAX_CURSOR_LEN: usize = 512;
+const TAG_LEN: usize = 16;
+
+pub fn base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorError;
+
+impl std::fmt::Display for CursorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "invalid cursor: pass back a nextCursor exactly as the server returned it, \
+             or omit the cursor to start from the first page",
+        )
+    }
+}
+
+pub struct CursorCodec {
+    key: Vec<u8>,
+}
+
+impl CursorCodec {
+    pub fn new(key: Vec<u8>) -> Self {
+        Self { key }
+    }
+
+    /// The signing key: the `state_secret` variable when configured (every replica
+    /// shares it), else a random key created once in the store by compare-and-swap.
+    pub fn for_platform(platform: &dyn Platform) -> StoreResult<Self> {
+        if let Some(secret) = platform.variable("state_secret") {
+            return Ok(Self::new(derive(secret.as_bytes(), b"cursor")));
+        }
+        let kv = platform.kv();
+        if let Some(key) = kv.get(keys::CURSOR_KEY)? {
+            return Ok(Self::new(key));
+        }
+        let fresh = platform.random_bytes(32);
+        let read = kv.cas_read(keys::CURSOR_KEY)?;
+        if let Some(existing) = read.current.clone() {
+            return Ok(Self::new(existing));
+        }
+        if kv.cas_swap(read, &fresh)? == Swap::Written {
+            return Ok(Self::new(fresh));
+        }
+        // Another replica created it between our read and write: use theirs.
+        Ok(Self::new(kv.get(keys::CURSOR_KEY)?.unwrap_or(fresh)))
+    }
+
+    fn tag(&self, scope: &str, payload: &[u8]) -> [u8; 32] {
+        let mut mac = hmac_sha256::HMAC::new(&self.key);
+        mac.update(scope.as_bytes());
+        mac.update([0u8]);
+        mac.update(payload);
+        mac.finalize()
+    }
+
+    pub fn seal<T: Serialize>(&self, scope: &str, value: &T) -> String {
+        let payload = serde_json::to_vec(value).unwrap_or_default();
+        let tag = self.tag(scope, &payload);
+        format!("{}.{}", base64url(&payload), base64url(&tag[..TAG_LEN]))
+    }
+
+    pub fn open<T: DeserializeOwned>(&self, scope: &str, cursor: &str) -> Result<T, CursorError> {
+        if cursor.len() > MAX_CURSOR_LEN {
+            return Err(CursorError);
+        }
+        let (payload, tag) = cursor.split_once('.').ok_or(CursorError)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| CursorError)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| CursorError)?;
+        let expected = self.tag(scope, &payload);
+        if tag.len() != TAG_LEN || !constant_time_eq(&tag, &expected[..TAG_LEN]) {
+            return Err(CursorError);
+        }
+        serde_json::from_slice(&payload).map_err(|_| CursorError)
+    }
+}
+
+/// A purpose-specific key from a shared secret, so one secret can sign several kinds
+/// of state without one kind being replayable as another.
+pub fn derive(secret: &[u8], purpose: &[u8]) -> Vec<u8> {
+    hmac_sha256::HMAC::mac(purpose, secret).to_vec()
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let codec = CursorCodec::new(b"k".to_vec());
+        let c = codec.seal("list", &(3u32, "x"));
+        assert_eq!(
+            codec.open::<(u32, String)>("list", &c).unwrap(),
+            (3, "x".into())
+        );
+        assert_eq!(codec.open::<(u32, String)>("other", &c), Err(CursorError));
+        let mut bytes = c.into_bytes();
+        bytes[2] ^= 1;
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            codec.open::<(u32, String)>("list", &tampered),
+            Err(CursorError)
+        );
+        assert_eq!(codec.open::<u32>("list", "garbage"), Err(CursorError));
+        assert_eq!(codec.open::<u32>("list", ""), Err(CursorError));
+        assert_eq!(
+            codec.open::<u32>("list", &"a.".repeat(600)),
+            Err(CursorError)
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Secondary indexes as append-only lists of ids sharded into bounded pages.
+//!
+//! `i/<list>/<n>` holds up to [`PAGE_CAPACITY`] ids. Writers append to the last page
+//! with compare-and-swap; a full page is sealed (marked as having a successor) and the
+//! next page starts. `i/<list>/tail` is a hint of the last page so appends cost O(1);
+//! it may lag behind, which only makes an appender skip a sealed page or two.
+//!
+//! Crash safety comes from write order, not transactions: an entry is added *before*
+//! the record it points to is written and removed *after* the record is gone, so an
+//! index never misses a record; readers skip ids whose record does not exist.
+
+use super::cursor::{CursorCodec, CursorError};
+use super::{decode, encode, keys, StoreError, StoreResult, CAS_RETRIES};
+use crate::platform::{KeyValue, Swap};
+use serde::{Deserialize, Serialize};
+
+/// Ids per page: ~4 KB per page with 12-character ids, far below value size limits.
+pub const PAGE_CAPACITY: usize = 256;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Page {
+    ids: Vec<String>,
+    /// True once the page is full and page n+1 exists (or is about to).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sealed: bool,
+}
+
+/// A position inside a list, carried by cursors: page, offset within it, and the id
+/// just before it (so removals that shift the page do not skip or repeat items).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    #[serde(rename = "p")]
+    pub page: u32,
+    #[serde(rename = "o")]
+    pub offset: usize,
+    #[serde(rename = "l")]
+    pub last: String,
+}
+
+/// One page of results.
+#[derive(Debug)]
+pub struct Slice {
+    pub ids: Vec<String>,
+    pub next: Option<Position>,
+}
+
+pub struct IndexList<'a> {
+    kv: &'a dyn KeyValue,
+    name: String,
+}
+
+impl<'a> IndexList<'a> {
+    pub fn new(kv: &'a dyn KeyValue, name: impl Into<String>) -> Self {
+        Self {
+            kv,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn tail_key(&self) -> String {
+        format!("i/{}/tail", self.name)
+    }
+
+    fn read_page(&self, page: u32) -> StoreResult<Page> {
+        let key = keys::index_page(&self.name, page);
+        match self.kv.get(&key)? {
+            Some(bytes) => decode(&key, &bytes),
+            None => Ok(Page::default()),
+        }
+    }
+
+    /// Appends `id` (if it is not already on the page it would go to) and returns
+    /// the page number, which callers may keep as a hint for [`IndexList::remove`].
+    pub fn add(&self, id: &str) -> StoreResult<u32> {
+        let tail_key = self.tail_key();
+        let mut page_no: u32 = match self.kv.get(&tail_key)? {
+            Some(bytes) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+            None => 0,
+        };
+        for _ in 0..CAS_RETRIES * 4 {
+            let key = keys::index_page(&self.name, page_no);
+            let read = self.kv.cas_read(&key)?;
+            let mut page: Page = match read.current.as_deref() {
+                Some(bytes) => decode(&key, bytes)?,
+                None => Page::default(),
+            };
+            if page.sealed {
+                page_no += 1;
+                continue;
+            }
+            if page.ids.iter().any(|x| x == id) {
+                return Ok(page_no);
+            }
+            let full = page.ids.len() >= PAGE_CAPACITY;
+            if full {
+                page.sealed = true;
+            } else {
+                page.ids.push(id.to_owned());
+            }
+            if self.kv.cas_swap(read, &encode(&page))? == Swap::Conflict {
+                continue;
+            }
+            if !full {
+                return Ok(page_no);
+            }
+            page_no += 1;
+            self.kv.set(&tail_key, page_no.to_string().as_bytes())?;
+        }
+        Err(StoreError::Contended { key: tail_key })
+    }
+
+    /// Removes `id`, looking first on page `hint`, then on every page in order.
+    pub fn remove(&self, id: &str, hint: Option<u32>) -> StoreResult<bool> {
+        if let Some(page_no) = hint {
+            if self.remove_from_page(id, page_no)?.0 {
+                return Ok(true);
+            }
+        }
+        let mut page_no = 0;
+        loop {
+            let (removed, sealed) = self.remove_from_page(id, page_no)?;
+            if removed {
+                return Ok(true);
+            }
+            if !sealed {
+                return Ok(false);
+            }
+            page_no += 1;
+        }
+    }
+
+    /// Returns (removed, page was sealed).
+    fn remove_from_page(&self, id: &str, page_no: u32) -> StoreResult<(bool, bool)> {
+        let key = keys::index_page(&self.name, page_no);
+        for _ in 0..CAS_RETRIES {
+            let read = self.kv.cas_read(&key)?;
+            let Some(bytes) = read.current.as_deref() else {
+                return Ok((false, false));
+            };
+            let mut page: Page = decode(&key, bytes)?;
+            let before = page.ids.len();
+            page.ids.retain(|x| x != id);
+            if page.ids.len() == before {
+                return Ok((false, page.sealed));
+            }
+            if self.kv.cas_swap(read, &encode(&page))? == Swap::Written {
+                return Ok((true, page.sealed));
+            }
+        }
+        Err(StoreError::Contended { key })
+    }
+
+    /// Up to `limit` ids from `from` (the start when `None`). Reads one page, or a few
+    /// when pages are sparse: the cost is O(limit), whatever the list's length.
+    pub fn slice(&self, from: Option<&Position>, limit: usize) -> StoreResult<Slice> {
+        let (mut page_no, mut offset, mut last) = match from {
+            Some(p) => (p.page, p.offset, Some(p.last.clone())),
+            None => (0, 0, None),
+        };
+        let mut ids = Vec::with_capacity(limit.min(PAGE_CAPACITY));
+        // Empty sealed pages (everything removed) are skipped, a bounded number per call.
+        for _ in 0..8 {
+            let page = self.read_page(page_no)?;
+            if let Some(last_id) = &last {
+                if let Some(pos) = page.ids.iter().position(|x| x == last_id) {
+                    offset = pos + 1;
+                }
+            }
+            let start = offset.min(page.ids.len());
+            let take = (limit - ids.len()).min(page.ids.len() - start);
+            ids.extend_from_slice(&page.ids[start..start + take]);
+            let end = start + take;
+            if ids.len() == limit {
+                let more = end < page.ids.len() || page.sealed;
+                let next = more.then(|| Position {
+                    page: page_no,
+                    offset: end,
+                    last: ids.last().cloned().unwrap_or_default(),
+                });
+                return Ok(Slice { ids, next });
+            }
+            if !page.sealed {
+                return Ok(Slice { ids, next: None });
+            }
+            page_no += 1;
+            offset = 0;
+            last = None;
+        }
+        let next = Some(Position {
+            page: page_no,
+            offset: 0,
+            last: String::new(),
+        });
+        Ok(Slice { ids, next })
+    }
+}
+
+/// Encodes a list position as an opaque cursor bound to this list.
+pub fn encode_cursor(codec: &CursorCodec, list: &IndexList, pos: &Position) -> String {
+    codec.seal(list.name(), pos)
+}
+
+pub fn decode_cursor(
+    codec: &CursorCodec,
+    list: &IndexList,
+    cursor: &str,
+) -> Result<Position, CursorError> {
+    codec.open(list.name(), cursor)
+}

@@ -1,0 +1,17 @@
+//! Key naming. Keys are short, typed and stable; all of them stay far below the
+//! 256-byte limit because ids are 12 characters and index names are fixed.
+
+use super::Record;
+
+/// The record of `id`: `<prefix>/<id>`, e.g. `a/Xy3...` for an area.
+pub fn record<R: Record>(id: &str) -> String {
+    format!("{}/{}", R::PREFIX, id)
+}
+
+/// Page `n` of the index list `list`: `i/<list>/<n>`.
+pub fn index_page(list: &str, page: u32) -> String {
+    format!("i/{list}/{page}")
+}
+
+/// The secret that signs cursors when no `state_secret` variable is configured.
+pub const CURSOR_KEY: &str = "s/cursor-key";

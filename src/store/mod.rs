@@ -1,0 +1,213 @@
+//! Typed, versioned records over the key-value store.
+//!
+//! One JSON record per key, each with a `version` that every write bumps through
+//! compare-and-swap, so concurrent writers on many replicas never overwrite each other.
+//! Lists that can grow live in sharded index pages ([`index`]); list positions are
+//! opaque, tamper-evident cursors ([`cursor`]).
+
+pub mod cursor;
+pub mod index;
+pub mod keys;
+
+use crate::platform::{KeyValue, KvError, Platform, Swap};
+use serde::{de::DeserializeOwned, Serialize};
+use std::fmt;
+
+/// How often a read-modify-write retries after losing a compare-and-swap race before
+/// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
+/// blocked by a storm of writers on the very same key.
+pub const CAS_RETRIES: usize = 32;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    Kv(KvError),
+    /// A stored value that is not the JSON we expect (a bug or a foreign writer).
+    Corrupt {
+        key: String,
+        reason: String,
+    },
+    NotFound {
+        kind: &'static str,
+        id: String,
+    },
+    /// `expected_version` did not match: someone else changed the record first.
+    VersionConflict {
+        kind: &'static str,
+        id: String,
+        expected: u64,
+        current: u64,
+    },
+    /// Too many concurrent writers on one key; the caller may simply retry.
+    Contended {
+        key: String,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Kv(e) => write!(f, "{e}"),
+            StoreError::Corrupt { key, reason } => {
+                write!(f, "stored record {key} is unreadable: {reason}")
+            }
+            StoreError::NotFound { kind, id } => write!(f, "no {kind} with id \"{id}\""),
+            StoreError::VersionConflict {
+                kind,
+                id,
+                expected,
+                current,
+            } => write!(
+                f,
+                "{kind} \"{id}\" was changed by someone else: you expected version {expected}, \
+                 the current version is {current}. Read it again, reapply your change, and \
+                 send expected_version {current}."
+            ),
+            StoreError::Contended { key } => {
+                write!(f, "too many concurrent writes to {key}; retry the request")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<KvError> for StoreError {
+    fn from(e: KvError) -> Self {
+        StoreError::Kv(e)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A record kind stored one per key under `PREFIX/<id>`.
+pub trait Record: Serialize + DeserializeOwned {
+    /// Key prefix, e.g. `"a"` for areas.
+    const PREFIX: &'static str;
+    /// The noun used in messages ("area", "climb").
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    fn version(&self) -> u64;
+    fn set_version(&mut self, version: u64);
+}
+
+/// Typed access to the store for one request.
+pub struct Store<'p> {
+    platform: &'p dyn Platform,
+}
+
+impl<'p> Store<'p> {
+    pub fn new(platform: &'p dyn Platform) -> Self {
+        Self { platform }
+    }
+
+    pub fn kv(&self) -> &'p dyn KeyValue {
+        self.platform.kv()
+    }
+
+    pub fn platform(&self) -> &'p dyn Platform {
+        self.platform
+    }
+
+    /// A new short, random, URL-safe id (12 characters, 72 bits).
+    pub fn new_id(&self) -> String {
+        cursor::base64url(&self.platform.random_bytes(9))
+    }
+
+    pub fn get<R: Record>(&self, id: &str) -> StoreResult<Option<R>> {
+        let key = keys::record::<R>(id);
+        self.kv()
+            .get(&key)?
+            .map(|bytes| decode(&key, &bytes))
+            .transpose()
+    }
+
+    pub fn require<R: Record>(&self, id: &str) -> StoreResult<R> {
+        self.get(id)?.ok_or_else(|| StoreError::NotFound {
+            kind: R::KIND,
+            id: id.to_owned(),
+        })
+    }
+
+    /// Records for `ids` in one batch read, skipping ids whose record is gone
+    /// (index entries may briefly outlive their record; see [`index`]).
+    pub fn get_many<R: Record>(&self, ids: &[String]) -> StoreResult<Vec<R>> {
+        let keys: Vec<String> = ids.iter().map(|id| keys::record::<R>(id)).collect();
+        let values = self.kv().get_many(&keys)?;
+        let mut out = Vec::with_capacity(values.len());
+        for (key, value) in keys.iter().zip(values) {
+            if let Some(bytes) = value {
+                out.push(decode(key, &bytes)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores a new record at version 1. Fails with `Ok(false)` if the id is taken,
+    /// so the caller can pick another id.
+    pub fn insert<R: Record>(&self, record: &mut R) -> StoreResult<bool> {
+        record.set_version(1);
+        let key = keys::record::<R>(record.id());
+        let read = self.kv().cas_read(&key)?;
+        if read.current.is_some() {
+            return Ok(false);
+        }
+        Ok(self.kv().cas_swap(read, &encode(record))? == Swap::Written)
+    }
+
+    /// Read-modify-write of one record under compare-and-swap. `change` may refuse
+    /// (domain rules) with an error of its own; with `expected_version`, a record at
+    /// another version is a [`StoreError::VersionConflict`] and nothing is written.
+    pub fn update<R: Record, E: From<StoreError>>(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        mut change: impl FnMut(&mut R) -> Result<(), E>,
+    ) -> Result<R, E> {
+        let key = keys::record::<R>(id);
+        for _ in 0..CAS_RETRIES {
+            let read = self.kv().cas_read(&key).map_err(StoreError::from)?;
+            let Some(bytes) = read.current.as_deref() else {
+                return Err(StoreError::NotFound {
+                    kind: R::KIND,
+                    id: id.to_owned(),
+                }
+                .into());
+            };
+            let mut record: R = decode(&key, bytes)?;
+            if let Some(expected) = expected_version {
+                if record.version() != expected {
+                    return Err(StoreError::VersionConflict {
+                        kind: R::KIND,
+                        id: id.to_owned(),
+                        expected,
+                        current: record.version(),
+                    }
+                    .into());
+                }
+            }
+            change(&mut record)?;
+            record.set_version(record.version() + 1);
+            if self
+                .kv()
+                .cas_swap(read, &encode(&record))
+                .map_err(StoreError::from)?
+                == Swap::Written
+            {
+                return Ok(record);
+            }
+        }
+        Err(StoreError::Contended { key }.into())
+    }
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing our own plain data types to JSON cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })
+}
