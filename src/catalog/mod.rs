@@ -12,6 +12,7 @@ use crate::climbing::{Climbing, DomainError};
 use crate::platform::Platform;
 use crate::store::cursor::{CursorCodec, CursorError};
 use crate::store::{Store, StoreError};
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::cell::{OnceCell, RefCell};
 
@@ -94,13 +95,29 @@ impl<'p> Ctx<'p> {
         Climbing::new(Store::new(self.platform), self.caller.subject.clone())
     }
 
-    /// The cursor codec, created on first use (it may need one KV read).
-    pub fn cursors(&self) -> Result<&CursorCodec, StoreError> {
-        if let Some(c) = self.cursors.get() {
-            return Ok(c);
-        }
-        let codec = CursorCodec::for_platform(self.platform)?;
-        Ok(self.cursors.get_or_init(|| codec))
+    /// The position an opaque cursor for `list` stands for. Reading a cursor never
+    /// creates signing keys: if none exists, no cursor can be valid.
+    pub fn open_cursor<T: DeserializeOwned>(&self, list: &str, cursor: &str) -> CatalogResult<T> {
+        let codec = match self.cursors.get() {
+            Some(c) => c,
+            None => match CursorCodec::existing(self.platform)? {
+                Some(c) => self.cursors.get_or_init(|| c),
+                None => return Err(CursorError.into()),
+            },
+        };
+        Ok(codec.open(list, cursor)?)
+    }
+
+    /// An opaque cursor for a position in `list`.
+    pub fn seal_cursor<T: Serialize>(&self, list: &str, position: &T) -> CatalogResult<String> {
+        let codec = match self.cursors.get() {
+            Some(c) => c,
+            None => {
+                let c = CursorCodec::get_or_create(self.platform)?;
+                self.cursors.get_or_init(|| c)
+            }
+        };
+        Ok(codec.seal(list, position))
     }
 
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {

@@ -53,7 +53,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     require_read(ctx)?;
     let list_name = children_list(None);
     let from: Option<Position> = match cursor_param(params)? {
-        Some(c) => Some(ctx.cursors()?.open(&list_name, c)?),
+        Some(c) => Some(ctx.open_cursor(&list_name, c)?),
         None => None,
     };
     let (areas, next) = ctx
@@ -73,7 +73,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
         .collect();
     let mut result = json!({ "resources": resources });
     if let Some(pos) = next {
-        result["nextCursor"] = ctx.cursors()?.seal(&list_name, &pos).into();
+        result["nextCursor"] = ctx.seal_cursor(&list_name, &pos)?.into();
     }
     Ok(result)
 }

@@ -262,12 +262,10 @@ fn open_cursor(
     list: &str,
     cursor: Option<&str>,
 ) -> Result<Option<Position>, ToolFailure> {
-    match cursor {
-        None => Ok(None),
-        Some(c) => Ok(Some(
-            ctx.cursors()?.open(list, c).map_err(CatalogError::from)?,
-        )),
-    }
+    cursor
+        .map(|c| ctx.open_cursor(list, c))
+        .transpose()
+        .map_err(ToolFailure::from)
 }
 
 fn page<T>(
@@ -277,7 +275,7 @@ fn page<T>(
     next: Option<Position>,
 ) -> Result<Page<T>, ToolFailure> {
     let next_cursor = match next {
-        Some(pos) => Some(ctx.cursors()?.seal(list, &pos)),
+        Some(pos) => Some(ctx.seal_cursor(list, &pos)?),
         None => None,
     };
     Ok(Page { items, next_cursor })

@@ -207,3 +207,6 @@ fn status_page() -> HttpResponse {
     );
     HttpResponse::new(200, Some("text/html; charset=utf-8"), body.into_bytes())
 }
+
+#[cfg(test)]
+mod tests;

@@ -61,6 +61,8 @@ impl KeyValue for MemoryKv {
     }
 
     fn cas_read(&self, key: &str) -> KvResult<CasRead> {
+        // Two calls, as in WASI: `cas.new` and `cas.current`.
+        self.count();
         self.count();
         let current = self.data.borrow().get(key).cloned();
         Ok(CasRead {

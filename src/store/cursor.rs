@@ -40,15 +40,22 @@ impl CursorCodec {
     }
 
     /// The signing key: the `state_secret` variable when configured (every replica
-    /// shares it), else a random key created once in the store by compare-and-swap.
-    pub fn for_platform(platform: &dyn Platform) -> StoreResult<Self> {
+    /// shares it), else a random key kept in the store. `None` when no key exists
+    /// yet, in which case no cursor can be valid.
+    pub fn existing(platform: &dyn Platform) -> StoreResult<Option<Self>> {
         if let Some(secret) = platform.variable("state_secret") {
-            return Ok(Self::new(derive(secret.as_bytes(), b"cursor")));
+            return Ok(Some(Self::new(derive(secret.as_bytes(), b"cursor"))));
+        }
+        Ok(platform.kv().get(keys::CURSOR_KEY)?.map(Self::new))
+    }
+
+    /// Like [`CursorCodec::existing`], creating the stored key (once, by
+    /// compare-and-swap, so all replicas agree) when there is none.
+    pub fn get_or_create(platform: &dyn Platform) -> StoreResult<Self> {
+        if let Some(codec) = Self::existing(platform)? {
+            return Ok(codec);
         }
         let kv = platform.kv();
-        if let Some(key) = kv.get(keys::CURSOR_KEY)? {
-            return Ok(Self::new(key));
-        }
         let fresh = platform.random_bytes(32);
         let read = kv.cas_read(keys::CURSOR_KEY)?;
         if let Some(existing) = read.current.clone() {

@@ -211,3 +211,67 @@ pub fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> StoreResult<T> {
         reason: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::memory::MemoryPlatform;
+    use serde::Deserialize;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Note {
+        id: String,
+        version: u64,
+        text: String,
+    }
+
+    impl Record for Note {
+        const PREFIX: &'static str = "n";
+        const KIND: &'static str = "note";
+        fn id(&self) -> &str {
+            &self.id
+        }
+        fn version(&self) -> u64 {
+            self.version
+        }
+        fn set_version(&mut self, version: u64) {
+            self.version = version;
+        }
+    }
+
+    #[test]
+    fn insert_update_and_conflicts() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let mut note = Note {
+            id: "x".into(),
+            version: 0,
+            text: "a".into(),
+        };
+        assert!(store.insert(&mut note).unwrap());
+        assert!(!store
+            .insert(&mut Note {
+                id: "x".into(),
+                version: 0,
+                text: "b".into()
+            })
+            .unwrap());
+        let updated: Note = store
+            .update("x", Some(1), |n: &mut Note| {
+                n.text = "b".into();
+                Ok::<(), StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(updated.version, 2);
+        let stale = store.update("x", Some(1), |_: &mut Note| Ok::<(), StoreError>(()));
+        assert!(matches!(
+            stale,
+            Err(StoreError::VersionConflict { current: 2, .. })
+        ));
+        let missing = store.update("nope", None, |_: &mut Note| Ok::<(), StoreError>(()));
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+        assert_eq!(store.require::<Note>("x").unwrap().text, "b");
+        let got: Vec<Note> = store.get_many(&["x".into(), "gone".into()]).unwrap();
+        assert_eq!(got.len(), 1);
+    }
+}
