@@ -10,7 +10,7 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
     let response = match read_request(req).await {
-        Ok(request) => http::handle(&WasiPlatform::new(), &request),
+        Ok(request) => http::handle(&WasiPlatform::default(), &request),
         Err(response) => response,
     };
     let mut builder = Response::builder();

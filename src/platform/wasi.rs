@@ -7,18 +7,9 @@ use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store};
 /// The Spin key-value store every deployment declares (`key_value_stores = ["default"]`).
 const STORE_LABEL: &str = "default";
 
+#[derive(Default)]
 pub struct WasiPlatform {
     kv: WasiKv,
-}
-
-impl WasiPlatform {
-    pub fn new() -> Self {
-        Self {
-            kv: WasiKv {
-                bucket: std::cell::OnceCell::new(),
-            },
-        }
-    }
 }
 
 impl Platform for WasiPlatform {
@@ -46,6 +37,7 @@ impl Platform for WasiPlatform {
 
 /// Opens the bucket on first use, so requests that never touch the store
 /// (errors at the HTTP edge, `ping`) cost no KV call.
+#[derive(Default)]
 struct WasiKv {
     bucket: std::cell::OnceCell<Result<store::Bucket, KvError>>,
 }
