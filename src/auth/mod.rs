@@ -1,14 +1,26 @@
-//! Authentication: who is calling, and with which scopes.
+//! Authentication and authorization of every `/mcp` request.
 //!
-//! This is the seam every `/mcp` request passes through before the protocol layer.
-//! Bearer-token verification (HS256 service tokens, RS256 OAuth tokens, revocation,
-//! rate limits) plugs in here; until it does, a request acts as the local operator
-//! with every scope, which is only fit for a server bound to loopback.
+//! A request carries `Authorization: Bearer <JWT>`: an HS256 service token signed
+//! with the `jwt_hs256_secret` variable, or an RS256 user token from the OAuth issuer
+//! (`oauth_issuer`, keys from `oauth_jwks_url` or `oauth_jwks`). Each time we check
+//! the signature with the algorithm pinned by key type, `exp`/`nbf` with a small
+//! leeway, `iss`, `aud` (this server's resource URL), revocation of the `jti`, and a
+//! per-subject rate limit. Scopes are checked per method and tool by the catalog.
+
+pub mod jwks;
+pub mod rate_limit;
+pub mod token;
+pub mod tokens;
 
 use crate::catalog::{Caller, Scope};
 use crate::platform::Platform;
+use serde_json::json;
+use std::collections::HashSet;
 
-/// A refused request: the HTTP status and the `WWW-Authenticate` challenge.
+pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// A refused request: the HTTP status, the `WWW-Authenticate` challenge, and a
+/// message for the person reading it (never the token itself).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Denial {
     pub status: u16,
@@ -17,20 +29,143 @@ pub struct Denial {
     pub retry_after_secs: Option<u64>,
 }
 
-pub fn authenticate(
-    _platform: &dyn Platform,
-    _authorization: Option<&str>,
-) -> Result<Caller, Denial> {
-    Ok(Caller {
-        subject: "local".into(),
-        scopes: vec![Scope::Read, Scope::Write, Scope::Admin],
-    })
+/// This server's identity as an OAuth protected resource.
+pub struct Resource {
+    /// The canonical URL of `/mcp`: the `resource_url` variable, or derived from the
+    /// request's Host when unset.
+    pub url: String,
+    /// Where the protected-resource metadata lives.
+    pub metadata_url: String,
+}
+
+impl Resource {
+    pub fn new(platform: &dyn Platform, host: &str) -> Self {
+        let url = platform
+            .variable("resource_url")
+            .unwrap_or_else(|| format!("http://{host}/mcp"));
+        let (origin, path) = match url.split_once("://") {
+            Some((scheme, rest)) => {
+                let cut = rest.find('/').unwrap_or(rest.len());
+                (
+                    format!("{scheme}://{}", &rest[..cut]),
+                    rest[cut..].to_owned(),
+                )
+            }
+            None => (url.clone(), String::new()),
+        };
+        let metadata_url = format!("{origin}{METADATA_PATH}{path}");
+        Self { url, metadata_url }
+    }
+
+    /// Audiences a token may name: the resource URL (with and without a trailing slash).
+    fn audiences(&self) -> HashSet<String> {
+        let bare = self.url.trim_end_matches('/').to_owned();
+        HashSet::from([format!("{bare}/"), bare])
+    }
+
+    fn challenge(&self, error: Option<(&str, &str)>) -> String {
+        let mut c = format!("Bearer resource_metadata=\"{}\"", self.metadata_url);
+        if let Some((code, description)) = error {
+            c.push_str(&format!(
+                ", error=\"{code}\", error_description=\"{description}\""
+            ));
+        }
+        c
+    }
+
+    fn unauthorized(&self, reason: &str) -> Denial {
+        Denial {
+            status: 401,
+            challenge: Some(self.challenge(Some(("invalid_token", reason)))),
+            message: format!("Unauthorized: {reason}"),
+            retry_after_secs: None,
+        }
+    }
+
+    /// RFC 9728 protected-resource metadata.
+    pub fn metadata(&self, platform: &dyn Platform) -> serde_json::Value {
+        let mut doc = json!({
+            "resource": self.url,
+            "scopes_supported": [Scope::Read.as_str(), Scope::Write.as_str(), Scope::Admin.as_str()],
+            "bearer_methods_supported": ["header"],
+            "resource_name": crate::protocol::SERVER_TITLE,
+        });
+        if let Some(issuer) = platform.variable("oauth_issuer") {
+            doc["authorization_servers"] = json!([issuer]);
+        }
+        doc
+    }
 }
 
 /// The challenge sent with a 403 for a missing scope (RFC 6750 `insufficient_scope`).
-pub fn insufficient_scope_challenge(scope: Scope) -> String {
+pub fn insufficient_scope_challenge(resource: &Resource, scope: Scope) -> String {
     format!(
-        "Bearer error=\"insufficient_scope\", scope=\"{}\"",
+        "{}, error=\"insufficient_scope\", scope=\"{}\"",
+        resource.challenge(None),
         scope.as_str()
     )
+}
+
+/// Checks the bearer token of a request and returns who it acts as.
+pub fn authenticate(
+    platform: &dyn Platform,
+    resource: &Resource,
+    authorization: Option<&str>,
+) -> Result<Caller, Denial> {
+    #[cfg(feature = "conformance")]
+    if platform.variable("auth").as_deref() == Some("off") {
+        return Ok(Caller {
+            subject: "conformance".into(),
+            scopes: vec![Scope::Read, Scope::Write, Scope::Admin],
+        });
+    }
+    let Some(authorization) = authorization else {
+        return Err(Denial {
+            status: 401,
+            challenge: Some(resource.challenge(None)),
+            message: "Unauthorized: send Authorization: Bearer <token> (see the README for how to get a token)".into(),
+            retry_after_secs: None,
+        });
+    };
+    let token = match authorization.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            token.trim()
+        }
+        _ => return Err(resource.unauthorized("the Authorization header must be 'Bearer <token>'")),
+    };
+    let settings = token::Settings::from_platform(platform, resource.audiences());
+    if settings.hs256_secret.is_none() && settings.oauth_issuer.is_none() {
+        return Err(resource.unauthorized(
+            "the server accepts no tokens yet: configure jwt_hs256_secret or an OAuth issuer",
+        ));
+    }
+    let verified =
+        token::verify(platform, &settings, token).map_err(|e| resource.unauthorized(&e.0))?;
+    if let Some(jti) = &verified.jwt_id {
+        match tokens::is_revoked(platform, jti) {
+            Ok(false) => {}
+            Ok(true) => return Err(resource.unauthorized("the token has been revoked")),
+            Err(e) => {
+                return Err(Denial {
+                    status: 503,
+                    challenge: None,
+                    message: format!(
+                        "Service Unavailable: cannot check revocation ({e}); retry shortly"
+                    ),
+                    retry_after_secs: Some(1),
+                })
+            }
+        }
+    }
+    rate_limit::check(platform, &verified.subject)?;
+    Ok(Caller {
+        subject: verified.subject,
+        scopes: verified
+            .scopes
+            .iter()
+            .filter_map(|s| Scope::parse(s))
+            .collect(),
+    })
 }

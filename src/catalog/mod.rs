@@ -2,6 +2,7 @@
 //! its schemas, annotations and the scope a caller needs; the protocol layer lists
 //! and dispatches through here and never touches the domain directly.
 
+pub mod admin;
 pub mod completion;
 pub mod prompts;
 pub mod resources;
@@ -72,6 +73,8 @@ pub struct Ctx<'p> {
     pub progress_token: Option<Value>,
     /// Whether log messages may be sent for this request.
     pub logging: bool,
+    /// The Host the request was sent to (the default token audience derives from it).
+    pub host: String,
     /// What the client declared it can do (2026-07-28 `_meta`; empty in the legacy era).
     pub client_capabilities: serde_json::Map<String, Value>,
     notifications: RefCell<Vec<Notification>>,
@@ -85,6 +88,7 @@ impl<'p> Ctx<'p> {
             caller,
             progress_token: None,
             logging: false,
+            host: String::new(),
             client_capabilities: serde_json::Map::new(),
             notifications: RefCell::new(Vec::new()),
             cursors: OnceCell::new(),

@@ -98,7 +98,7 @@ pub struct ToolSpec {
     pub run: fn(&Ctx, Value) -> Result<Value, ToolFailure>,
 }
 
-const fn spec<T: Tool>() -> ToolSpec {
+pub const fn spec<T: Tool>() -> ToolSpec {
     ToolSpec {
         name: T::NAME,
         title: T::TITLE,
@@ -164,6 +164,9 @@ static TOOLS: &[ToolSpec] = &[
     spec::<ListClimbs>(),
     spec::<CreateClimb>(),
     spec::<UpdateClimb>(),
+    spec::<super::admin::IssueToken>(),
+    spec::<super::admin::ListTokens>(),
+    spec::<super::admin::RevokeToken>(),
 ];
 
 pub fn find(name: &str) -> Option<&'static ToolSpec> {

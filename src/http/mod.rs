@@ -77,6 +77,23 @@ pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
         return denied;
     }
     let path = req.path.trim_end_matches('/');
+    if path == auth::METADATA_PATH || path == format!("{}/mcp", auth::METADATA_PATH) {
+        return match req.method.as_str() {
+            "GET" | "HEAD" => {
+                let resource =
+                    auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+                let body = serde_json::to_vec(&resource.metadata(platform)).unwrap_or_default();
+                HttpResponse::new(200, Some("application/json"), body)
+                    .with_header("cache-control", "public, max-age=3600")
+            }
+            _ => error_response(
+                405,
+                protocol::jsonrpc::INVALID_REQUEST,
+                "Method Not Allowed: use GET",
+            )
+            .with_header("allow", "GET, HEAD"),
+        };
+    }
     match path {
         "/mcp" => match req.method.as_str() {
             "POST" => mcp_post(platform, req),
@@ -126,7 +143,8 @@ fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
     if req.body.len() > MAX_BODY_BYTES {
         return too_large();
     }
-    let caller = match auth::authenticate(platform, req.header("authorization")) {
+    let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+    let caller = match auth::authenticate(platform, &resource, req.header("authorization")) {
         Ok(caller) => caller,
         Err(denial) => {
             let mut response = error_response(
@@ -144,6 +162,7 @@ fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
         }
     };
     let request = protocol::Request {
+        host: req.header("host").unwrap_or("localhost"),
         headers: protocol::era::Headers {
             protocol_version: req.header("mcp-protocol-version").map(str::to_owned),
             mcp_method: req.header("mcp-method").map(str::to_owned),
@@ -164,7 +183,7 @@ fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
     if let Some(scope) = reply.insufficient_scope {
         response = response.with_header(
             "www-authenticate",
-            auth::insufficient_scope_challenge(scope),
+            auth::insufficient_scope_challenge(&resource, scope),
         );
     }
     response

@@ -3,10 +3,46 @@
 //! the important ones against the built component over real HTTP.
 
 use super::{handle, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::auth::token::mint_service_token;
 use crate::platform::memory::MemoryPlatform;
 use serde_json::{json, Value};
 
 const MODERN: &str = "2026-07-28";
+pub const SECRET: &str = "test-secret-test-secret-test-secret";
+pub const AUDIENCE: &str = "http://localhost:3000/mcp";
+
+pub fn platform() -> MemoryPlatform {
+    MemoryPlatform::default().with_variable("jwt_hs256_secret", SECRET)
+}
+
+pub fn token(scopes: &[&str]) -> String {
+    token_for(AUDIENCE, scopes)
+}
+
+fn token_for(audience: &str, scopes: &[&str]) -> String {
+    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    mint_service_token(
+        SECRET.as_bytes(),
+        audience,
+        "tester",
+        &scopes,
+        "jti-1",
+        3600,
+    )
+    .unwrap()
+}
+
+/// Stored keys, less the rate limiter's request counters.
+fn data_keys(p: &MemoryPlatform) -> Vec<String> {
+    p.kv.keys()
+        .into_iter()
+        .filter(|k| !k.starts_with("l/"))
+        .collect()
+}
+
+fn bearer() -> String {
+    format!("Bearer {}", token(&["climb:read", "climb:write", "admin"]))
+}
 
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpRequest {
     let mut all = vec![
@@ -16,6 +52,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> H
             "accept".to_owned(),
             "application/json, text/event-stream".to_owned(),
         ),
+        ("authorization".to_owned(), bearer()),
     ];
     for (name, value) in headers {
         all.retain(|(n, _)| n != name);
@@ -99,7 +136,7 @@ fn seed(p: &MemoryPlatform) -> (String, String) {
 
 #[test]
 fn initialize_negotiates_and_issues_no_session() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     for (asked, answered) in [
         ("2025-11-25", "2025-11-25"),
         ("2025-06-18", "2025-06-18"),
@@ -127,7 +164,7 @@ fn initialize_negotiates_and_issues_no_session() {
 
 #[test]
 fn any_method_works_without_initialize_and_ignores_session_ids() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let r = post(
         &p,
         &[
@@ -152,7 +189,7 @@ fn any_method_works_without_initialize_and_ignores_session_ids() {
 
 #[test]
 fn notifications_and_responses_get_202_without_body() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     for body in [
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}),
@@ -165,7 +202,7 @@ fn notifications_and_responses_get_202_without_body() {
 
 #[test]
 fn http_method_content_type_accept_and_size_rules() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     for method in ["GET", "DELETE", "PUT"] {
         let r = handle(&p, &request(method, "/mcp", &[], b""));
         assert_eq!(r.status, 405);
@@ -210,7 +247,7 @@ fn http_method_content_type_accept_and_size_rules() {
 
 #[test]
 fn malformed_messages_get_specific_errors() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let cases: &[(&[u8], u16, i64)] = &[
         (b"{not json", 400, -32700),
         (b"", 400, -32700),
@@ -242,15 +279,15 @@ fn malformed_messages_get_specific_errors() {
         assert!(v["error"]["message"].as_str().unwrap().len() > 10);
     }
     assert!(
-        p.kv.keys().is_empty(),
+        data_keys(&p).is_empty(),
         "bad input stored something: {:?}",
-        p.kv.keys()
+        data_keys(&p)
     );
 }
 
 #[test]
 fn protocol_version_header_and_batches() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let r = post(
         &p,
         &[("mcp-protocol-version", "1999-01-01")],
@@ -290,7 +327,7 @@ fn protocol_version_header_and_batches() {
 
 #[test]
 fn host_and_origin_are_checked() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let body = rpc("ping", json!({})).to_string();
     let r = handle(
         &p,
@@ -322,7 +359,7 @@ fn host_and_origin_are_checked() {
         ),
     );
     assert_eq!(r.status, 200);
-    let configured = MemoryPlatform::default()
+    let configured = platform()
         .with_variable("allowed_hosts", "mcp.example.com")
         .with_variable("allowed_origins", "https://app.example.com");
     let r = handle(
@@ -333,6 +370,13 @@ fn host_and_origin_are_checked() {
             &[
                 ("host", "mcp.example.com"),
                 ("origin", "https://app.example.com"),
+                (
+                    "authorization",
+                    &format!(
+                        "Bearer {}",
+                        token_for("http://mcp.example.com/mcp", &["climb:read"])
+                    ),
+                ),
             ],
             body.as_bytes(),
         ),
@@ -347,7 +391,7 @@ fn host_and_origin_are_checked() {
 
 #[test]
 fn modern_era_discover_and_validation() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let r = modern(&p, "server/discover", None, json!({}));
     assert_eq!(r.status, 200);
     let v = json_of(&r)["result"].clone();
@@ -482,12 +526,12 @@ fn modern_era_discover_and_validation() {
         ),
         (Some(-32602), Some("climbing://areas/none"))
     );
-    assert!(p.kv.keys().is_empty());
+    assert!(data_keys(&p).is_empty());
 }
 
 #[test]
 fn areas_and_climbs_round_trip_with_pagination() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let (country_id, crag_id) = seed(&p);
     let listed = tool(&p, "list_areas", json!({}));
     assert_eq!(
@@ -558,7 +602,7 @@ fn areas_and_climbs_round_trip_with_pagination() {
 
 #[test]
 fn updates_use_versions_and_refusals_change_nothing() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let (_, crag_id) = seed(&p);
     let climb = tool(
         &p,
@@ -586,7 +630,7 @@ fn updates_use_versions_and_refusals_change_nothing() {
     let got = tool(&p, "get_climb", json!({"id": id}));
     assert_eq!(got["structuredContent"]["bolts"], 6);
 
-    let keys_before = p.kv.keys();
+    let keys_before = data_keys(&p);
     let refusals = [
         ("create_area", json!({"name": "X", "kind": "crag"})),
         ("create_area", json!({"name": "", "kind": "country"})),
@@ -657,12 +701,16 @@ fn updates_use_versions_and_refusals_change_nothing() {
         .as_str()
         .unwrap()
         .contains("climbs go in a crag"));
-    assert_eq!(p.kv.keys(), keys_before, "a refused call changed the store");
+    assert_eq!(
+        data_keys(&p),
+        keys_before,
+        "a refused call changed the store"
+    );
 }
 
 #[test]
 fn prompts_and_completion() {
-    let p = MemoryPlatform::default();
+    let p = platform();
     let list = call(&p, "prompts/list", json!({}));
     assert_eq!(list["result"]["prompts"][0]["name"], "plan_crag_day");
     let got = call(

@@ -93,6 +93,10 @@ pub struct MemoryPlatform {
     pub variables: HashMap<String, String>,
     pub now_ms: Cell<u64>,
     seed: Cell<u64>,
+    /// Bodies served to `http_get`, by URL.
+    pub http: RefCell<HashMap<String, Vec<u8>>>,
+    /// How many `http_get` calls were made.
+    pub http_gets: Cell<u64>,
 }
 
 impl Default for MemoryPlatform {
@@ -100,8 +104,15 @@ impl Default for MemoryPlatform {
         Self {
             kv: MemoryKv::default(),
             variables: HashMap::new(),
-            now_ms: Cell::new(1_780_000_000_000),
+            now_ms: Cell::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0),
+            ),
             seed: Cell::new(0x9E37_79B9_7F4A_7C15),
+            http: RefCell::new(HashMap::new()),
+            http_gets: Cell::new(0),
         }
     }
 }
@@ -124,6 +135,15 @@ impl Platform for MemoryPlatform {
 
     fn now_ms(&self) -> u64 {
         self.now_ms.get()
+    }
+
+    fn http_get(&self, url: &str) -> Result<Vec<u8>, String> {
+        self.http_gets.set(self.http_gets.get() + 1);
+        self.http
+            .borrow()
+            .get(url)
+            .cloned()
+            .ok_or_else(|| format!("GET {url}: connection refused"))
     }
 
     fn random_bytes(&self, len: usize) -> Vec<u8> {

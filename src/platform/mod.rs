@@ -61,4 +61,7 @@ pub trait Platform {
     fn now_ms(&self) -> u64;
     /// Cryptographically secure random bytes.
     fn random_bytes(&self, len: usize) -> Vec<u8>;
+    /// An outbound HTTP GET (only the OAuth issuer's JWKS): the body of a 200
+    /// response, or why there is none. The host limits which URLs may be reached.
+    fn http_get(&self, url: &str) -> Result<Vec<u8>, String>;
 }

@@ -30,6 +30,10 @@ impl Platform for WasiPlatform {
             .unwrap_or(0)
     }
 
+    fn http_get(&self, url: &str) -> Result<Vec<u8>, String> {
+        outbound::get(url)
+    }
+
     fn random_bytes(&self, len: usize) -> Vec<u8> {
         wasi::random::random::get_random_bytes(len as u64)
     }
@@ -106,5 +110,63 @@ impl KeyValue for WasiKv {
             Err(atomics::CasError::CasFailed(_)) => Ok(Swap::Conflict),
             Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
         }
+    }
+}
+
+/// Blocking outbound GET over `wasi:http/outgoing-handler`.
+mod outbound {
+    use wasi::http::outgoing_handler;
+    use wasi::http::types::{Fields, Method, OutgoingRequest, Scheme};
+
+    /// Responses larger than this are cut off with an error.
+    const MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+    pub fn get(url: &str) -> Result<Vec<u8>, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("{url} is not an absolute URL"))?;
+        let scheme = match scheme {
+            "https" => Scheme::Https,
+            "http" => Scheme::Http,
+            other => return Err(format!("unsupported URL scheme {other}")),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let headers = Fields::from_list(&[("accept".to_owned(), b"application/json".to_vec())])
+            .map_err(|e| format!("{e:?}"))?;
+        let request = OutgoingRequest::new(headers);
+        let bad = |_| "invalid URL".to_owned();
+        request.set_method(&Method::Get).map_err(bad)?;
+        request.set_scheme(Some(&scheme)).map_err(bad)?;
+        request.set_authority(Some(authority)).map_err(bad)?;
+        request.set_path_with_query(Some(path)).map_err(bad)?;
+        let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+        future.subscribe().block();
+        let response = future
+            .get()
+            .ok_or("no response")?
+            .map_err(|_| "response already taken".to_owned())?
+            .map_err(|e| format!("{e:?}"))?;
+        if response.status() != 200 {
+            return Err(format!("HTTP status {}", response.status()));
+        }
+        let body = response.consume().map_err(|_| "no body".to_owned())?;
+        let stream = body.stream().map_err(|_| "no body stream".to_owned())?;
+        let mut bytes = Vec::new();
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > MAX_RESPONSE_BYTES {
+                        return Err("response too large".into());
+                    }
+                }
+                Err(wasi::io::streams::StreamError::Closed) => break,
+                Err(e) => return Err(format!("reading the body failed: {e:?}")),
+            }
+        }
+        Ok(bytes)
     }
 }

@@ -33,6 +33,8 @@ pub struct Reply {
 
 /// The request as the protocol layer sees it.
 pub struct Request<'a> {
+    /// The Host the request was sent to.
+    pub host: &'a str,
     pub headers: Headers,
     pub accepts_event_stream: bool,
     pub body: &'a [u8],
@@ -153,6 +155,7 @@ fn handle_message(
     };
     let era = era::detect(&request.headers, &params);
     let mut ctx = Ctx::new(platform, caller.clone());
+    ctx.host = request.host.to_owned();
     ctx.progress_token = params
         .get("_meta")
         .and_then(|m| m.get("progressToken"))

@@ -1,0 +1,145 @@
+//! The OAuth issuer's signing keys (JWKS): from the `oauth_jwks` variable, or fetched
+//! from `oauth_jwks_url` and cached in the key-value store for every replica.
+//!
+//! The cache is refreshed when older than `oauth_jwks_ttl_secs` (default 3600) or
+//! when a token names a key id the cache lacks (key rotation), but at most once a
+//! minute, so tokens with made-up key ids cannot make the server hammer the issuer.
+
+use crate::platform::Platform;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jwt_simple::prelude::*;
+
+pub const CACHE_KEY: &str = "k/jwks";
+const DEFAULT_TTL_SECS: u64 = 3600;
+const MIN_REFETCH_MS: u64 = 60_000;
+/// A JWKS document larger than this is refused.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Jwk {
+    kty: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, rename = "use")]
+    key_use: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JwkSet {
+    keys: Vec<Jwk>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Cached {
+    fetched_at_ms: u64,
+    keys: Vec<Jwk>,
+}
+
+/// The RSA signing keys of the issuer, ready to verify.
+pub struct Jwks {
+    keys: Vec<(Option<String>, RS256PublicKey)>,
+}
+
+impl Jwks {
+    fn from_jwks(keys: &[Jwk]) -> Self {
+        let keys = keys
+            .iter()
+            .filter(|k| k.kty == "RSA")
+            .filter(|k| k.alg.as_deref().is_none_or(|a| a == "RS256"))
+            .filter(|k| k.key_use.as_deref().is_none_or(|u| u == "sig"))
+            .filter_map(|k| {
+                let n = URL_SAFE_NO_PAD.decode(k.n.as_deref()?).ok()?;
+                let e = URL_SAFE_NO_PAD.decode(k.e.as_deref()?).ok()?;
+                let key = RS256PublicKey::from_components(&n, &e).ok()?;
+                Some((k.kid.clone(), key))
+            })
+            .collect();
+        Self { keys }
+    }
+
+    /// The key for `kid`; a token without `kid` is only accepted when the issuer
+    /// has exactly one key.
+    pub fn find(&self, kid: Option<&str>) -> Option<&RS256PublicKey> {
+        match kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .find(|(k, _)| k.as_deref() == Some(kid))
+                .map(|(_, key)| key),
+            None if self.keys.len() == 1 => self.keys.first().map(|(_, key)| key),
+            None => None,
+        }
+    }
+
+    fn has(&self, kid: Option<&str>) -> bool {
+        self.find(kid).is_some()
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<Vec<Jwk>, String> {
+    serde_json::from_slice::<JwkSet>(bytes)
+        .map(|s| s.keys)
+        .map_err(|e| format!("the issuer's JWKS is not valid JSON Web Key Set ({e})"))
+}
+
+/// The keys to verify a token whose header names `kid`.
+pub fn keys_for(platform: &dyn Platform, kid: Option<&str>) -> Result<Jwks, String> {
+    if let Some(static_jwks) = platform.variable("oauth_jwks") {
+        return Ok(Jwks::from_jwks(&parse(static_jwks.as_bytes())?));
+    }
+    let Some(url) = platform.variable("oauth_jwks_url") else {
+        return Err("the server has no oauth_jwks_url or oauth_jwks configured".into());
+    };
+    let now = platform.now_ms();
+    let ttl_ms = platform
+        .variable("oauth_jwks_ttl_secs")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(DEFAULT_TTL_SECS)
+        * 1000;
+    let kv = platform.kv();
+    let cached: Option<Cached> = kv
+        .get(CACHE_KEY)
+        .map_err(|e| e.to_string())?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    if let Some(c) = &cached {
+        let keys = Jwks::from_jwks(&c.keys);
+        let age = now.saturating_sub(c.fetched_at_ms);
+        let fresh = age < ttl_ms;
+        if (fresh && keys.has(kid)) || age < MIN_REFETCH_MS {
+            return Ok(keys);
+        }
+    }
+    match fetch(platform, &url) {
+        Ok(keys) => {
+            let record = Cached {
+                fetched_at_ms: now,
+                keys,
+            };
+            // A failed cache write only costs a refetch later.
+            let _ = kv.set(CACHE_KEY, &serde_json::to_vec(&record).unwrap_or_default());
+            Ok(Jwks::from_jwks(&record.keys))
+        }
+        // The issuer is down: keep verifying with the keys we had.
+        Err(_) if cached.is_some() => {
+            Ok(Jwks::from_jwks(&cached.map(|c| c.keys).unwrap_or_default()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn fetch(platform: &dyn Platform, url: &str) -> Result<Vec<Jwk>, String> {
+    let body = platform
+        .http_get(url)
+        .map_err(|e| format!("the issuer's keys could not be fetched ({e})"))?;
+    if body.len() > MAX_JWKS_BYTES {
+        return Err("the issuer's JWKS is too large".into());
+    }
+    parse(&body)
+}

@@ -1,0 +1,53 @@
+//! Per-subject rate limit: a fixed one-minute window counted with the store's atomic
+//! increment, so every replica shares the count. `rate_limit_per_minute` sets the
+//! limit (default 600; 0 turns the limit off).
+
+use super::Denial;
+use crate::platform::Platform;
+use crate::store::cursor::base64url;
+
+pub const DEFAULT_PER_MINUTE: i64 = 600;
+const WINDOW_MS: u64 = 60_000;
+
+fn key(subject: &str, window: u64) -> String {
+    // Subjects can be long and contain anything: key by a digest.
+    let digest = hmac_sha256::Hash::hash(subject.as_bytes());
+    format!("l/{}/{window}", base64url(&digest[..12]))
+}
+
+pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
+    let limit = platform
+        .variable("rate_limit_per_minute")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(DEFAULT_PER_MINUTE);
+    if limit <= 0 {
+        return Ok(());
+    }
+    let now = platform.now_ms();
+    let window = now / WINDOW_MS;
+    let kv = platform.kv();
+    let count = kv.increment(&key(subject, window), 1).map_err(|e| Denial {
+        status: 503,
+        challenge: None,
+        message: format!("Service Unavailable: cannot count requests ({e}); retry shortly"),
+        retry_after_secs: Some(1),
+    })?;
+    if count == 1 {
+        // First request of a window: drop the previous window's counter (the store
+        // has no expiry). A subject idle for longer leaves one small counter behind,
+        // which `doctor` sweeps.
+        let _ = kv.delete(&key(subject, window.saturating_sub(1)));
+    }
+    if count > limit {
+        let retry_after = (WINDOW_MS - now % WINDOW_MS).div_ceil(1000);
+        return Err(Denial {
+            status: 429,
+            challenge: None,
+            message: format!(
+                "Too Many Requests: {subject} may make {limit} requests a minute; retry in {retry_after} s"
+            ),
+            retry_after_secs: Some(retry_after),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Service tokens this server issued, and revocation.
+//!
+//! An issued token is returned once and never stored; its metadata is kept as
+//! `t/<jti>` and listed through the `tk` index. Revoking writes `r/<jti>`, which
+//! every request checks (one key read), for tokens of either kind that carry a `jti`.
+
+use super::token;
+use crate::catalog::Scope;
+use crate::platform::{KvResult, Platform};
+use crate::store::index::{IndexList, Position};
+use crate::store::{Record, Store, StoreResult};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const TOKEN_LIST: &str = "tk";
+/// Longest lifetime of an issued service token.
+pub const MAX_TTL_DAYS: u32 = 366;
+
+fn revoked_key(jti: &str) -> String {
+    format!("r/{jti}")
+}
+
+pub fn is_revoked(platform: &dyn Platform, jti: &str) -> KvResult<bool> {
+    if jti.len() > 256 {
+        // Not one of ours, and not a valid key: treat as never revoked.
+        return Ok(false);
+    }
+    Ok(platform.kv().get(&revoked_key(jti))?.is_some())
+}
+
+/// What is kept about an issued token (never the token itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TokenInfo {
+    /// The token id (`jti`); pass it to revoke_token.
+    pub id: String,
+    pub version: u64,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub issued_at: u64,
+    pub expires_at: u64,
+    pub issued_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<u64>,
+}
+
+impl Record for TokenInfo {
+    const PREFIX: &'static str = "t";
+    const KIND: &'static str = "token";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+}
+
+/// Issues a service token; returns the token and its metadata.
+pub fn issue(
+    store: &Store,
+    audience: &str,
+    issued_by: &str,
+    subject: &str,
+    scopes: &[Scope],
+    ttl_days: u32,
+    description: Option<String>,
+) -> Result<(String, TokenInfo), String> {
+    let secret = store
+        .platform()
+        .variable("jwt_hs256_secret")
+        .ok_or("this server has no jwt_hs256_secret, so it cannot issue service tokens")?;
+    let now = store.platform().now_ms() / 1000;
+    let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    let list = IndexList::new(store.kv(), TOKEN_LIST);
+    loop {
+        let jti = store.new_id();
+        let mut info = TokenInfo {
+            id: jti.clone(),
+            version: 1,
+            subject: subject.to_owned(),
+            scopes: scopes.clone(),
+            description: description.clone(),
+            issued_at: now,
+            expires_at: now + u64::from(ttl_days) * 86_400,
+            issued_by: issued_by.to_owned(),
+            revoked_at: None,
+        };
+        list.add(&jti).map_err(|e| e.to_string())?;
+        if store.insert(&mut info).map_err(|e| e.to_string())? {
+            let token = token::mint_service_token(
+                secret.as_bytes(),
+                audience,
+                subject,
+                &scopes,
+                &jti,
+                u64::from(ttl_days) * 86_400,
+            )?;
+            return Ok((token, info));
+        }
+        list.remove(&jti, None).map_err(|e| e.to_string())?;
+    }
+}
+
+pub fn list(
+    store: &Store,
+    from: Option<&Position>,
+    limit: usize,
+) -> StoreResult<(Vec<TokenInfo>, Option<Position>)> {
+    let slice = IndexList::new(store.kv(), TOKEN_LIST).slice(from, limit)?;
+    Ok((store.get_many(&slice.ids)?, slice.next))
+}
+
+/// Revokes the token with id `jti` (issued here or by the OAuth issuer).
+/// Revocation is written first, so the token stops working even if the metadata
+/// update fails.
+pub fn revoke(store: &Store, jti: &str) -> StoreResult<Option<TokenInfo>> {
+    let now = store.platform().now_ms() / 1000;
+    store
+        .kv()
+        .set(&revoked_key(jti), now.to_string().as_bytes())?;
+    if store.get::<TokenInfo>(jti)?.is_none() {
+        return Ok(None);
+    }
+    let info = store.update(jti, None, |t: &mut TokenInfo| {
+        t.revoked_at.get_or_insert(now);
+        Ok::<(), crate::store::StoreError>(())
+    })?;
+    Ok(Some(info))
+}

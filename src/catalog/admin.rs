@@ -1,0 +1,150 @@
+//! Admin tools: issue, list and revoke service tokens.
+
+use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
+use super::{Ctx, Scope};
+use crate::auth::tokens::{self, TokenInfo, MAX_TTL_DAYS, TOKEN_LIST};
+use crate::auth::Resource;
+use crate::climbing::validate;
+use crate::store::index::Position;
+use crate::store::Store;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueTokenArgs {
+    /// Who the token is for (its `sub`), e.g. "ci-importer" or a person's email.
+    pub subject: String,
+    /// Scopes to grant: climb:read, climb:write, admin.
+    pub scopes: Vec<String>,
+    /// Lifetime in days, 1 to 366 (default 90).
+    #[serde(default)]
+    pub ttl_days: Option<u32>,
+    /// What the token is for, to recognise it later in list_tokens.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct IssuedToken {
+    /// The bearer token. It is shown only now; store it safely.
+    pub token: String,
+    pub info: TokenInfo,
+}
+
+pub struct IssueToken;
+impl Tool for IssueToken {
+    const NAME: &'static str = "issue_token";
+    const TITLE: &'static str = "Issue a service token";
+    const DESCRIPTION: &'static str = "Issue an HS256 service token for a subject with the given scopes (climb:read, climb:write, admin). The token is returned once and not stored; its metadata can be listed and revoked.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = IssueTokenArgs;
+    type Output = IssuedToken;
+    fn call(ctx: &Ctx, input: IssueTokenArgs) -> Result<IssuedToken, ToolFailure> {
+        let subject = validate::name("subject", &input.subject)?;
+        if input.scopes.is_empty() {
+            return Err(ToolFailure::Refused(
+                "scopes needs at least one of climb:read, climb:write, admin".into(),
+            ));
+        }
+        let mut scopes = Vec::new();
+        for s in &input.scopes {
+            let scope = Scope::parse(s).ok_or_else(|| {
+                ToolFailure::Refused(format!(
+                    "unknown scope \"{s}\": use climb:read, climb:write or admin"
+                ))
+            })?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        let ttl_days = input.ttl_days.unwrap_or(90);
+        if !(1..=MAX_TTL_DAYS).contains(&ttl_days) {
+            return Err(ToolFailure::Refused(format!(
+                "ttl_days {ttl_days} is out of range: use 1 to {MAX_TTL_DAYS}"
+            )));
+        }
+        let description =
+            validate::optional_text("description", input.description, validate::MAX_NAME_CHARS)?;
+        let store = Store::new(ctx.platform);
+        let audience = Resource::new(ctx.platform, &ctx.host).url;
+        let (token, info) = tokens::issue(
+            &store,
+            &audience,
+            &ctx.caller.subject,
+            &subject,
+            &scopes,
+            ttl_days,
+            description,
+        )
+        .map_err(ToolFailure::Refused)?;
+        Ok(IssuedToken { token, info })
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListTokensArgs {
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct ListTokens;
+impl Tool for ListTokens {
+    const NAME: &'static str = "list_tokens";
+    const TITLE: &'static str = "List service tokens";
+    const DESCRIPTION: &'static str = "List the service tokens this server issued (metadata only: id, subject, scopes, expiry, revocation), oldest first.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = ListTokensArgs;
+    type Output = Page<TokenInfo>;
+    fn call(ctx: &Ctx, input: ListTokensArgs) -> Result<Page<TokenInfo>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        let from: Option<Position> = input
+            .cursor
+            .as_deref()
+            .map(|c| ctx.open_cursor(TOKEN_LIST, c))
+            .transpose()?;
+        let (items, next) = tokens::list(&Store::new(ctx.platform), from.as_ref(), limit)?;
+        let next_cursor = next.map(|p| ctx.seal_cursor(TOKEN_LIST, &p)).transpose()?;
+        Ok(Page { items, next_cursor })
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Revoked {
+    /// The revoked token id.
+    pub id: String,
+    /// The token's metadata when this server issued it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<TokenInfo>,
+}
+
+pub struct RevokeToken;
+impl Tool for RevokeToken {
+    const NAME: &'static str = "revoke_token";
+    const TITLE: &'static str = "Revoke a token";
+    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens that carry a jti.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only: false,
+        destructive: true,
+        idempotent: true,
+    };
+    type Input = IdArg;
+    type Output = Revoked;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Revoked, ToolFailure> {
+        if input.id.is_empty() || input.id.len() > 256 || input.id.chars().any(char::is_control) {
+            return Err(ToolFailure::Refused(
+                "id must be a token id (jti) of 1 to 256 characters".into(),
+            ));
+        }
+        let info = tokens::revoke(&Store::new(ctx.platform), &input.id)?;
+        Ok(Revoked { id: input.id, info })
+    }
+}
