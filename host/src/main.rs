@@ -1,1 +1,121 @@
-fn main() {}
+//! `climbing-host`: runs the climbing-mcp WebAssembly component locally, the way
+//! Spin would run it for one app (see DESIGN.md §3).
+
+mod bindings;
+mod cli;
+mod kv;
+mod metrics;
+mod outbound;
+mod runtime;
+mod server;
+mod variables;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cli::{Cli, Command, ServeArgs, StoreArg};
+use kv::KvBackend;
+
+/// The component this host was built with (see build.rs).
+static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CLIMBING_COMPONENT_WASM"));
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let wasm: std::borrow::Cow<'static, [u8]> = match &args.component {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read component {}", path.display()))?
+            .into(),
+        None => EMBEDDED_COMPONENT.into(),
+    };
+
+    let kv: Arc<dyn KvBackend> = match &args.store {
+        StoreArg::Memory => Arc::new(kv::memory::MemoryKv::new()),
+        StoreArg::Sqlite(path) => Arc::new(kv::sqlite::SqliteKv::open(path)?),
+    };
+    let vars = Arc::new(variables::Variables::from_sources(
+        std::env::vars(),
+        &args.vars,
+    )?);
+    let env_outbound = std::env::var(outbound::ENV_ALLOW_OUTBOUND).unwrap_or_default();
+    let outbound = Arc::new(outbound::AllowList::parse(
+        args.allow_outbound
+            .iter()
+            .map(String::as_str)
+            .chain(env_outbound.split(',')),
+    )?);
+
+    let limits = runtime::Limits {
+        max_memory_bytes: usize::try_from(args.max_memory_mib << 20)?,
+        timeout: Duration::from_millis(args.timeout_ms),
+        fuel_limit: args.fuel_limit,
+        meter_fuel: args.fuel_limit.is_some() || args.expose_metrics,
+    };
+    let store_description = kv.describe();
+    let runtime = Arc::new(runtime::Runtime::new(
+        &wasm,
+        limits,
+        kv,
+        vars.clone(),
+        outbound.clone(),
+    )?);
+    let engine_description = format!(
+        "{} allocator; component {}",
+        match runtime.allocator() {
+            runtime::Allocator::Pooling => "pooling",
+            runtime::Allocator::OnDemand => "on-demand",
+        },
+        match &runtime.compiled_from {
+            runtime::CompileSource::Cache(path) => format!("loaded from cache {}", path.display()),
+            runtime::CompileSource::Compiled {
+                cached_at: Some(path),
+            } => format!("compiled, cached at {}", path.display()),
+            runtime::CompileSource::Compiled { cached_at: None } => "compiled (not cached)".into(),
+        }
+    );
+
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    tokio.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+
+        let mut out = std::io::stdout().lock();
+        // Tests parse this exact line; keep it first and unchanged.
+        writeln!(out, "climbing-host listening on http://{addr}")?;
+        writeln!(out, "MCP endpoint: http://{addr}/mcp")?;
+        writeln!(out, "store: {store_description}")?;
+        writeln!(out, "engine: {engine_description}")?;
+        let mut names: Vec<&str> = vars.names().collect();
+        names.sort_unstable();
+        writeln!(out, "variables: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })?;
+        if !outbound.is_empty() {
+            writeln!(out, "outbound allowed to: {}", outbound.describe())?;
+        }
+        writeln!(out, "connect Claude Code with:")?;
+        // Last line of the banner: the test harness waits for it.
+        writeln!(
+            out,
+            "  claude mcp add --transport http climbing http://{addr}/mcp --header \"Authorization: Bearer <token>\""
+        )?;
+        out.flush()?;
+        drop(out);
+
+        let server = Arc::new(server::Server::new(runtime, args.expose_metrics));
+        tokio::select! {
+            result = server.serve(listener) => result,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}

@@ -1,0 +1,131 @@
+//! Builds the `climbing-mcp` component for `wasm32-wasip2` and hands its path to the
+//! host crate as `CLIMBING_COMPONENT_WASM`, so `cargo run -p climbing-host -- serve`
+//! is one command on a fresh machine.
+//!
+//! Set `CLIMBING_HOST_COMPONENT=/path/to/x.wasm` to embed a prebuilt component
+//! instead (useful while the component's sources are mid-edit).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Environment that cargo sets for build scripts and that must not leak into the
+/// nested cargo: it would retarget, re-wrap (clippy, sccache) or re-flag the
+/// component build, or hand it our jobserver.
+const LEAKY_VARS: &[&str] = &[
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "RUSTFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_MAKEFLAGS",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET",
+    "CARGO_BUILD_TARGET_DIR",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_CRATE_NAME",
+    "CARGO_RUSTC_CURRENT_DIR",
+    "TARGET",
+    "HOST",
+    "OUT_DIR",
+    "OPT_LEVEL",
+    "PROFILE",
+    "DEBUG",
+    "NUM_JOBS",
+    "RUSTC_LINKER",
+    "RUSTDOC",
+];
+const LEAKY_PREFIXES: &[&str] = &[
+    "CARGO_MANIFEST_",
+    "CARGO_PKG_",
+    "CARGO_CFG_",
+    "CARGO_FEATURE_",
+    "DEP_",
+];
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=CLIMBING_HOST_COMPONENT");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let embedded = out_dir.join("climbing_mcp.wasm");
+
+    if let Some(prebuilt) = env::var_os("CLIMBING_HOST_COMPONENT") {
+        let prebuilt = PathBuf::from(prebuilt);
+        println!("cargo:rerun-if-changed={}", prebuilt.display());
+        copy_component(&prebuilt, &embedded);
+        return;
+    }
+
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let workspace = manifest_dir
+        .parent()
+        .expect("host/ lives inside the workspace")
+        .to_path_buf();
+    for watched in [
+        "src",
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+    ] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
+    }
+
+    let conformance = env::var_os("CARGO_FEATURE_CONFORMANCE").is_some();
+    // A target dir of its own: the outer cargo holds the lock on `target/`, so a
+    // nested build there would wait forever. Feature sets get separate dirs so that
+    // switching between them does not rebuild from scratch each time.
+    let target_dir = workspace.join("target").join(if conformance {
+        "component-conformance"
+    } else {
+        "component"
+    });
+
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&workspace).args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-wasip2",
+        "-p",
+        "climbing-mcp",
+    ]);
+    if conformance {
+        cmd.args(["--features", "conformance"]);
+    }
+    for (name, _) in env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if LEAKY_VARS.contains(&name) || LEAKY_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("CARGO_TARGET_DIR", &target_dir);
+
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not run cargo to build the component: {e}"));
+    if !output.status.success() {
+        panic!(
+            "building the climbing-mcp component failed ({}):\n{}\n\
+             (set CLIMBING_HOST_COMPONENT=/path/to/climbing_mcp.wasm to embed a prebuilt one)",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let built = target_dir.join("wasm32-wasip2/release/climbing_mcp.wasm");
+    copy_component(&built, &embedded);
+}
+
+/// Copies into OUT_DIR so a later component build (another feature set, another
+/// checkout) cannot change the bytes under an already compiled host.
+fn copy_component(from: &Path, to: &Path) {
+    std::fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("cannot copy component {}: {e}", from.display()));
+    println!("cargo:rustc-env=CLIMBING_COMPONENT_WASM={}", to.display());
+}

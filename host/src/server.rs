@@ -1,0 +1,362 @@
+//! The HTTP side: hyper (HTTP/1.1, keep-alive) accepts requests and each one runs
+//! in a fresh component instance. Routing, status codes and bodies are the
+//! component's business; the host only answers for failures of the sandbox
+//! (trap → 500, time or fuel limit → 503).
+
+use anyhow::Result;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use wasmtime::Trap;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::WasiHttpView;
+
+use crate::metrics::RequestCost;
+use crate::runtime::{Runtime, TimedOut, MAX_CONCURRENT_INSTANCES};
+
+pub struct Server {
+    runtime: Arc<Runtime>,
+    expose_metrics: bool,
+    /// One permit per live instance, so bursts queue instead of exhausting the pool.
+    slots: Arc<Semaphore>,
+}
+
+/// Why a request got no response from the component.
+enum Failure {
+    TimedOut,
+    OutOfFuel,
+    /// The guest trapped, returned an error code, or never answered.
+    Guest(String),
+    /// The host could not set the request up.
+    Host(String),
+}
+
+impl Server {
+    pub fn new(runtime: Arc<Runtime>, expose_metrics: bool) -> Self {
+        Self {
+            runtime,
+            expose_metrics,
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
+        }
+    }
+
+    /// Serves connections from `listener` until the process ends.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> Result<()> {
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning or dying.
+                    eprintln!("climbing-host: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            // Responses are small and clients keep connections alive: don't let
+            // Nagle hold the last segment back.
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let server = server.clone();
+                    async move { Ok::<_, Infallible>(server.handle(req, peer).await) }
+                });
+                if let Err(e) = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
+                    if !e.is_incomplete_message() {
+                        eprintln!("climbing-host: connection from {peer}: {e}");
+                    }
+                }
+            });
+        }
+    }
+
+    async fn handle(
+        &self,
+        mut req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<HyperOutgoingBody> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        if let Err(message) = prepare_like_spin(&mut req, peer) {
+            return json_error(StatusCode::BAD_REQUEST, message);
+        }
+        match self.run(req).await {
+            Ok(response) => response,
+            Err(Failure::TimedOut) => {
+                eprintln!("climbing-host: {method} {path}: request exceeded the time limit");
+                json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "request exceeded the time limit",
+                )
+            }
+            Err(Failure::OutOfFuel) => {
+                eprintln!("climbing-host: {method} {path}: request exceeded the fuel limit");
+                json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "request exceeded the fuel limit",
+                )
+            }
+            Err(Failure::Guest(detail)) => {
+                eprintln!("climbing-host: {method} {path}: component failed: {detail}");
+                json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the component failed while handling the request",
+                )
+            }
+            Err(Failure::Host(detail)) => {
+                eprintln!("climbing-host: {method} {path}: host error: {detail}");
+                json_error(StatusCode::INTERNAL_SERVER_ERROR, "host error")
+            }
+        }
+    }
+
+    async fn run(&self, req: Request<Incoming>) -> Result<Response<HyperOutgoingBody>, Failure> {
+        let permit: OwnedSemaphorePermit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Failure::Host(e.to_string()))?;
+        // The time limit counts from when the request gets an instance, not from
+        // when it started queueing for one.
+        let deadline = Instant::now() + self.runtime.limits().timeout;
+        let host_err = |e: wasmtime::Error| Failure::Host(format!("{e:#}"));
+
+        let mut store = self
+            .runtime
+            .new_store(deadline)
+            .map_err(|e| Failure::Host(format!("{e:#}")))?;
+        let (sender, receiver) = oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)
+            .map_err(host_err)?;
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(host_err)?;
+
+        let runtime = self.runtime.clone();
+        // The guest runs in its own task so it can keep writing the body after
+        // the response head has gone out.
+        let task = tokio::spawn(async move {
+            let result = async {
+                let proxy = runtime.proxy_pre().instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, incoming, outparam)
+                    .await
+            }
+            .await;
+            let cost = runtime.cost(&store);
+            // The instance (and its pool slot) goes before the permit does.
+            drop(store);
+            drop(permit);
+            (result, cost)
+        });
+        let abort = task.abort_handle();
+        let tokio_deadline = tokio::time::Instant::from_std(deadline);
+
+        // The epoch callback stops a guest that computes past the deadline; this
+        // timeout stops one that waits past it (on a body, an outbound call...).
+        let head = match tokio::time::timeout_at(tokio_deadline, receiver).await {
+            Err(_) => {
+                abort.abort();
+                return Err(Failure::TimedOut);
+            }
+            Ok(Ok(Ok(head))) => head,
+            Ok(Ok(Err(code))) => {
+                abort.abort();
+                return Err(Failure::Guest(format!(
+                    "responded with error code {code:?}"
+                )));
+            }
+            // The outparam was dropped unset: the task's result says why.
+            Ok(Err(_)) => {
+                return Err(match tokio::time::timeout_at(tokio_deadline, task).await {
+                    Err(_) => {
+                        abort.abort();
+                        Failure::TimedOut
+                    }
+                    Ok(Err(join)) => Failure::Host(format!("request task failed: {join}")),
+                    Ok(Ok((Err(e), _))) => classify(e),
+                    Ok(Ok((Ok(()), _))) => {
+                        Failure::Guest("returned without setting a response".into())
+                    }
+                });
+            }
+        };
+
+        if !self.expose_metrics {
+            // Stream the body as the guest writes it; report a late failure in the log.
+            tokio::spawn(async move {
+                match tokio::time::timeout_at(tokio_deadline, task).await {
+                    Err(_) => {
+                        abort.abort();
+                        eprintln!(
+                            "climbing-host: request exceeded the time limit while sending the body"
+                        );
+                    }
+                    Ok(Ok((Err(e), _))) => {
+                        eprintln!("climbing-host: component failed after responding: {e:#}")
+                    }
+                    Ok(_) => {}
+                }
+            });
+            return Ok(head);
+        }
+
+        // With metrics the costs go into headers, which are only known once the
+        // guest is done: buffer the body, then wait for the instance to finish.
+        let (mut parts, body) = head.into_parts();
+        let body = match tokio::time::timeout_at(tokio_deadline, body.collect()).await {
+            Err(_) => {
+                abort.abort();
+                return Err(Failure::TimedOut);
+            }
+            Ok(body) => body,
+        };
+        let (result, cost) = match tokio::time::timeout_at(tokio_deadline, task).await {
+            Err(_) => {
+                abort.abort();
+                return Err(Failure::TimedOut);
+            }
+            Ok(Err(join)) => return Err(Failure::Host(format!("request task failed: {join}"))),
+            Ok(Ok(done)) => done,
+        };
+        if let Err(e) = result {
+            return Err(classify(e));
+        }
+        let body = body.map_err(|e| Failure::Guest(format!("response body failed: {e}")))?;
+        add_cost_headers(&mut parts.headers, &cost);
+        Ok(Response::from_parts(parts, full(body.to_bytes())))
+    }
+}
+
+/// What Spin does to a request before a `wasi:http` component sees it, for an app
+/// whose one component has `route = "/..."` (crates/trigger-http: `set_req_uri`,
+/// `prepare_request_headers`): the URI becomes absolute (the `Host` header itself
+/// is then stripped by wasmtime-wasi-http as a forbidden header, on Spin too;
+/// guests read the authority from the request instead), and `spin-*` headers
+/// describe the URL, route and client.
+fn prepare_like_spin<B>(req: &mut Request<B>, peer: SocketAddr) -> Result<(), &'static str> {
+    let authority = match (req.headers().get(http::header::HOST), req.uri().authority()) {
+        (Some(host), _) => host
+            .to_str()
+            .ok()
+            .and_then(|h| h.parse::<http::uri::Authority>().ok())
+            .ok_or("invalid Host header")?,
+        (None, Some(authority)) => authority.clone(),
+        (None, None) => return Err("missing Host header"),
+    };
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"));
+    let uri = http::Uri::builder()
+        .scheme("http")
+        .authority(authority.clone())
+        .path_and_query(path_and_query.clone())
+        .build()
+        .map_err(|_| "invalid request URI")?;
+    let full_url = format!("http://{authority}{path_and_query}");
+    let path_info = path_and_query.path().to_owned();
+    *req.uri_mut() = uri;
+
+    let headers = req.headers_mut();
+    headers.remove(http::header::CONNECTION);
+    let peer = peer.to_string();
+    for (name, value) in [
+        ("spin-full-url", full_url.as_str()),
+        ("spin-path-info", path_info.as_str()),
+        ("spin-matched-route", "/..."),
+        ("spin-base-path", "/"),
+        ("spin-raw-component-route", "/..."),
+        ("spin-component-route", ""),
+        ("spin-client-addr", peer.as_str()),
+    ] {
+        if let Ok(value) = http::HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    Ok(())
+}
+
+fn classify(error: wasmtime::Error) -> Failure {
+    if error.chain().any(|e| e.is::<TimedOut>()) {
+        return Failure::TimedOut;
+    }
+    if error
+        .chain()
+        .any(|e| matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)))
+    {
+        return Failure::OutOfFuel;
+    }
+    Failure::Guest(format!("{error:#}"))
+}
+
+fn add_cost_headers(headers: &mut http::HeaderMap, cost: &RequestCost) {
+    for (name, value) in cost.headers() {
+        if let Ok(value) = http::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+fn full(bytes: Bytes) -> HyperOutgoingBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// The host's own answers are short JSON documents, like the component's errors.
+fn json_error(status: StatusCode, message: &str) -> Response<HyperOutgoingBody> {
+    let body = serde_json::json!({ "error": message }).to_string();
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(full(Bytes::from(body)))
+        .expect("static response parts are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_look_as_they_do_on_spin() {
+        let mut req = Request::post("/mcp?x=1")
+            .header("host", "localhost:3000")
+            .header("connection", "keep-alive")
+            .body(())
+            .unwrap();
+        prepare_like_spin(&mut req, "127.0.0.1:5555".parse().unwrap()).unwrap();
+        assert_eq!(req.uri().to_string(), "http://localhost:3000/mcp?x=1");
+        let h = req.headers();
+        assert_eq!(h["spin-full-url"], "http://localhost:3000/mcp?x=1");
+        assert_eq!(h["spin-path-info"], "/mcp");
+        assert_eq!(h["spin-client-addr"], "127.0.0.1:5555");
+        assert!(h.get("connection").is_none());
+
+        let mut no_host = Request::get("/").body(()).unwrap();
+        assert!(prepare_like_spin(&mut no_host, "127.0.0.1:1".parse().unwrap()).is_err());
+    }
+}
