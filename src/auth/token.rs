@@ -151,7 +151,9 @@ pub fn verify(
 fn explain(e: jwt_simple::Error) -> Invalid {
     let reason = match e.downcast_ref::<JWTError>() {
         Some(JWTError::TokenHasExpired) => "the token has expired; get a new one",
-        Some(JWTError::TokenNotValidYet) => "the token is not valid yet (nbf or iat in the future)",
+        Some(JWTError::TokenNotValidYet | JWTError::ClockDrift) => {
+            "the token is not valid yet (nbf or iat in the future)"
+        }
         Some(JWTError::RequiredAudienceMismatch) | Some(JWTError::RequiredAudienceMissing) => {
             "the token's audience (aud) is not this server's resource URL"
         }
@@ -161,7 +163,9 @@ fn explain(e: jwt_simple::Error) -> Invalid {
         Some(JWTError::InvalidSignature) => "the token's signature does not verify",
         Some(JWTError::AlgorithmMismatch) => "the token's algorithm does not match its key",
         Some(JWTError::TokenTooLong) => "the token is too long",
-        Some(JWTError::RequiredSignatureTypeMismatch) => "the token's typ header is not JWT",
+        Some(JWTError::RequiredSignatureTypeMismatch | JWTError::NotJWT) => {
+            "the token's typ header is not JWT"
+        }
         _ => "the token is malformed or its signature does not verify",
     };
     Invalid(reason.to_owned())

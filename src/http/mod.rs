@@ -228,4 +228,6 @@ fn status_page() -> HttpResponse {
 }
 
 #[cfg(test)]
+mod auth_tests;
+#[cfg(test)]
 mod tests;

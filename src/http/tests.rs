@@ -19,7 +19,7 @@ pub fn token(scopes: &[&str]) -> String {
     token_for(AUDIENCE, scopes)
 }
 
-fn token_for(audience: &str, scopes: &[&str]) -> String {
+pub fn token_for(audience: &str, scopes: &[&str]) -> String {
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
     mint_service_token(
         SECRET.as_bytes(),
@@ -32,19 +32,19 @@ fn token_for(audience: &str, scopes: &[&str]) -> String {
     .unwrap()
 }
 
-/// Stored keys, less the rate limiter's request counters.
-fn data_keys(p: &MemoryPlatform) -> Vec<String> {
+/// Stored keys, less the rate limiter's request counters and the JWKS cache.
+pub fn data_keys(p: &MemoryPlatform) -> Vec<String> {
     p.kv.keys()
         .into_iter()
-        .filter(|k| !k.starts_with("l/"))
+        .filter(|k| !k.starts_with("l/") && !k.starts_with("k/"))
         .collect()
 }
 
-fn bearer() -> String {
+pub fn bearer() -> String {
     format!("Bearer {}", token(&["climb:read", "climb:write", "admin"]))
 }
 
-fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpRequest {
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpRequest {
     let mut all = vec![
         ("host".to_owned(), "localhost:3000".to_owned()),
         ("content-type".to_owned(), "application/json".to_owned()),
@@ -66,24 +66,24 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> H
     }
 }
 
-fn post(p: &MemoryPlatform, headers: &[(&str, &str)], body: &Value) -> HttpResponse {
+pub fn post(p: &MemoryPlatform, headers: &[(&str, &str)], body: &Value) -> HttpResponse {
     handle(
         p,
         &request("POST", "/mcp", headers, body.to_string().as_bytes()),
     )
 }
 
-fn json_of(r: &HttpResponse) -> Value {
+pub fn json_of(r: &HttpResponse) -> Value {
     serde_json::from_slice(&r.body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&r.body)))
 }
 
-fn rpc(method: &str, params: Value) -> Value {
+pub fn rpc(method: &str, params: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
 }
 
 /// A legacy-era call at 2025-11-25.
-fn call(p: &MemoryPlatform, method: &str, params: Value) -> Value {
+pub fn call(p: &MemoryPlatform, method: &str, params: Value) -> Value {
     let r = post(
         p,
         &[("mcp-protocol-version", "2025-11-25")],
@@ -93,7 +93,7 @@ fn call(p: &MemoryPlatform, method: &str, params: Value) -> Value {
     json_of(&r)
 }
 
-fn tool(p: &MemoryPlatform, name: &str, args: Value) -> Value {
+pub fn tool(p: &MemoryPlatform, name: &str, args: Value) -> Value {
     call(p, "tools/call", json!({"name": name, "arguments": args}))["result"].clone()
 }
 
