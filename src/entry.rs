@@ -29,7 +29,7 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
         .next()
         .unwrap_or_default()
         .to_owned();
-    let headers: Vec<(String, String)> = req
+    let mut headers: Vec<(String, String)> = req
         .headers()
         .entries()
         .into_iter()
@@ -40,6 +40,12 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
             )
         })
         .collect();
+    // WASI HTTP hosts carry the Host header as the request's authority.
+    if !headers.iter().any(|(n, _)| n == "host") {
+        if let Some(authority) = req.authority() {
+            headers.push(("host".to_owned(), authority));
+        }
+    }
     let declared_length = headers
         .iter()
         .find(|(n, _)| n == "content-length")

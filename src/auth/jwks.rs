@@ -2,8 +2,9 @@
 //! from `oauth_jwks_url` and cached in the key-value store for every replica.
 //!
 //! The cache is refreshed when older than `oauth_jwks_ttl_secs` (default 3600) or
-//! when a token names a key id the cache lacks (key rotation), but at most once a
-//! minute, so tokens with made-up key ids cannot make the server hammer the issuer.
+//! when a token names a key id the cache lacks (key rotation), but at most once per
+//! `oauth_jwks_min_refetch_secs` (default 60), so tokens with made-up key ids
+//! cannot make the server hammer the issuer.
 
 use crate::platform::Platform;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +13,7 @@ use jwt_simple::prelude::*;
 
 pub const CACHE_KEY: &str = "k/jwks";
 const DEFAULT_TTL_SECS: u64 = 3600;
-const MIN_REFETCH_MS: u64 = 60_000;
+const DEFAULT_MIN_REFETCH_SECS: u64 = 60;
 /// A JWKS document larger than this is refused.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
@@ -98,11 +99,15 @@ pub fn keys_for(platform: &dyn Platform, kid: Option<&str>) -> Result<Jwks, Stri
         return Err("the server has no oauth_jwks_url or oauth_jwks configured".into());
     };
     let now = platform.now_ms();
-    let ttl_ms = platform
-        .variable("oauth_jwks_ttl_secs")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(DEFAULT_TTL_SECS)
-        * 1000;
+    let secs = |name: &str, default: u64| {
+        platform
+            .variable(name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(default)
+            * 1000
+    };
+    let ttl_ms = secs("oauth_jwks_ttl_secs", DEFAULT_TTL_SECS);
+    let min_refetch_ms = secs("oauth_jwks_min_refetch_secs", DEFAULT_MIN_REFETCH_SECS);
     let kv = platform.kv();
     let cached: Option<Cached> = kv
         .get(CACHE_KEY)
@@ -112,7 +117,7 @@ pub fn keys_for(platform: &dyn Platform, kid: Option<&str>) -> Result<Jwks, Stri
         let keys = Jwks::from_jwks(&c.keys);
         let age = now.saturating_sub(c.fetched_at_ms);
         let fresh = age < ttl_ms;
-        if (fresh && keys.has(kid)) || age < MIN_REFETCH_MS {
+        if (fresh && keys.has(kid)) || age < min_refetch_ms {
             return Ok(keys);
         }
     }

@@ -164,7 +164,10 @@ fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
     let request = protocol::Request {
         host: req.header("host").unwrap_or("localhost"),
         headers: protocol::era::Headers {
-            protocol_version: req.header("mcp-protocol-version").map(str::to_owned),
+            protocol_version: req
+                .header("mcp-protocol-version")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
             mcp_method: req.header("mcp-method").map(str::to_owned),
             mcp_name: req.header("mcp-name").map(str::to_owned),
         },

@@ -12,6 +12,7 @@
 //! ```
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod mcp;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -285,7 +286,10 @@ impl Host {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
 
-        let mut warm = CACHE_WARM.lock().unwrap_or_else(|p| p.into_inner());
+        let warm = CACHE_WARM.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the first start keeps the lock (the others queue behind it); once
+        // the cache is warm, starts run in parallel.
+        let mut first_start = if *warm { None } else { Some(warm) };
         let mut child = cmd.spawn().expect("spawning climbing-host");
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
@@ -318,8 +322,10 @@ impl Host {
         });
 
         let addr = rx.recv_timeout(START_TIMEOUT);
-        *warm = true;
-        drop(warm);
+        if let Some(warm) = first_start.as_mut() {
+            **warm = addr.is_ok();
+        }
+        drop(first_start);
         match addr {
             Ok(addr) => {
                 self.addr = addr;
