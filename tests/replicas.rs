@@ -13,6 +13,9 @@ use common::mcp::{host_builder, token};
 use common::{agent, send, temp_dir, Host};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -515,4 +518,126 @@ fn rolling_restart_of_three_replicas_on_one_store_is_invisible_to_clients() {
             > 0,
         "no request ever hit a restarting replica: the restarts were not under load"
     );
+}
+
+/// Writes the replicas' `/mcp` URLs, one per line, atomically (the Python client
+/// re-reads the file when it changes).
+fn write_urls(path: &Path, hosts: &[Host]) {
+    let text: String = hosts.iter().map(|h| format!("{}/mcp\n", h.url())).collect();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// The same scenario driven by the official Python SDK: one `ClientSession`
+/// whose requests a round-robin transport spreads over the replicas
+/// (`tests/clients/python_replicas.py`), through a rolling restart.
+#[test]
+fn python_sdk_session_round_robin_through_a_rolling_restart() {
+    let hint = "run .ci/install-clients to install the SDK clients";
+    let probe = Command::new("python3")
+        .args(["-c", "import mcp, httpx2"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {hint}"));
+    assert!(
+        probe.status.success(),
+        "python3 cannot import the MCP SDK: {}\n{hint}",
+        String::from_utf8_lossy(&probe.stderr).trim()
+    );
+
+    let dir = temp_dir();
+    let builder = host_builder()
+        .sqlite(dir.path().join("kv.db"))
+        .var("rate_limit_per_minute", "100000");
+    let mut hosts: Vec<Host> = (0..REPLICAS).map(|_| builder.clone().start()).collect();
+    let urls = dir.path().join("urls.txt");
+    let ready = dir.path().join("ready");
+    let stop = dir.path().join("stop");
+    write_urls(&urls, &hosts);
+
+    let clients = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/clients");
+    let mut child = Command::new("python3")
+        .current_dir(&clients)
+        .arg("python_replicas.py")
+        .arg("--urls-file")
+        .arg(&urls)
+        .arg("--ready-file")
+        .arg(&ready)
+        .arg("--stop-file")
+        .arg(&stop)
+        .args(["--min-calls", "300"])
+        .env("MCP_TOKEN", token("py-replicas", "climb:read climb:write"))
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {hint}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let wait = |cond: &dyn Fn() -> bool, child: &mut std::process::Child| {
+        while !cond() {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "python_replicas.py took too long"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    };
+    let early = wait(&|| ready.exists(), &mut child);
+    let mut restarts = 0;
+    if early.is_none() {
+        std::thread::sleep(Duration::from_millis(500));
+        for i in 0..REPLICAS {
+            hosts[i].stop();
+            std::thread::sleep(DOWN_TIME);
+            hosts[i].restart();
+            write_urls(&urls, &hosts);
+            restarts += 1;
+            std::thread::sleep(Duration::from_millis(700));
+        }
+    }
+    std::fs::write(&stop, "").unwrap();
+    let status = match early {
+        Some(status) => status,
+        None => loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "python_replicas.py took too long:\n{}",
+                    stderr.join().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        },
+    };
+    let (out, err) = (stdout.join().unwrap(), stderr.join().unwrap());
+    assert!(
+        status.success(),
+        "python_replicas.py failed ({status})\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    println!("{} (restarts: {restarts})", out.trim_end());
+    assert_eq!(restarts, REPLICAS);
+    assert!(out.contains("errors: 0"), "{out}");
 }
