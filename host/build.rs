@@ -110,12 +110,15 @@ fn main() {
         .output()
         .unwrap_or_else(|e| panic!("could not run cargo to build the component: {e}"));
     if !output.status.success() {
-        panic!(
+        // Not a panic: the inner cargo's errors are the message, a backtrace of
+        // this script would only bury them.
+        eprintln!(
             "building the climbing-mcp component failed ({}):\n{}\n\
              (set CLIMBING_HOST_COMPONENT=/path/to/climbing_mcp.wasm to embed a prebuilt one)",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
+        std::process::exit(1);
     }
 
     let built = target_dir.join("wasm32-wasip2/release/climbing_mcp.wasm");

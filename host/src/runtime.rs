@@ -117,7 +117,7 @@ impl Runtime {
         outbound: Arc<AllowList>,
     ) -> Result<Self> {
         let (engine, allocator) = build_engine(&limits)?;
-        let (component, compiled_from) = load_component(&engine, wasm, &cache_dir())?;
+        let (component, compiled_from) = load_component(&engine, wasm, &cache_dirs())?;
 
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -269,20 +269,22 @@ fn start_epoch_ticker(engine: &Engine) {
         .expect("spawning the epoch ticker thread");
 }
 
-/// `$XDG_CACHE_HOME/climbing-host`, else `~/.cache/climbing-host`, else the system
-/// temp dir. `CLIMBING_HOST_CACHE_DIR` overrides all (tests use it).
-pub fn cache_dir() -> PathBuf {
+/// Where compiled components are cached, in order of preference:
+/// `$XDG_CACHE_HOME/climbing-host` (else `~/.cache/climbing-host`), then the system
+/// temp dir for when that one is missing or read-only. `CLIMBING_HOST_CACHE_DIR`
+/// replaces both (tests use it).
+pub fn cache_dirs() -> Vec<PathBuf> {
     if let Some(dir) = std::env::var_os("CLIMBING_HOST_CACHE_DIR") {
-        return PathBuf::from(dir);
+        return vec![PathBuf::from(dir)];
     }
-    let base = std::env::var_os("XDG_CACHE_HOME")
+    let user = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    match base {
-        Some(base) => base.join("climbing-host"),
-        None => std::env::temp_dir().join("climbing-host"),
-    }
+    user.into_iter()
+        .chain([std::env::temp_dir()])
+        .map(|base| base.join("climbing-host"))
+        .collect()
 }
 
 /// sha256 over the component bytes and everything that makes compiled code
@@ -303,36 +305,51 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Loads the compiled component from the cache, or compiles and stores it. A
-/// cache that is unreadable, corrupt or from another engine only costs a compile.
+/// Loads the compiled component from the first cache dir that has it, or compiles
+/// it and stores it in the first dir that takes it. A cache that is unreadable,
+/// corrupt or from another engine only costs a compile.
 pub fn load_component(
     engine: &Engine,
     wasm: &[u8],
-    dir: &Path,
+    dirs: &[PathBuf],
 ) -> Result<(Component, CompileSource)> {
     let key = cache_key(engine, wasm);
-    let artifact = dir.join(format!("{key}.cwasm"));
-    let checksum = dir.join(format!("{key}.sha256"));
+    let entry = |dir: &Path| {
+        (
+            dir.join(format!("{key}.cwasm")),
+            dir.join(format!("{key}.sha256")),
+        )
+    };
 
-    match read_cached(engine, &artifact, &checksum) {
-        Ok(Some(component)) => return Ok((component, CompileSource::Cache(artifact))),
-        Ok(None) => {}
-        Err(e) => eprintln!(
-            "climbing-host: ignoring cached component {}: {e:#}; recompiling",
-            artifact.display()
-        ),
+    for dir in dirs {
+        let (artifact, checksum) = entry(dir);
+        match read_cached(engine, &artifact, &checksum) {
+            Ok(Some(component)) => return Ok((component, CompileSource::Cache(artifact))),
+            Ok(None) => {}
+            Err(e) => eprintln!(
+                "climbing-host: ignoring cached component {}: {e:#}; recompiling",
+                artifact.display()
+            ),
+        }
     }
 
     let component = Component::new(engine, wasm)
         .map_err(anyhow::Error::from)
         .context("compiling the component")?;
-    let cached_at = match write_cached(&component, dir, &artifact, &checksum) {
-        Ok(()) => Some(artifact),
-        Err(e) => {
-            eprintln!("climbing-host: cannot cache the compiled component: {e:#}");
-            None
+    let mut cached_at = None;
+    for dir in dirs {
+        let (artifact, checksum) = entry(dir);
+        match write_cached(&component, dir, &artifact, &checksum) {
+            Ok(()) => {
+                cached_at = Some(artifact);
+                break;
+            }
+            Err(e) => eprintln!(
+                "climbing-host: cannot cache the compiled component in {}: {e:#}",
+                dir.display()
+            ),
         }
-    };
+    }
     Ok((component, CompileSource::Compiled { cached_at }))
 }
 
@@ -374,25 +391,26 @@ mod tests {
     use super::*;
 
     /// The smallest valid component: preamble only.
-    const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\0\x01\0";
+    pub(super) const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\0\x01\0";
 
     #[test]
     fn cache_is_used_and_damage_means_recompiling() {
         let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
-        let (_, first) = load_component(&engine, EMPTY_COMPONENT, dir.path()).unwrap();
+        let dirs = [dir.path().to_owned()];
+        let (_, first) = load_component(&engine, EMPTY_COMPONENT, &dirs).unwrap();
         let CompileSource::Compiled {
             cached_at: Some(artifact),
         } = first
         else {
             panic!("expected a fresh compile that got cached, got {first:?}");
         };
-        let (_, second) = load_component(&engine, EMPTY_COMPONENT, dir.path()).unwrap();
+        let (_, second) = load_component(&engine, EMPTY_COMPONENT, &dirs).unwrap();
         assert!(matches!(second, CompileSource::Cache(_)), "{second:?}");
 
         // Damaged artifact (checksum no longer matches).
         std::fs::write(&artifact, b"garbage").unwrap();
-        let (_, third) = load_component(&engine, EMPTY_COMPONENT, dir.path()).unwrap();
+        let (_, third) = load_component(&engine, EMPTY_COMPONENT, &dirs).unwrap();
         assert!(matches!(third, CompileSource::Compiled { .. }), "{third:?}");
 
         // Garbage with a matching checksum: wasmtime refuses it, we recompile.
@@ -402,12 +420,12 @@ mod tests {
             hex(&Sha256::digest(b"garbage")),
         )
         .unwrap();
-        let (_, fourth) = load_component(&engine, EMPTY_COMPONENT, dir.path()).unwrap();
+        let (_, fourth) = load_component(&engine, EMPTY_COMPONENT, &dirs).unwrap();
         assert!(
             matches!(fourth, CompileSource::Compiled { .. }),
             "{fourth:?}"
         );
-        let (_, fifth) = load_component(&engine, EMPTY_COMPONENT, dir.path()).unwrap();
+        let (_, fifth) = load_component(&engine, EMPTY_COMPONENT, &dirs).unwrap();
         assert!(matches!(fifth, CompileSource::Cache(_)), "{fifth:?}");
     }
 
@@ -421,5 +439,30 @@ mod tests {
         assert_eq!(k1, cache_key(&plain, EMPTY_COMPONENT));
         assert_ne!(k1, cache_key(&fueled, EMPTY_COMPONENT));
         assert_ne!(k1, cache_key(&plain, b"\0asm\x0d\0\x01\0\0"));
+    }
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::*;
+
+    #[test]
+    fn unwritable_cache_dir_falls_back_to_the_next() {
+        let engine = Engine::default();
+        let dir = tempfile::tempdir().unwrap();
+        // A file where a directory should be: creating the cache dir fails.
+        let blocked = dir.path().join("blocked");
+        std::fs::write(&blocked, b"").unwrap();
+        let dirs = [blocked.join("climbing-host"), dir.path().join("fallback")];
+        let (_, source) = load_component(&engine, tests::EMPTY_COMPONENT, &dirs).unwrap();
+        let CompileSource::Compiled {
+            cached_at: Some(at),
+        } = source
+        else {
+            panic!("expected caching in the fallback dir, got {source:?}");
+        };
+        assert!(at.starts_with(&dirs[1]));
+        let (_, again) = load_component(&engine, tests::EMPTY_COMPONENT, &dirs).unwrap();
+        assert!(matches!(again, CompileSource::Cache(_)), "{again:?}");
     }
 }
