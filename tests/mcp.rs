@@ -170,7 +170,9 @@ fn bad_input_gets_specific_errors_and_changes_nothing() {
             body,
         )
     };
-    let cases: Vec<(&str, Vec<u8>, &str, u16, Option<i64>)> = vec![
+    // (what, body, content type, expected status, expected JSON-RPC code)
+    type Case = (&'static str, Vec<u8>, &'static str, u16, Option<i64>);
+    let cases: Vec<Case> = vec![
         (
             "malformed JSON",
             b"{\"jsonrpc\": \"2.0\", ".to_vec(),

@@ -51,6 +51,9 @@ pub fn complete(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             match arg_name {
                 "discipline" => DISCIPLINES,
                 "grade_range" => GRADE_RANGES,
+                #[cfg(feature = "conformance")]
+                _ => super::conformance::complete(name, arg_name).unwrap_or(&[]),
+                #[cfg(not(feature = "conformance"))]
                 _ => &[],
             }
         }

@@ -4,6 +4,8 @@
 
 pub mod admin;
 pub mod completion;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod prompts;
 pub mod resources;
 mod schema;
@@ -77,6 +79,9 @@ pub struct Ctx<'p> {
     pub host: String,
     /// What the client declared it can do (2026-07-28 `_meta`; empty in the legacy era).
     pub client_capabilities: serde_json::Map<String, Value>,
+    /// Multi-round-trip state of a 2026-07-28 `tools/call`, `prompts/get` or
+    /// `resources/read`; `None` in the legacy era, which has no such requests.
+    pub round_trip: Option<RoundTrip>,
     notifications: RefCell<Vec<Notification>>,
     cursors: OnceCell<CursorCodec>,
 }
@@ -90,6 +95,7 @@ impl<'p> Ctx<'p> {
             logging: false,
             host: String::new(),
             client_capabilities: serde_json::Map::new(),
+            round_trip: None,
             notifications: RefCell::new(Vec::new()),
             cursors: OnceCell::new(),
         }
@@ -122,6 +128,31 @@ impl<'p> Ctx<'p> {
             }
         };
         Ok(codec.seal(list, position))
+    }
+
+    /// Whether the client declared a capability (e.g. `elicitation`, `sampling`).
+    pub fn client_supports(&self, capability: &str) -> bool {
+        self.client_capabilities.contains_key(capability)
+    }
+
+    /// An `input_required` result asking the client for `input_requests` (a map of
+    /// key to `{method, params}`), carrying `state` back to us signed: the client
+    /// cannot forge or alter it, it is bound to the caller and this request's
+    /// target, and it expires after [`ROUND_TRIP_TTL_MS`].
+    pub fn input_required(&self, input_requests: Value, state: Option<Value>) -> CatalogResult<Value> {
+        let round_trip = self.round_trip.as_ref().ok_or_else(|| {
+            CatalogError::Internal("asked for input outside a 2026-07-28 request".into())
+        })?;
+        let mut result = serde_json::json!({ "resultType": "input_required", "inputRequests": input_requests });
+        if let Some(state) = state {
+            let sealed = SealedState {
+                state,
+                subject: self.caller.subject.clone(),
+                expires_at_ms: self.platform.now_ms() + ROUND_TRIP_TTL_MS,
+            };
+            result["requestState"] = self.seal_cursor(&round_trip.scope, &sealed)?.into();
+        }
+        Ok(result)
     }
 
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
@@ -157,6 +188,60 @@ impl<'p> Ctx<'p> {
     }
 }
 
+/// How long a client may take to answer an `input_required` result.
+pub const ROUND_TRIP_TTL_MS: u64 = 10 * 60 * 1000;
+
+/// The signed `requestState` payload.
+#[derive(Serialize, serde::Deserialize)]
+struct SealedState {
+    #[serde(rename = "s")]
+    state: Value,
+    #[serde(rename = "u")]
+    subject: String,
+    #[serde(rename = "e")]
+    expires_at_ms: u64,
+}
+
+/// What a retried multi-round-trip request brought back.
+#[derive(Debug, Default)]
+pub struct RoundTrip {
+    /// What the request targets (`tools/call:<name>`, ...): state sealed for one
+    /// target is refused by another.
+    pub scope: String,
+    /// The client's answers to our input requests, by key.
+    pub input_responses: serde_json::Map<String, Value>,
+    /// The state we sent with the last `input_required`, verified.
+    pub state: Option<Value>,
+}
+
+impl RoundTrip {
+    /// Reads `inputResponses` and `requestState` of a retry; a `requestState` that
+    /// fails verification, belongs to another caller or target, or expired, is an
+    /// invalid-params error.
+    pub fn from_params(ctx: &Ctx, scope: String, params: &serde_json::Map<String, Value>) -> CatalogResult<Self> {
+        let input_responses = match params.get("inputResponses") {
+            None => serde_json::Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(CatalogError::invalid("inputResponses must be an object of answers by key")),
+        };
+        let state = match params.get("requestState") {
+            None => None,
+            Some(Value::String(sealed)) => {
+                let refused = || CatalogError::invalid(
+                    "requestState failed verification: send back the requestState of the last input_required result unchanged, or start the request again without it",
+                );
+                let opened: SealedState = ctx.open_cursor(&scope, sealed).map_err(|_| refused())?;
+                if opened.subject != ctx.caller.subject || opened.expires_at_ms < ctx.platform.now_ms() {
+                    return Err(refused());
+                }
+                Some(opened.state)
+            }
+            Some(_) => return Err(CatalogError::invalid("requestState must be a string")),
+        };
+        Ok(Self { scope, input_responses, state })
+    }
+}
+
 /// Why a catalog call failed at the protocol level (as opposed to a tool's own
 /// `isError` result).
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +255,8 @@ pub enum CatalogError {
     ResourceNotFound { uri: String },
     /// The caller lacks a scope: answered 403 with `insufficient_scope`.
     Forbidden { scope: Scope, message: String },
+    /// The request needs a client capability it did not declare (-32021).
+    MissingCapability { required: Value, message: String },
     /// The store failed: JSON-RPC -32603.
     Internal(String),
 }

@@ -3,18 +3,20 @@
 use super::{cursor_param, CatalogError, CatalogResult, Ctx};
 use serde_json::{json, Map, Value};
 
-struct PromptArg {
-    name: &'static str,
-    description: &'static str,
-    required: bool,
+pub struct PromptArg {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub required: bool,
 }
 
 pub struct PromptSpec {
     pub name: &'static str,
     pub title: &'static str,
     pub description: &'static str,
-    args: &'static [PromptArg],
-    render: fn(&Map<String, Value>) -> Vec<Value>,
+    pub args: &'static [PromptArg],
+    /// The whole `GetPromptResult` (or an `input_required` result) for the
+    /// arguments, which are already checked to be strings with the required ones set.
+    pub render: fn(&Ctx, &Map<String, Value>) -> CatalogResult<Value>,
 }
 
 static PROMPTS: &[PromptSpec] = &[PromptSpec {
@@ -38,7 +40,7 @@ static PROMPTS: &[PromptSpec] = &[PromptSpec {
             required: false,
         },
     ],
-    render: |args| {
+    render: |_ctx, args| {
         let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("");
         let mut text = format!(
             "Plan a day of climbing at the area with id {}. Use get_area for the crag and list_climbs to see its climbs.",
@@ -51,7 +53,10 @@ static PROMPTS: &[PromptSpec] = &[PromptSpec {
             text.push_str(&format!(" Keep to the grade range {}.", arg("grade_range")));
         }
         text.push_str(" Suggest an order: warm-ups first, the hardest climbs in the middle of the day, and easier ones to finish.");
-        vec![json!({"role": "user", "content": {"type": "text", "text": text}})]
+        Ok(json!({
+            "description": "Plan a day of climbing at a crag",
+            "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+        }))
     },
 }];
 
@@ -88,7 +93,7 @@ pub fn find(name: &str) -> Option<&'static PromptSpec> {
 }
 
 /// `prompts/get`.
-pub fn get(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn get(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     let name = params
         .get("name")
         .and_then(Value::as_str)
@@ -127,7 +132,7 @@ pub fn get(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             )));
         }
     }
-    Ok(json!({ "description": prompt.description, "messages": (prompt.render)(args) }))
+    (prompt.render)(ctx, args)
 }
 
 impl PromptSpec {

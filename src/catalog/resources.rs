@@ -18,7 +18,8 @@ pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             "invalid cursor: resources/templates/list has a single page; omit the cursor",
         ));
     }
-    Ok(json!({ "resourceTemplates": [
+    #[allow(unused_mut)]
+    let mut templates = json!([
         {
             "uriTemplate": format!("{AREA_PREFIX}{{id}}"),
             "name": "area",
@@ -33,7 +34,12 @@ pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             "description": "A route or boulder problem as JSON.",
             "mimeType": "application/json",
         },
-    ]}))
+    ]);
+    #[cfg(feature = "conformance")]
+    if let Value::Array(list) = &mut templates {
+        list.push(super::conformance::resource_template());
+    }
+    Ok(json!({ "resourceTemplates": templates }))
 }
 
 fn require_read(ctx: &Ctx) -> CatalogResult<()> {
@@ -71,6 +77,14 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             })
         })
         .collect();
+    #[cfg(feature = "conformance")]
+    let resources = if from.is_none() {
+        let mut all = super::conformance::resource_list();
+        all.extend(resources);
+        all
+    } else {
+        resources
+    };
     let mut result = json!({ "resources": resources });
     if let Some(pos) = next {
         result["nextCursor"] = ctx.seal_cursor(&list_name, &pos)?.into();

@@ -167,6 +167,12 @@ fn handle_message(
             Ok(meta) => {
                 ctx.logging = meta.log_level.is_some();
                 ctx.client_capabilities = meta.client_capabilities;
+                if let Some(target) = round_trip_target(&method, &params) {
+                    match catalog::RoundTrip::from_params(&ctx, target, &params) {
+                        Ok(round_trip) => ctx.round_trip = Some(round_trip),
+                        Err(e) => return Some(error_answer(&id, catalog_error(era, e))),
+                    }
+                }
             }
         },
         // Legacy sessions set a log level with logging/setLevel, which a stateless
@@ -203,6 +209,17 @@ fn handle_message(
             answer
         }
     })
+}
+
+/// The requests that may answer `input_required`, and what each targets.
+fn round_trip_target(method: &str, params: &Map<String, Value>) -> Option<String> {
+    let field = match method {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" => "uri",
+        _ => return None,
+    };
+    let target = params.get(field).and_then(Value::as_str).unwrap_or("");
+    Some(format!("state:{method}:{target}"))
 }
 
 enum Failure {
@@ -304,7 +321,10 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     let Value::Object(obj) = &mut result else {
         return result;
     };
-    obj.insert("resultType".into(), "complete".into());
+    let complete = obj
+        .entry("resultType")
+        .or_insert_with(|| "complete".into())
+        == "complete";
     let meta = obj
         .entry("_meta")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -322,7 +342,7 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
         "resources/list" | "resources/read" => Some((0, "private")),
         _ => None,
     };
-    if let Some((ttl, scope)) = cache {
+    if let Some((ttl, scope)) = cache.filter(|_| complete) {
         obj.insert("ttlMs".into(), ttl.into());
         obj.insert("cacheScope".into(), scope.into());
     }
@@ -349,6 +369,11 @@ fn catalog_error(era: Era, e: CatalogError) -> RpcError {
         CatalogError::Forbidden { message, .. } => {
             RpcError::new(jsonrpc::INVALID_REQUEST, format!("Forbidden: {message}"))
                 .with_status(403)
+        }
+        CatalogError::MissingCapability { required, message } => {
+            RpcError::new(jsonrpc::MISSING_CLIENT_CAPABILITY, message)
+                .with_data(json!({ "requiredCapabilities": required }))
+                .with_status(400)
         }
         CatalogError::Internal(message) => RpcError::new(
             jsonrpc::INTERNAL_ERROR,
