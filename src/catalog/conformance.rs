@@ -22,7 +22,12 @@ fn message_arg() -> Value {
     json!({"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]})
 }
 
-const fn fixture(name: &'static str, description: &'static str, input_schema: fn() -> Value, run: fn(&Ctx, Value) -> Result<Value, ToolFailure>) -> ToolSpec {
+const fn fixture(
+    name: &'static str,
+    description: &'static str,
+    input_schema: fn() -> Value,
+    run: fn(&Ctx, Value) -> Result<Value, ToolFailure>,
+) -> ToolSpec {
     ToolSpec {
         name,
         title: name,
@@ -70,18 +75,24 @@ fn list_roots() -> Value {
 /// The client's accepted form answer for `key`, if it sent a well-formed one.
 fn accepted<'a>(responses: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
     let answer = responses.get(key)?;
-    (answer.get("action")? == "accept").then(|| answer.get("content")?.as_object()).flatten()
+    (answer.get("action")? == "accept")
+        .then(|| answer.get("content")?.as_object())
+        .flatten()
 }
 
 fn round_trip<'a>(ctx: &'a Ctx) -> Result<&'a super::RoundTrip, ToolFailure> {
-    ctx.round_trip
-        .as_ref()
-        .ok_or_else(|| ToolFailure::Refused("this tool needs protocol version 2026-07-28 (input_required results)".into()))
+    ctx.round_trip.as_ref().ok_or_else(|| {
+        ToolFailure::Refused(
+            "this tool needs protocol version 2026-07-28 (input_required results)".into(),
+        )
+    })
 }
 
 fn check_answer_shape(responses: &Map<String, Value>, key: &str) -> Result<(), ToolFailure> {
     match responses.get(key) {
-        Some(v) if !v.is_object() => Err(protocol(CatalogError::invalid(format!("inputResponses.{key} must be an object")))),
+        Some(v) if !v.is_object() => Err(protocol(CatalogError::invalid(format!(
+            "inputResponses.{key} must be an object"
+        )))),
         _ => Ok(()),
     }
 }
@@ -89,7 +100,9 @@ fn check_answer_shape(responses: &Map<String, Value>, key: &str) -> Result<(), T
 fn elicitation_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
     check_answer_shape(&rt.input_responses, "user_name")?;
-    if let Some(name) = accepted(&rt.input_responses, "user_name").and_then(|c| c.get("name")?.as_str()) {
+    if let Some(name) =
+        accepted(&rt.input_responses, "user_name").and_then(|c| c.get("name")?.as_str())
+    {
         return text(&format!("Hello, {name}!"));
     }
     let requests = json!({"user_name": elicit("What is your name?", json!({"name": {"type": "string"}}), &["name"])});
@@ -99,7 +112,10 @@ fn elicitation_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
 fn sampling_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
     if let Some(answer) = rt.input_responses.get("capital_question") {
-        let said = answer.pointer("/content/text").and_then(Value::as_str).unwrap_or("(no text)");
+        let said = answer
+            .pointer("/content/text")
+            .and_then(Value::as_str)
+            .unwrap_or("(no text)");
         return text(&format!("The model answered: {said}"));
     }
     let requests = json!({"capital_question": sample("What is the capital of France?", 100)});
@@ -109,10 +125,17 @@ fn sampling_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
 fn roots_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
     if let Some(answer) = rt.input_responses.get("client_roots") {
-        let count = answer.get("roots").and_then(Value::as_array).map_or(0, Vec::len);
-        return text(&format!("The client has {count} root(s): {}", answer["roots"]));
+        let count = answer
+            .get("roots")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        return text(&format!(
+            "The client has {count} root(s): {}",
+            answer["roots"]
+        ));
     }
-    ctx.input_required(json!({"client_roots": list_roots()}), None).map_err(protocol)
+    ctx.input_required(json!({"client_roots": list_roots()}), None)
+        .map_err(protocol)
 }
 
 fn request_state_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
@@ -122,15 +145,19 @@ fn request_state_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
             return text("state-ok: the request state came back intact");
         }
     }
-    let requests = json!({"confirm": elicit("Continue?", json!({"ok": {"type": "boolean"}}), &["ok"])});
-    ctx.input_required(requests, Some(json!({"stage": "confirm"}))).map_err(protocol)
+    let requests =
+        json!({"confirm": elicit("Continue?", json!({"ok": {"type": "boolean"}}), &["ok"])});
+    ctx.input_required(requests, Some(json!({"stage": "confirm"})))
+        .map_err(protocol)
 }
 
 fn multiple_inputs_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
     let keys = ["user_name", "greeting", "client_roots"];
     if rt.state.is_some() && keys.iter().all(|k| rt.input_responses.contains_key(*k)) {
-        let name = accepted(&rt.input_responses, "user_name").and_then(|c| c.get("name")?.as_str()).unwrap_or("friend");
+        let name = accepted(&rt.input_responses, "user_name")
+            .and_then(|c| c.get("name")?.as_str())
+            .unwrap_or("friend");
         return text(&format!("All three inputs arrived; hello, {name}"));
     }
     let requests = json!({
@@ -138,29 +165,45 @@ fn multiple_inputs_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
         "greeting": sample("Generate a greeting", 50),
         "client_roots": list_roots(),
     });
-    ctx.input_required(requests, Some(json!({"stage": "all"}))).map_err(protocol)
+    ctx.input_required(requests, Some(json!({"stage": "all"})))
+        .map_err(protocol)
 }
 
 fn multi_round_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
-    let stage = rt.state.as_ref().and_then(|s| s["step"].as_u64()).unwrap_or(0);
+    let stage = rt
+        .state
+        .as_ref()
+        .and_then(|s| s["step"].as_u64())
+        .unwrap_or(0);
     match stage {
         1 => {
-            if let Some(name) = accepted(&rt.input_responses, "step1").and_then(|c| c.get("name")?.as_str()) {
+            if let Some(name) =
+                accepted(&rt.input_responses, "step1").and_then(|c| c.get("name")?.as_str())
+            {
                 let requests = json!({"step2": elicit("Step 2: What is your favorite color?", json!({"color": {"type": "string"}}), &["color"])});
-                return ctx.input_required(requests, Some(json!({"step": 2, "name": name}))).map_err(protocol);
+                return ctx
+                    .input_required(requests, Some(json!({"step": 2, "name": name})))
+                    .map_err(protocol);
             }
         }
         2 => {
-            if let Some(color) = accepted(&rt.input_responses, "step2").and_then(|c| c.get("color")?.as_str()) {
-                let name = rt.state.as_ref().and_then(|s| s["name"].as_str()).unwrap_or("");
+            if let Some(color) =
+                accepted(&rt.input_responses, "step2").and_then(|c| c.get("color")?.as_str())
+            {
+                let name = rt
+                    .state
+                    .as_ref()
+                    .and_then(|s| s["name"].as_str())
+                    .unwrap_or("");
                 return text(&format!("{name} likes {color}"));
             }
         }
         _ => {}
     }
     let requests = json!({"step1": elicit("Step 1: What is your name?", json!({"name": {"type": "string"}}), &["name"])});
-    ctx.input_required(requests, Some(json!({"step": 1}))).map_err(protocol)
+    ctx.input_required(requests, Some(json!({"step": 1})))
+        .map_err(protocol)
 }
 
 fn tampered_state_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
@@ -168,8 +211,10 @@ fn tampered_state_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     if rt.state.is_some() {
         return text("the request state verified");
     }
-    let requests = json!({"confirm": elicit("Continue?", json!({"ok": {"type": "boolean"}}), &["ok"])});
-    ctx.input_required(requests, Some(json!({"stage": "tamper-check"}))).map_err(protocol)
+    let requests =
+        json!({"confirm": elicit("Continue?", json!({"ok": {"type": "boolean"}}), &["ok"])});
+    ctx.input_required(requests, Some(json!({"stage": "tamper-check"})))
+        .map_err(protocol)
 }
 
 fn capabilities_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
@@ -180,7 +225,14 @@ fn capabilities_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
     // Only ask for what the client declared it can answer.
     let mut requests = Map::new();
     if ctx.client_supports("elicitation") {
-        requests.insert("user_name".into(), elicit("What is your name?", json!({"name": {"type": "string"}}), &["name"]));
+        requests.insert(
+            "user_name".into(),
+            elicit(
+                "What is your name?",
+                json!({"name": {"type": "string"}}),
+                &["name"],
+            ),
+        );
     }
     if ctx.client_supports("sampling") {
         requests.insert("greeting".into(), sample("Generate a greeting", 50));
@@ -191,7 +243,8 @@ fn capabilities_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
             message: "this tool needs the sampling or elicitation capability".into(),
         }));
     }
-    ctx.input_required(Value::Object(requests), None).map_err(protocol)
+    ctx.input_required(Value::Object(requests), None)
+        .map_err(protocol)
 }
 
 /// JSON Schema 2020-12 keywords a client must keep as they are.
@@ -216,59 +269,178 @@ fn schema_2020_12() -> Value {
 }
 
 pub static TOOLS: &[ToolSpec] = &[
-    fixture("test_simple_text", "Returns a simple text response", no_args, |_, _| text("This is a simple text response for testing.")),
-    fixture("test_image_content", "Returns an image", no_args, |_, _| content(json!([{"type": "image", "data": PNG, "mimeType": "image/png"}]))),
-    fixture("test_audio_content", "Returns audio", no_args, |_, _| content(json!([{"type": "audio", "data": WAV, "mimeType": "audio/wav"}]))),
-    fixture("test_embedded_resource", "Returns an embedded resource", no_args, |_, _| {
-        content(json!([{"type": "resource", "resource": {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}}]))
+    fixture(
+        "test_simple_text",
+        "Returns a simple text response",
+        no_args,
+        |_, _| text("This is a simple text response for testing."),
+    ),
+    fixture("test_image_content", "Returns an image", no_args, |_, _| {
+        content(json!([{"type": "image", "data": PNG, "mimeType": "image/png"}]))
     }),
-    fixture("test_multiple_content_types", "Returns text, an image and a resource", no_args, |_, _| {
-        content(json!([
-            {"type": "text", "text": "Multiple content types test:"},
-            {"type": "image", "data": PNG, "mimeType": "image/png"},
-            {"type": "resource", "resource": {"uri": "test://mixed-content-resource", "mimeType": "application/json", "text": "{\"test\":\"data\",\"value\":123}"}},
-        ]))
+    fixture("test_audio_content", "Returns audio", no_args, |_, _| {
+        content(json!([{"type": "audio", "data": WAV, "mimeType": "audio/wav"}]))
     }),
-    fixture("test_error_handling", "Always fails", no_args, |_, _| Ok(error_result("This tool intentionally returns an error for testing".into()))),
-    fixture("test_tool_with_progress", "Reports progress", no_args, |ctx, _| {
-        for step in [0.0, 50.0, 100.0] {
-            ctx.progress(step, Some(100.0), None);
-        }
-        text("Progress complete")
+    fixture(
+        "test_embedded_resource",
+        "Returns an embedded resource",
+        no_args,
+        |_, _| {
+            content(
+                json!([{"type": "resource", "resource": {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}}]),
+            )
+        },
+    ),
+    fixture(
+        "test_multiple_content_types",
+        "Returns text, an image and a resource",
+        no_args,
+        |_, _| {
+            content(json!([
+                {"type": "text", "text": "Multiple content types test:"},
+                {"type": "image", "data": PNG, "mimeType": "image/png"},
+                {"type": "resource", "resource": {"uri": "test://mixed-content-resource", "mimeType": "application/json", "text": "{\"test\":\"data\",\"value\":123}"}},
+            ]))
+        },
+    ),
+    fixture("test_error_handling", "Always fails", no_args, |_, _| {
+        Ok(error_result(
+            "This tool intentionally returns an error for testing".into(),
+        ))
     }),
-    fixture("test_tool_with_logging", "Sends log messages", no_args, |ctx, _| {
-        for m in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
-            ctx.log("info", m);
-        }
-        text("Logging complete")
-    }),
-    fixture("test_logging_tool", "Sends log messages when asked to", no_args, |ctx, _| {
-        ctx.log("info", "test_logging_tool ran");
-        text("Logging tool complete")
-    }),
-    fixture("test_sampling", "Needs sampling (initialize era)", prompt_arg, needs_back_channel),
-    fixture("test_elicitation", "Needs elicitation (initialize era)", message_arg, needs_back_channel),
-    fixture("test_elicitation_sep1034_defaults", "Needs elicitation (initialize era)", no_args, needs_back_channel),
-    fixture("test_elicitation_sep1330_enums", "Needs elicitation (initialize era)", no_args, needs_back_channel),
-    fixture("test_missing_capability", "Requires the sampling capability", no_args, |ctx, _| {
-        if ctx.client_supports("sampling") {
-            return text("sampling is available");
-        }
-        Err(protocol(CatalogError::MissingCapability {
-            required: json!({"sampling": {}}),
-            message: "Server requires the sampling capability for this request".into(),
-        }))
-    }),
-    fixture("test_streaming_elicitation", "Answers on its own response stream", no_args, |_, _| text("no server-to-client requests are sent on response streams")),
-    fixture("test_input_required_result_elicitation", "Asks for a name", no_args, elicitation_tool),
-    fixture("test_input_required_result_sampling", "Asks the client's model", no_args, sampling_tool),
-    fixture("test_input_required_result_list_roots", "Asks for roots", no_args, roots_tool),
-    fixture("test_input_required_result_request_state", "Carries request state", no_args, request_state_tool),
-    fixture("test_input_required_result_multiple_inputs", "Asks for three inputs", no_args, multiple_inputs_tool),
-    fixture("test_input_required_result_multi_round", "Asks twice", no_args, multi_round_tool),
-    fixture("test_input_required_result_tampered_state", "Verifies request state", no_args, tampered_state_tool),
-    fixture("test_input_required_result_capabilities", "Asks only for declared capabilities", no_args, capabilities_tool),
-    fixture("json_schema_2020_12_tool", "Has a JSON Schema 2020-12 input schema", schema_2020_12, |_, _| text("ok")),
+    fixture(
+        "test_tool_with_progress",
+        "Reports progress",
+        no_args,
+        |ctx, _| {
+            for step in [0.0, 50.0, 100.0] {
+                ctx.progress(step, Some(100.0), None);
+            }
+            text("Progress complete")
+        },
+    ),
+    fixture(
+        "test_tool_with_logging",
+        "Sends log messages",
+        no_args,
+        |ctx, _| {
+            for m in [
+                "Tool execution started",
+                "Tool processing data",
+                "Tool execution completed",
+            ] {
+                ctx.log("info", m);
+            }
+            text("Logging complete")
+        },
+    ),
+    fixture(
+        "test_logging_tool",
+        "Sends log messages when asked to",
+        no_args,
+        |ctx, _| {
+            ctx.log("info", "test_logging_tool ran");
+            text("Logging tool complete")
+        },
+    ),
+    fixture(
+        "test_sampling",
+        "Needs sampling (initialize era)",
+        prompt_arg,
+        needs_back_channel,
+    ),
+    fixture(
+        "test_elicitation",
+        "Needs elicitation (initialize era)",
+        message_arg,
+        needs_back_channel,
+    ),
+    fixture(
+        "test_elicitation_sep1034_defaults",
+        "Needs elicitation (initialize era)",
+        no_args,
+        needs_back_channel,
+    ),
+    fixture(
+        "test_elicitation_sep1330_enums",
+        "Needs elicitation (initialize era)",
+        no_args,
+        needs_back_channel,
+    ),
+    fixture(
+        "test_missing_capability",
+        "Requires the sampling capability",
+        no_args,
+        |ctx, _| {
+            if ctx.client_supports("sampling") {
+                return text("sampling is available");
+            }
+            Err(protocol(CatalogError::MissingCapability {
+                required: json!({"sampling": {}}),
+                message: "Server requires the sampling capability for this request".into(),
+            }))
+        },
+    ),
+    fixture(
+        "test_streaming_elicitation",
+        "Answers on its own response stream",
+        no_args,
+        |_, _| text("no server-to-client requests are sent on response streams"),
+    ),
+    fixture(
+        "test_input_required_result_elicitation",
+        "Asks for a name",
+        no_args,
+        elicitation_tool,
+    ),
+    fixture(
+        "test_input_required_result_sampling",
+        "Asks the client's model",
+        no_args,
+        sampling_tool,
+    ),
+    fixture(
+        "test_input_required_result_list_roots",
+        "Asks for roots",
+        no_args,
+        roots_tool,
+    ),
+    fixture(
+        "test_input_required_result_request_state",
+        "Carries request state",
+        no_args,
+        request_state_tool,
+    ),
+    fixture(
+        "test_input_required_result_multiple_inputs",
+        "Asks for three inputs",
+        no_args,
+        multiple_inputs_tool,
+    ),
+    fixture(
+        "test_input_required_result_multi_round",
+        "Asks twice",
+        no_args,
+        multi_round_tool,
+    ),
+    fixture(
+        "test_input_required_result_tampered_state",
+        "Verifies request state",
+        no_args,
+        tampered_state_tool,
+    ),
+    fixture(
+        "test_input_required_result_capabilities",
+        "Asks only for declared capabilities",
+        no_args,
+        capabilities_tool,
+    ),
+    fixture(
+        "json_schema_2020_12_tool",
+        "Has a JSON Schema 2020-12 input schema",
+        schema_2020_12,
+        |_, _| text("ok"),
+    ),
 ];
 
 // ---- resources ---------------------------------------------------------------
@@ -292,12 +464,19 @@ pub fn resource_template() -> Value {
 
 pub fn read_resource(uri: &str) -> Option<Value> {
     Some(match uri {
-        "test://static-text" => json!({"uri": uri, "mimeType": "text/plain", "text": "This is the content of the static text resource."}),
-        "test://watched-resource" => json!({"uri": uri, "mimeType": "text/plain", "text": "Watched resource content."}),
+        "test://static-text" => {
+            json!({"uri": uri, "mimeType": "text/plain", "text": "This is the content of the static text resource."})
+        }
+        "test://watched-resource" => {
+            json!({"uri": uri, "mimeType": "text/plain", "text": "Watched resource content."})
+        }
         "test://static-binary" => json!({"uri": uri, "mimeType": "image/png", "blob": PNG}),
         _ => {
-            let id = uri.strip_prefix("test://template/")?.strip_suffix("/data")?;
-            let data = json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")});
+            let id = uri
+                .strip_prefix("test://template/")?
+                .strip_suffix("/data")?;
+            let data =
+                json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")});
             json!({"uri": uri, "mimeType": "application/json", "text": data.to_string()})
         }
     })
@@ -319,18 +498,34 @@ pub static PROMPTS: &[PromptSpec] = &[
         title: "Simple prompt",
         description: "A prompt without arguments",
         args: &[],
-        render: |_, _| messages(json!([{"role": "user", "content": {"type": "text", "text": "This is a simple prompt for testing."}}])),
+        render: |_, _| {
+            messages(
+                json!([{"role": "user", "content": {"type": "text", "text": "This is a simple prompt for testing."}}]),
+            )
+        },
     },
     PromptSpec {
         name: "test_prompt_with_arguments",
         title: "Prompt with arguments",
         description: "A prompt with two required arguments",
         args: &[
-            PromptArg { name: "arg1", description: "First argument", required: true },
-            PromptArg { name: "arg2", description: "Second argument", required: true },
+            PromptArg {
+                name: "arg1",
+                description: "First argument",
+                required: true,
+            },
+            PromptArg {
+                name: "arg2",
+                description: "Second argument",
+                required: true,
+            },
         ],
         render: |_, a| {
-            let t = format!("Prompt with arguments: arg1='{}', arg2='{}'", arg(a, "arg1"), arg(a, "arg2"));
+            let t = format!(
+                "Prompt with arguments: arg1='{}', arg2='{}'",
+                arg(a, "arg1"),
+                arg(a, "arg2")
+            );
             messages(json!([{"role": "user", "content": {"type": "text", "text": t}}]))
         },
     },
@@ -338,7 +533,11 @@ pub static PROMPTS: &[PromptSpec] = &[
         name: "test_prompt_with_embedded_resource",
         title: "Prompt with a resource",
         description: "A prompt embedding a resource",
-        args: &[PromptArg { name: "resourceUri", description: "The resource to embed", required: true }],
+        args: &[PromptArg {
+            name: "resourceUri",
+            description: "The resource to embed",
+            required: true,
+        }],
         render: |_, a| {
             messages(json!([
                 {"role": "user", "content": {"type": "resource", "resource": {"uri": arg(a, "resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}}},
@@ -365,10 +564,16 @@ pub static PROMPTS: &[PromptSpec] = &[
         args: &[],
         render: |ctx, _| {
             let Some(rt) = ctx.round_trip.as_ref() else {
-                return messages(json!([{"role": "user", "content": {"type": "text", "text": "No context (initialize era)."}}]));
+                return messages(
+                    json!([{"role": "user", "content": {"type": "text", "text": "No context (initialize era)."}}]),
+                );
             };
-            if let Some(context) = accepted(&rt.input_responses, "user_context").and_then(|c| c.get("context")?.as_str()) {
-                return messages(json!([{"role": "user", "content": {"type": "text", "text": format!("Use this context: {context}")}}]));
+            if let Some(context) = accepted(&rt.input_responses, "user_context")
+                .and_then(|c| c.get("context")?.as_str())
+            {
+                return messages(
+                    json!([{"role": "user", "content": {"type": "text", "text": format!("Use this context: {context}")}}]),
+                );
             }
             ctx.input_required(json!({"user_context": elicit("What context should the prompt use?", json!({"context": {"type": "string"}}), &["context"])}), None)
         },

@@ -139,11 +139,16 @@ impl<'p> Ctx<'p> {
     /// key to `{method, params}`), carrying `state` back to us signed: the client
     /// cannot forge or alter it, it is bound to the caller and this request's
     /// target, and it expires after [`ROUND_TRIP_TTL_MS`].
-    pub fn input_required(&self, input_requests: Value, state: Option<Value>) -> CatalogResult<Value> {
+    pub fn input_required(
+        &self,
+        input_requests: Value,
+        state: Option<Value>,
+    ) -> CatalogResult<Value> {
         let round_trip = self.round_trip.as_ref().ok_or_else(|| {
             CatalogError::Internal("asked for input outside a 2026-07-28 request".into())
         })?;
-        let mut result = serde_json::json!({ "resultType": "input_required", "inputRequests": input_requests });
+        let mut result =
+            serde_json::json!({ "resultType": "input_required", "inputRequests": input_requests });
         if let Some(state) = state {
             let sealed = SealedState {
                 state,
@@ -218,27 +223,43 @@ impl RoundTrip {
     /// Reads `inputResponses` and `requestState` of a retry; a `requestState` that
     /// fails verification, belongs to another caller or target, or expired, is an
     /// invalid-params error.
-    pub fn from_params(ctx: &Ctx, scope: String, params: &serde_json::Map<String, Value>) -> CatalogResult<Self> {
+    pub fn from_params(
+        ctx: &Ctx,
+        scope: String,
+        params: &serde_json::Map<String, Value>,
+    ) -> CatalogResult<Self> {
         let input_responses = match params.get("inputResponses") {
             None => serde_json::Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(CatalogError::invalid("inputResponses must be an object of answers by key")),
+            Some(_) => {
+                return Err(CatalogError::invalid(
+                    "inputResponses must be an object of answers by key",
+                ))
+            }
         };
         let state = match params.get("requestState") {
             None => None,
             Some(Value::String(sealed)) => {
-                let refused = || CatalogError::invalid(
+                let refused = || {
+                    CatalogError::invalid(
                     "requestState failed verification: send back the requestState of the last input_required result unchanged, or start the request again without it",
-                );
+                )
+                };
                 let opened: SealedState = ctx.open_cursor(&scope, sealed).map_err(|_| refused())?;
-                if opened.subject != ctx.caller.subject || opened.expires_at_ms < ctx.platform.now_ms() {
+                if opened.subject != ctx.caller.subject
+                    || opened.expires_at_ms < ctx.platform.now_ms()
+                {
                     return Err(refused());
                 }
                 Some(opened.state)
             }
             Some(_) => return Err(CatalogError::invalid("requestState must be a string")),
         };
-        Ok(Self { scope, input_responses, state })
+        Ok(Self {
+            scope,
+            input_responses,
+            state,
+        })
     }
 }
 

@@ -1,10 +1,64 @@
 //! JSON Schemas for tool inputs and outputs, generated from the Rust types.
 
-use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
+use schemars::{JsonSchema, Schema};
 use serde_json::Value;
 
 /// The JSON Schema (2020-12) of `T`, as MCP wants it in `inputSchema`/`outputSchema`.
 pub fn of<T: JsonSchema>() -> Value {
-    let schema = schemars::schema_for!(T);
-    schema.to_value()
+    SchemaSettings::draft2020_12()
+        .with_transform(RecursiveTransform(drop_rust_number_formats))
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
+}
+
+/// schemars marks numbers with Rust-specific formats (`uint32`, `double`, ...), which
+/// are not JSON Schema formats and make strict validators in clients complain. The
+/// ranges they imply stay expressed by `minimum`/`maximum`.
+fn drop_rust_number_formats(schema: &mut Schema) {
+    if let Some(obj) = schema.as_object_mut() {
+        let rust_format = matches!(
+            obj.get("format").and_then(Value::as_str),
+            Some(
+                "uint"
+                    | "uint8"
+                    | "uint16"
+                    | "uint32"
+                    | "uint64"
+                    | "int"
+                    | "int8"
+                    | "int16"
+                    | "int32"
+                    | "int64"
+                    | "float"
+                    | "double"
+            )
+        );
+        if rust_format {
+            obj.remove("format");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn schemas_are_objects_without_rust_formats() {
+        for tool in super::super::tools::all() {
+            let input = (tool.input_schema)();
+            assert_eq!(input["type"], "object", "{}", tool.name);
+            let text = input.to_string()
+                + &tool
+                    .output_schema
+                    .map(|s| s().to_string())
+                    .unwrap_or_default();
+            assert!(
+                !text.contains("\"uint") && !text.contains("\"double\""),
+                "{}: {text}",
+                tool.name
+            );
+        }
+    }
 }

@@ -321,10 +321,7 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     let Value::Object(obj) = &mut result else {
         return result;
     };
-    let complete = obj
-        .entry("resultType")
-        .or_insert_with(|| "complete".into())
-        == "complete";
+    let complete = obj.entry("resultType").or_insert_with(|| "complete".into()) == "complete";
     let meta = obj
         .entry("_meta")
         .or_insert_with(|| Value::Object(Map::new()));

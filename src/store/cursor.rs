@@ -5,7 +5,7 @@
 //! edited by hand, truncated, or used on another list is refused as invalid.
 
 use super::{keys, StoreResult};
-use crate::platform::{Platform, Swap};
+use crate::platform::Platform;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{de::DeserializeOwned, Serialize};
@@ -24,8 +24,8 @@ pub struct CursorError;
 impl std::fmt::Display for CursorError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(
-            "invalid cursor: pass back a nextCursor exactly as the server returned it, \
-             or omit the cursor to start from the first page",
+            "invalid cursor: pass back the cursor exactly as the server returned it \
+             (nextCursor, or next_cursor in tool results), or omit it to start from the first page",
         )
     }
 }
@@ -55,17 +55,24 @@ impl CursorCodec {
         if let Some(codec) = Self::existing(platform)? {
             return Ok(codec);
         }
+        // Elect one creator with an atomic increment (a compare-and-swap of an
+        // absent key is a plain upsert on some Spin backends); the others wait for
+        // its key.
         let kv = platform.kv();
-        let fresh = platform.random_bytes(32);
-        let read = kv.cas_read(keys::CURSOR_KEY)?;
-        if let Some(existing) = read.current.clone() {
-            return Ok(Self::new(existing));
-        }
-        if kv.cas_swap(read, &fresh)? == Swap::Written {
+        if kv.increment(keys::CURSOR_KEY_CLAIM, 1)? == 1 {
+            let fresh = platform.random_bytes(32);
+            kv.set(keys::CURSOR_KEY, &fresh)?;
             return Ok(Self::new(fresh));
         }
-        // Another replica created it between our read and write: use theirs.
-        Ok(Self::new(kv.get(keys::CURSOR_KEY)?.unwrap_or(fresh)))
+        for _ in 0..super::CAS_RETRIES * 4 {
+            if let Some(key) = kv.get(keys::CURSOR_KEY)? {
+                return Ok(Self::new(key));
+            }
+            super::pause();
+        }
+        Err(super::StoreError::Contended {
+            key: keys::CURSOR_KEY.into(),
+        })
     }
 
     fn tag(&self, scope: &str, payload: &[u8]) -> [u8; 32] {

@@ -87,10 +87,23 @@ impl<'a> IndexList<'a> {
         for _ in 0..CAS_RETRIES * 4 {
             let key = keys::index_page(&self.name, page_no);
             let read = self.kv.cas_read(&key)?;
-            let mut page: Page = match read.current.as_deref() {
-                Some(bytes) => decode(&key, bytes)?,
-                None => Page::default(),
+            let Some(bytes) = read.current.as_deref() else {
+                // A new page. Spin's SQLite backend turns a compare-and-swap of an
+                // absent key into a plain upsert, so two creators could overwrite each
+                // other; an atomic increment elects one creator, the others wait for
+                // its page to appear and then append to it with a real CAS.
+                if self.kv.increment(&claim_key(&key), 1)? == 1 {
+                    let page = Page {
+                        ids: vec![id.to_owned()],
+                        sealed: false,
+                    };
+                    self.kv.set(&key, &encode(&page))?;
+                    return Ok(page_no);
+                }
+                super::pause();
+                continue;
             };
+            let mut page: Page = decode(&key, bytes)?;
             if page.sealed {
                 page_no += 1;
                 continue;
@@ -200,6 +213,11 @@ impl<'a> IndexList<'a> {
         });
         Ok(Slice { ids, next })
     }
+}
+
+/// The counter that elects the creator of page `key`.
+fn claim_key(page_key: &str) -> String {
+    format!("{page_key}/claim")
 }
 
 /// Encodes a list position as an opaque cursor bound to this list.

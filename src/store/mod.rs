@@ -200,6 +200,11 @@ impl<'p> Store<'p> {
     }
 }
 
+/// A short wait before re-reading a key another writer is about to create.
+pub fn pause() {
+    std::thread::sleep(std::time::Duration::from_millis(2));
+}
+
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing our own plain data types to JSON cannot fail.
     serde_json::to_vec(value).unwrap_or_default()
