@@ -148,3 +148,9 @@ impl Tool for RevokeToken {
         Ok(Revoked { id: input.id, info })
     }
 }
+
+pub static TOOLS: &[super::tools::ToolSpec] = &[
+    super::tools::spec::<IssueToken>(),
+    super::tools::spec::<ListTokens>(),
+    super::tools::spec::<RevokeToken>(),
+];

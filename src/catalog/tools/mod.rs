@@ -1,9 +1,10 @@
 //! The tool catalog: definitions (`tools/list`) and dispatch (`tools/call`).
 
+pub mod areas;
+pub mod climbs;
+
 use super::{schema, CatalogError, CatalogResult, Ctx, Scope};
-use crate::climbing::area::{Area, NewArea};
-use crate::climbing::climb::{Climb, ClimbChanges, NewClimb};
-use crate::climbing::{validate, DomainError};
+use crate::climbing::DomainError;
 use crate::store::index::Position;
 use crate::store::StoreError;
 use schemars::JsonSchema;
@@ -153,21 +154,12 @@ pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
     let fixtures = super::conformance::TOOLS;
     #[cfg(not(feature = "conformance"))]
     let fixtures: &[ToolSpec] = &[];
-    fixtures.iter().chain(TOOLS)
+    fixtures.iter().chain(GROUPS.iter().flat_map(|g| g.iter()))
 }
 
-static TOOLS: &[ToolSpec] = &[
-    spec::<GetArea>(),
-    spec::<ListAreas>(),
-    spec::<CreateArea>(),
-    spec::<GetClimb>(),
-    spec::<ListClimbs>(),
-    spec::<CreateClimb>(),
-    spec::<UpdateClimb>(),
-    spec::<super::admin::IssueToken>(),
-    spec::<super::admin::ListTokens>(),
-    spec::<super::admin::RevokeToken>(),
-];
+/// The tool groups, in the order `tools/list` shows them. Each module owns one
+/// group of tools and lists them in its `TOOLS`.
+static GROUPS: &[&[ToolSpec]] = &[areas::TOOLS, climbs::TOOLS, super::admin::TOOLS];
 
 pub fn find(name: &str) -> Option<&'static ToolSpec> {
     all().find(|t| t.name == name)
@@ -260,7 +252,7 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-fn open_cursor(
+pub fn open_cursor(
     ctx: &Ctx,
     list: &str,
     cursor: Option<&str>,
@@ -271,7 +263,7 @@ fn open_cursor(
         .map_err(ToolFailure::from)
 }
 
-fn page<T>(
+pub fn page<T>(
     ctx: &Ctx,
     list: &str,
     items: Vec<T>,
@@ -282,162 +274,4 @@ fn page<T>(
         None => None,
     };
     Ok(Page { items, next_cursor })
-}
-
-// ---- areas -------------------------------------------------------------------
-
-struct GetArea;
-impl Tool for GetArea {
-    const NAME: &'static str = "get_area";
-    const TITLE: &'static str = "Get an area";
-    const DESCRIPTION: &'static str =
-        "Get one climbing area (country, region, crag, sector, wall or boulder) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
-    type Input = IdArg;
-    type Output = Area;
-    fn call(ctx: &Ctx, input: IdArg) -> Result<Area, ToolFailure> {
-        Ok(ctx.climbing().get_area(&input.id)?)
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListAreasArgs {
-    /// List the sub-areas of this area; omit for the top-level areas.
-    #[serde(default)]
-    pub parent_id: Option<String>,
-    /// From a previous page's next_cursor.
-    #[serde(default)]
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-struct ListAreas;
-impl Tool for ListAreas {
-    const NAME: &'static str = "list_areas";
-    const TITLE: &'static str = "List areas";
-    const DESCRIPTION: &'static str = "List the sub-areas of an area, or the top-level areas (countries, regions) when parent_id is omitted. Paginated: pass next_cursor back as cursor.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
-    type Input = ListAreasArgs;
-    type Output = Page<Area>;
-    fn call(ctx: &Ctx, input: ListAreasArgs) -> Result<Page<Area>, ToolFailure> {
-        let limit = validate::page_size(input.limit)?;
-        let list = crate::climbing::area::children_list(input.parent_id.as_deref());
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) =
-            ctx.climbing()
-                .list_areas(input.parent_id.as_deref(), from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
-    }
-}
-
-struct CreateArea;
-impl Tool for CreateArea {
-    const NAME: &'static str = "create_area";
-    const TITLE: &'static str = "Create an area";
-    const DESCRIPTION: &'static str = "Create a climbing area. Areas form a tree: country > region > area > crag > sector/wall/boulder; only countries and regions may be top-level. Returns the new area with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
-    type Input = NewArea;
-    type Output = Area;
-    fn call(ctx: &Ctx, input: NewArea) -> Result<Area, ToolFailure> {
-        Ok(ctx.climbing().create_area(input)?)
-    }
-}
-
-// ---- climbs ------------------------------------------------------------------
-
-struct GetClimb;
-impl Tool for GetClimb {
-    const NAME: &'static str = "get_climb";
-    const TITLE: &'static str = "Get a climb";
-    const DESCRIPTION: &'static str = "Get one climb (route or boulder problem) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
-    type Input = IdArg;
-    type Output = Climb;
-    fn call(ctx: &Ctx, input: IdArg) -> Result<Climb, ToolFailure> {
-        Ok(ctx.climbing().get_climb(&input.id)?)
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListClimbsArgs {
-    /// The crag, sector, wall or boulder whose climbs to list.
-    pub area_id: String,
-    /// From a previous page's next_cursor.
-    #[serde(default)]
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-struct ListClimbs;
-impl Tool for ListClimbs {
-    const NAME: &'static str = "list_climbs";
-    const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added. Paginated: pass next_cursor back as cursor.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
-    type Input = ListClimbsArgs;
-    type Output = Page<Climb>;
-    fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Climb>, ToolFailure> {
-        let limit = validate::page_size(input.limit)?;
-        validate::id("area_id", &input.area_id)?;
-        let list = crate::climbing::climb::climbs_list(&input.area_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_climbs(&input.area_id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
-    }
-}
-
-struct CreateClimb;
-impl Tool for CreateClimb {
-    const NAME: &'static str = "create_climb";
-    const TITLE: &'static str = "Create a climb";
-    const DESCRIPTION: &'static str = "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
-    type Input = NewClimb;
-    type Output = Climb;
-    fn call(ctx: &Ctx, input: NewClimb) -> Result<Climb, ToolFailure> {
-        Ok(ctx.climbing().create_climb(input)?)
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateClimbArgs {
-    /// The climb to change.
-    pub id: String,
-    /// The version you last read; the update is refused if the climb changed since.
-    /// Omit to apply the change to whatever version is current.
-    #[serde(default)]
-    pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
-    pub changes: ClimbChanges,
-}
-
-struct UpdateClimb;
-impl Tool for UpdateClimb {
-    const NAME: &'static str = "update_climb";
-    const TITLE: &'static str = "Update a climb";
-    const DESCRIPTION: &'static str = "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
-    type Input = UpdateClimbArgs;
-    type Output = Climb;
-    fn call(ctx: &Ctx, input: UpdateClimbArgs) -> Result<Climb, ToolFailure> {
-        Ok(ctx
-            .climbing()
-            .update_climb(&input.id, input.expected_version, input.changes)?)
-    }
 }

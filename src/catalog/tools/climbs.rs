@@ -1,0 +1,106 @@
+//! Climb tools.
+
+use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
+use crate::catalog::{Ctx, Scope};
+use crate::climbing::climb::{Climb, ClimbChanges, NewClimb};
+use crate::climbing::validate;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct GetClimb;
+impl Tool for GetClimb {
+    const NAME: &'static str = "get_climb";
+    const TITLE: &'static str = "Get a climb";
+    const DESCRIPTION: &'static str = "Get one climb (route or boulder problem) by id.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = IdArg;
+    type Output = Climb;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Climb, ToolFailure> {
+        Ok(ctx.climbing().get_climb(&input.id)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListClimbsArgs {
+    /// The crag, sector, wall or boulder whose climbs to list.
+    pub area_id: String,
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct ListClimbs;
+impl Tool for ListClimbs {
+    const NAME: &'static str = "list_climbs";
+    const TITLE: &'static str = "List climbs in an area";
+    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = ListClimbsArgs;
+    type Output = Page<Climb>;
+    fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Climb>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        validate::id("area_id", &input.area_id)?;
+        let list = crate::climbing::climb::climbs_list(&input.area_id);
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx
+            .climbing()
+            .list_climbs(&input.area_id, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct CreateClimb;
+impl Tool for CreateClimb {
+    const NAME: &'static str = "create_climb";
+    const TITLE: &'static str = "Create a climb";
+    const DESCRIPTION: &'static str = "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewClimb;
+    type Output = Climb;
+    fn call(ctx: &Ctx, input: NewClimb) -> Result<Climb, ToolFailure> {
+        Ok(ctx.climbing().create_climb(input)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClimbArgs {
+    /// The climb to change.
+    pub id: String,
+    /// The version you last read; the update is refused if the climb changed since.
+    /// Omit to apply the change to whatever version is current.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The fields to change; omitted fields keep their values.
+    pub changes: ClimbChanges,
+}
+
+pub struct UpdateClimb;
+impl Tool for UpdateClimb {
+    const NAME: &'static str = "update_climb";
+    const TITLE: &'static str = "Update a climb";
+    const DESCRIPTION: &'static str = "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = UpdateClimbArgs;
+    type Output = Climb;
+    fn call(ctx: &Ctx, input: UpdateClimbArgs) -> Result<Climb, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .update_climb(&input.id, input.expected_version, input.changes)?)
+    }
+}
+
+pub static TOOLS: &[super::ToolSpec] = &[
+    super::spec::<GetClimb>(),
+    super::spec::<ListClimbs>(),
+    super::spec::<CreateClimb>(),
+    super::spec::<UpdateClimb>(),
+];
