@@ -5,6 +5,9 @@
 
 pub mod area;
 pub mod climb;
+pub mod grades;
+pub mod gym;
+pub mod tick;
 pub mod validate;
 
 use crate::store::{Store, StoreError};

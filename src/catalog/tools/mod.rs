@@ -2,6 +2,9 @@
 
 pub mod areas;
 pub mod climbs;
+pub mod grades;
+pub mod gym;
+pub mod ticks;
 
 use super::{schema, CatalogError, CatalogResult, Ctx, Scope};
 use crate::climbing::DomainError;
@@ -159,7 +162,14 @@ pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
 
 /// The tool groups, in the order `tools/list` shows them. Each module owns one
 /// group of tools and lists them in its `TOOLS`.
-static GROUPS: &[&[ToolSpec]] = &[areas::TOOLS, climbs::TOOLS, super::admin::TOOLS];
+static GROUPS: &[&[ToolSpec]] = &[
+    areas::TOOLS,
+    climbs::TOOLS,
+    grades::TOOLS,
+    gym::TOOLS,
+    ticks::TOOLS,
+    super::admin::TOOLS,
+];
 
 pub fn find(name: &str) -> Option<&'static ToolSpec> {
     all().find(|t| t.name == name)

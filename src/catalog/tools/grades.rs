@@ -1,0 +1,3 @@
+//! Grades tools.
+
+pub static TOOLS: &[super::ToolSpec] = &[];

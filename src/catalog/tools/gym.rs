@@ -1,0 +1,3 @@
+//! Gym tools.
+
+pub static TOOLS: &[super::ToolSpec] = &[];

@@ -1,0 +1,3 @@
+//! Ticks tools.
+
+pub static TOOLS: &[super::ToolSpec] = &[];

@@ -1,0 +1,1 @@
+//! Grades: parsing, conversion, comparison and bands across grading systems.

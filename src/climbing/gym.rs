@@ -1,0 +1,1 @@
+//! Indoor venues: walls, setters and gym routes.

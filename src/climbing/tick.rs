@@ -1,0 +1,1 @@
+//! The logbook: ticks and their statistics.
