@@ -1,6 +1,7 @@
 //! `climbing-host`: runs the climbing-mcp WebAssembly component locally, the way
 //! Spin would run it for one app (see DESIGN.md §3).
 
+mod access;
 mod bindings;
 mod cli;
 mod kv;
@@ -8,6 +9,7 @@ mod metrics;
 mod outbound;
 mod runtime;
 mod server;
+mod token;
 mod variables;
 
 use anyhow::{Context, Result};
@@ -16,7 +18,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cli::{Cli, Command, ServeArgs, StoreArg};
+use cli::{Cli, Command, ServeArgs, StoreArg, TokenArgs, TokenCommand};
 use kv::KvBackend;
 
 /// The component this host was built with (see build.rs).
@@ -26,6 +28,15 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Token(TokenArgs {
+            command: TokenCommand::Mint(args),
+        }) => {
+            let token = token::mint_command(&args, |name| std::env::var(name).ok())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{token}")?;
+            out.flush()?;
+            Ok(())
+        }
     }
 }
 
@@ -37,14 +48,20 @@ fn serve(args: ServeArgs) -> Result<()> {
         None => EMBEDDED_COMPONENT.into(),
     };
 
+    // Bind first: a taken port fails before the component compiles, and the
+    // bound address (port 0 picks one) is the default resource URL.
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+
     let kv: Arc<dyn KvBackend> = match &args.store {
         StoreArg::Memory => Arc::new(kv::memory::MemoryKv::new()),
         StoreArg::Sqlite(path) => Arc::new(kv::sqlite::SqliteKv::open(path)?),
     };
-    let vars = Arc::new(variables::Variables::from_sources(
-        std::env::vars(),
-        &args.vars,
-    )?);
+    let mut vars = variables::Variables::from_sources(std::env::vars(), &args.vars)?;
+    let access = access::configure(&mut vars, &args.vars, &args.store, addr)?;
+    let vars = Arc::new(vars);
     let env_outbound = std::env::var(outbound::ENV_ALLOW_OUTBOUND).unwrap_or_default();
     let outbound = Arc::new(outbound::AllowList::parse(
         args.allow_outbound
@@ -86,10 +103,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()?;
     tokio.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let addr = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
 
         let mut out = std::io::stdout().lock();
         // Tests parse this exact line; keep it first and unchanged.
@@ -99,18 +113,25 @@ fn serve(args: ServeArgs) -> Result<()> {
         writeln!(out, "engine: {engine_description}")?;
         let mut names: Vec<&str> = vars.names().collect();
         names.sort_unstable();
-        writeln!(out, "variables: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })?;
+        writeln!(
+            out,
+            "variables: {}",
+            if names.is_empty() {
+                "(none)".into()
+            } else {
+                names.join(", ")
+            }
+        )?;
         if !outbound.is_empty() {
             writeln!(out, "outbound allowed to: {}", outbound.describe())?;
         }
-        writeln!(out, "connect Claude Code with:")?;
-        // Last line of the banner: the test harness waits for it.
-        writeln!(
-            out,
-            "  claude mcp add --transport http climbing http://{addr}/mcp --header \"Authorization: Bearer <token>\""
-        )?;
+        // Ends with the Claude Code command: the test harness waits for that line.
+        access.write_banner(&mut out)?;
         out.flush()?;
         drop(out);
+        for warning in &access.warnings {
+            eprintln!("climbing-host: warning: {warning}");
+        }
 
         let server = Arc::new(server::Server::new(runtime, args.expose_metrics));
         tokio::select! {

@@ -53,6 +53,17 @@ impl Variables {
             .ok_or_else(|| variables::Error::Undefined(format!("no variable for {name:?}")))
     }
 
+    /// The value of `name`, if defined.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Defines `name` (a valid name; the host's own settings, e.g. a generated secret).
+    pub fn set(&mut self, name: &str, value: String) {
+        debug_assert!(validate_name(name).is_ok(), "{name}");
+        self.values.insert(name.to_owned(), value);
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)
     }

@@ -1,0 +1,310 @@
+//! How `serve` makes the component usable out of the box: the `resource_url` every
+//! token names (the listening address unless configured), the HS256 secret
+//! (generated and kept next to the store unless configured) and, with a generated
+//! secret, a ready admin token.
+
+use anyhow::{bail, Result};
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+
+use crate::cli::StoreArg;
+use crate::token::{self, RESOURCE_URL_VARIABLE, SECRET_ENV, SECRET_VARIABLE};
+use crate::variables::Variables;
+
+/// The admin token printed on start.
+pub const ADMIN_SUBJECT: &str = "local-admin";
+pub const ADMIN_SCOPES: &[&str] = &["climb:read", "climb:write", "admin"];
+pub const ADMIN_TTL_DAYS: u64 = 30;
+
+/// Where the secret came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretOrigin {
+    /// `--var jwt_hs256_secret=...`.
+    Flag,
+    /// `SPIN_VARIABLE_JWT_HS256_SECRET`.
+    Env,
+    /// Generated, kept in this file (`created`: by this start).
+    File { path: PathBuf, created: bool },
+    /// Generated for this process only (`--store memory`).
+    Memory,
+}
+
+#[derive(Debug)]
+pub struct Access {
+    /// The URL of `/mcp` tokens must name (`aud`), and the one clients are told.
+    pub resource_url: String,
+    pub resource_url_configured: bool,
+    pub secret: SecretOrigin,
+    /// With a generated secret: an admin token for `resource_url`.
+    pub admin_token: Option<String>,
+    /// Said on stderr at start.
+    pub warnings: Vec<String>,
+}
+
+/// Completes `vars` with `resource_url` and `jwt_hs256_secret` when they are not
+/// configured. `flags` are the `--var` flags (to tell them from the environment).
+pub fn configure(
+    vars: &mut Variables,
+    flags: &[(String, String)],
+    store: &StoreArg,
+    addr: SocketAddr,
+) -> Result<Access> {
+    let mut warnings = Vec::new();
+    let configured_url = vars
+        .value(RESOURCE_URL_VARIABLE)
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned);
+    let resource_url_configured = configured_url.is_some();
+    let resource_url = match configured_url {
+        Some(url) => url,
+        None => {
+            let url = format!("http://{}/mcp", connect_addr(addr));
+            vars.set(RESOURCE_URL_VARIABLE, url.clone());
+            url
+        }
+    };
+    if addr.ip().is_unspecified() {
+        let mut missing = Vec::new();
+        if !resource_url_configured {
+            missing.push("resource_url (the URL remote clients use for /mcp; tokens name it)");
+        }
+        if vars.value("allowed_hosts").is_none() {
+            missing.push(
+                "allowed_hosts (the Host names they use; only loopback names are served now)",
+            );
+        }
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "listening on all interfaces ({addr}); for remote clients also set {}, e.g. --var resource_url=https://climb.example.com/mcp --var allowed_hosts=climb.example.com",
+                missing.join(" and ")
+            ));
+        }
+    }
+
+    let secret = match vars.value(SECRET_VARIABLE) {
+        Some("") => bail!(
+            "jwt_hs256_secret is set but empty; set a real secret, or leave it unset and serve generates one"
+        ),
+        Some(secret) => {
+            if secret.len() < token::MIN_SECRET_BYTES {
+                warnings.push(format!(
+                    "jwt_hs256_secret is shorter than {} bytes: the component accepts no service tokens signed with it",
+                    token::MIN_SECRET_BYTES
+                ));
+            }
+            if flags.iter().any(|(name, _)| name == SECRET_VARIABLE) {
+                SecretOrigin::Flag
+            } else {
+                SecretOrigin::Env
+            }
+        }
+        None => {
+            let (secret, origin) = match store {
+                StoreArg::Memory => (token::generate_secret()?, SecretOrigin::Memory),
+                StoreArg::Sqlite(db) => {
+                    let path = token::secret_file_for_store(db);
+                    let (secret, created) = token::load_or_create_secret(&path)?;
+                    (secret, SecretOrigin::File { path, created })
+                }
+            };
+            vars.set(SECRET_VARIABLE, secret);
+            origin
+        }
+    };
+    let admin_token = match secret {
+        SecretOrigin::File { .. } | SecretOrigin::Memory => {
+            let secret = vars.value(SECRET_VARIABLE).unwrap_or_default();
+            let scopes: Vec<String> = ADMIN_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+            let (token, _) = token::mint(
+                secret,
+                &resource_url,
+                ADMIN_SUBJECT,
+                &scopes,
+                ADMIN_TTL_DAYS,
+            )?;
+            Some(token)
+        }
+        SecretOrigin::Flag | SecretOrigin::Env => None,
+    };
+    Ok(Access {
+        resource_url,
+        resource_url_configured,
+        secret,
+        admin_token,
+        warnings,
+    })
+}
+
+/// The address a local client reaches a listener on: loopback for a wildcard.
+fn connect_addr(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+impl Access {
+    /// The banner's end: resource URL, secret, token or how to mint one, and the
+    /// Claude Code command (the last line; the test harness waits for it). Never
+    /// the secret itself.
+    pub fn write_banner(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "resource_url: {}{}",
+            self.resource_url,
+            if self.resource_url_configured {
+                " (configured)"
+            } else {
+                " (from the listening address; tokens must name it as aud; --var resource_url=URL to change)"
+            }
+        )?;
+        let mint = format!(
+            "climbing-host token mint --subject NAME --scope \"climb:read climb:write\" --audience {}",
+            self.resource_url
+        );
+        match &self.secret {
+            SecretOrigin::Flag => {
+                writeln!(out, "jwt_hs256_secret: configured with --var (not shown)")?;
+                writeln!(out, "mint a token with the same secret:")?;
+                writeln!(out, "  {mint} --secret-file FILE_WITH_THE_SECRET")?;
+            }
+            SecretOrigin::Env => {
+                writeln!(
+                    out,
+                    "jwt_hs256_secret: configured with {SECRET_ENV} (not shown)"
+                )?;
+                writeln!(
+                    out,
+                    "mint a token (with {SECRET_ENV} set in that shell too):"
+                )?;
+                writeln!(out, "  {mint}")?;
+            }
+            SecretOrigin::File { path, created } => {
+                writeln!(
+                    out,
+                    "jwt_hs256_secret: {} {} (mode 0600; tokens survive restarts)",
+                    if *created {
+                        "generated, saved to"
+                    } else {
+                        "loaded from"
+                    },
+                    path.display()
+                )?;
+                writeln!(out, "mint more tokens with:")?;
+                let secret_file = if *path == token::default_secret_file() {
+                    String::new()
+                } else {
+                    format!(" --secret-file {}", path.display())
+                };
+                writeln!(out, "  {mint}{secret_file}")?;
+            }
+            SecretOrigin::Memory => {
+                writeln!(
+                    out,
+                    "jwt_hs256_secret: generated for this process only (--store memory); its tokens stop working when it exits"
+                )?;
+            }
+        }
+        let bearer = match &self.admin_token {
+            Some(token) => {
+                writeln!(
+                    out,
+                    "admin token (sub {ADMIN_SUBJECT}, scope \"{}\", valid {ADMIN_TTL_DAYS} days):",
+                    ADMIN_SCOPES.join(" ")
+                )?;
+                writeln!(out, "  {token}")?;
+                token.as_str()
+            }
+            None => "<token>",
+        };
+        writeln!(out, "connect Claude Code with:")?;
+        writeln!(
+            out,
+            "  claude mcp add --transport http climbing {} --header \"Authorization: Bearer {bearer}\"",
+            self.resource_url
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(env: &[(&str, &str)], flags: &[(&str, &str)]) -> (Variables, Vec<(String, String)>) {
+        let flags: Vec<(String, String)> = flags
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = env.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned()));
+        (Variables::from_sources(env, &flags).unwrap(), flags)
+    }
+
+    fn banner(access: &Access) -> String {
+        let mut out = Vec::new();
+        access.write_banner(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn generated_secret_and_resource_url() {
+        let (mut v, flags) = vars(&[], &[]);
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let access = configure(&mut v, &flags, &StoreArg::Memory, addr).unwrap();
+        assert_eq!(access.resource_url, "http://127.0.0.1:3000/mcp");
+        assert_eq!(v.value("resource_url"), Some("http://127.0.0.1:3000/mcp"));
+        assert_eq!(access.secret, SecretOrigin::Memory);
+        assert!(access.warnings.is_empty());
+        let secret = v.value("jwt_hs256_secret").unwrap().to_owned();
+        let token = access.admin_token.clone().unwrap();
+        let out = banner(&access);
+        assert!(!out.contains(&secret), "{out}");
+        assert!(out.trim_end().ends_with(&format!(
+            "claude mcp add --transport http climbing http://127.0.0.1:3000/mcp --header \"Authorization: Bearer {token}\""
+        )), "{out}");
+    }
+
+    #[test]
+    fn configured_secret_is_never_printed() {
+        let (mut v, flags) = vars(
+            &[("SPIN_VARIABLE_JWT_HS256_SECRET", "env-secret-0123456789")],
+            &[("resource_url", "https://climb.example.com/mcp")],
+        );
+        let addr: SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let access = configure(&mut v, &flags, &StoreArg::Memory, addr).unwrap();
+        assert_eq!(access.secret, SecretOrigin::Env);
+        assert!(access.admin_token.is_none());
+        assert_eq!(access.resource_url, "https://climb.example.com/mcp");
+        // allowed_hosts is still missing.
+        assert_eq!(access.warnings.len(), 1);
+        assert!(access.warnings[0].contains("allowed_hosts"));
+        let out = banner(&access);
+        assert!(!out.contains("env-secret-0123456789"), "{out}");
+        assert!(out.contains("climbing-host token mint"), "{out}");
+        assert!(out.contains("Bearer <token>"), "{out}");
+
+        let (mut v, flags) = vars(&[], &[("jwt_hs256_secret", "flag-secret-0123456789")]);
+        let addr: SocketAddr = "[::]:3000".parse().unwrap();
+        let access = configure(&mut v, &flags, &StoreArg::Memory, addr).unwrap();
+        assert_eq!(access.secret, SecretOrigin::Flag);
+        assert_eq!(access.resource_url, "http://[::1]:3000/mcp");
+        assert!(access.warnings[0].contains("resource_url"));
+        assert!(!banner(&access).contains("flag-secret-0123456789"));
+
+        let (mut v, flags) = vars(&[], &[("jwt_hs256_secret", "")]);
+        assert!(configure(&mut v, &flags, &StoreArg::Memory, addr).is_err());
+        let (mut v, flags) = vars(&[], &[("jwt_hs256_secret", "short")]);
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let access = configure(&mut v, &flags, &StoreArg::Memory, addr).unwrap();
+        assert!(
+            access.warnings[0].contains("shorter than 12 bytes"),
+            "{:?}",
+            access.warnings
+        );
+    }
+}
