@@ -4,6 +4,7 @@ use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
 use crate::auth::tokens::{self, TokenInfo, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
+use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
 use crate::store::index::Position;
 use crate::store::Store;
@@ -149,8 +150,40 @@ impl Tool for RevokeToken {
     }
 }
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairArgs {
+    /// The area whose sub-area and climb lists to check; omit for the top level.
+    #[serde(default)]
+    pub area_id: Option<String>,
+    /// Remove the bad entries (default: only report them).
+    #[serde(default)]
+    pub fix: bool,
+}
+
+pub struct RepairIndexes;
+impl Tool for RepairIndexes {
+    const NAME: &'static str = "repair_indexes";
+    const TITLE: &'static str = "Check and repair indexes";
+    const DESCRIPTION: &'static str = "Check one area's lists of sub-areas and climbs (or the top-level list) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids to check next, so the whole tree is walked one call per area.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    };
+    type Input = RepairArgs;
+    type Output = RepairReport;
+    fn call(ctx: &Ctx, input: RepairArgs) -> Result<RepairReport, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .repair_area(input.area_id.as_deref(), input.fix)?)
+    }
+}
+
 pub static TOOLS: &[super::tools::ToolSpec] = &[
     super::tools::spec::<IssueToken>(),
     super::tools::spec::<ListTokens>(),
     super::tools::spec::<RevokeToken>(),
+    super::tools::spec::<RepairIndexes>(),
 ];

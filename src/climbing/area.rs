@@ -1,8 +1,9 @@
 //! Areas: the tree of places (country > region > area > crag > sector/wall/boulder).
 
-use super::{invalid, validate, Audit, Climbing, DomainResult, LatLng};
+use super::history::Action;
+use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
-use crate::store::Record;
+use crate::store::{Record, StoreError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +117,95 @@ pub struct NewArea {
     pub access_notes: Option<String>,
 }
 
+/// Changes to an area; omitted fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaChanges {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new kind; it must still fit its parent, its sub-areas and its climbs.
+    #[serde(default)]
+    pub kind: Option<AreaKind>,
+    #[serde(default)]
+    pub location: Option<LatLng>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub access_notes: Option<String>,
+}
+
+/// Largest subtree `move_area` carries along (each descendant is rewritten).
+pub const MAX_MOVE_SUBTREE: usize = 2_000;
+
+fn apply_area_changes(
+    a: &mut Area,
+    name: &Option<String>,
+    kind: Option<AreaKind>,
+    location: Option<LatLng>,
+    description: &Option<String>,
+    access_notes: &Option<String>,
+) {
+    if let Some(n) = name {
+        a.name = n.clone();
+    }
+    if let Some(k) = kind {
+        a.kind = k;
+    }
+    if location.is_some() {
+        a.location = location;
+    }
+    if description.is_some() {
+        a.description = description.clone();
+    }
+    if access_notes.is_some() {
+        a.access_notes = access_notes.clone();
+    }
+}
+
+fn changed_fields(before: &Area, after: &Area) -> String {
+    let mut fields = Vec::new();
+    if before.name != after.name {
+        fields.push(format!("name \"{}\" -> \"{}\"", before.name, after.name));
+    }
+    if before.kind != after.kind {
+        fields.push(format!(
+            "kind {} -> {}",
+            before.kind.as_str(),
+            after.kind.as_str()
+        ));
+    }
+    if before.location != after.location {
+        fields.push("location".to_owned());
+    }
+    if before.description != after.description {
+        fields.push("description".to_owned());
+    }
+    if before.access_notes != after.access_notes {
+        fields.push("access_notes".to_owned());
+    }
+    if fields.is_empty() {
+        "no field changed".to_owned()
+    } else {
+        format!("changed {}", fields.join(", "))
+    }
+}
+
+/// The prefix lists used to complete area names: the first 3 letters of each word.
+fn name_prefixes(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in search::tokens(name) {
+        let p: String = t.chars().take(3).collect();
+        if p.chars().count() == 3 && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn prefix_list(prefix: &str) -> String {
+    format!("np/{prefix}")
+}
+
 /// Index list names: the children of an area, and the top-level areas.
 pub fn children_list(parent_id: Option<&str>) -> String {
     match parent_id {
@@ -170,12 +260,385 @@ impl Climbing<'_> {
             // Index first, record second: a crash in between leaves an index entry
             // that readers skip, never a record that no list can find.
             list.add(&area.id)?;
+            self.index_area(&area)?;
             if self.store.insert(&mut area)? {
+                self.record_change(
+                    "area",
+                    &area.id,
+                    Action::Created,
+                    format!("created {} \"{}\"", area.kind.as_str(), area.name),
+                )?;
                 return Ok(area);
             }
-            // The random id was taken (vanishingly rare): drop our entry and retry.
+            // The random id was taken (vanishingly rare): drop our entries and retry.
             list.remove(&area.id, None)?;
+            self.unindex_area(&area, None)?;
         }
+    }
+
+    /// Adds an area to the name, prefix and map indexes.
+    fn index_area(&self, area: &Area) -> DomainResult<()> {
+        let kv = self.store.kv();
+        let entry = search::entry('a', &area.id);
+        search::index_name(kv, &area.name, &entry)?;
+        for prefix in name_prefixes(&area.name) {
+            IndexList::new(kv, prefix_list(&prefix)).add(&area.id)?;
+        }
+        if let Some(at) = area.location {
+            search::index_location(kv, at, &entry)?;
+        }
+        Ok(())
+    }
+
+    /// Removes an area from the indexes, keeping what `keep` (its new state) still needs.
+    fn unindex_area(&self, area: &Area, keep: Option<&Area>) -> DomainResult<()> {
+        let kv = self.store.kv();
+        let entry = search::entry('a', &area.id);
+        let kept_tokens = keep.map(|k| search::tokens(&k.name)).unwrap_or_default();
+        for t in search::tokens(&area.name) {
+            if !kept_tokens.contains(&t) {
+                search::token_list(kv, &t).remove(&entry, None)?;
+            }
+        }
+        let kept_prefixes = keep.map(|k| name_prefixes(&k.name)).unwrap_or_default();
+        for p in name_prefixes(&area.name) {
+            if !kept_prefixes.contains(&p) {
+                IndexList::new(kv, prefix_list(&p)).remove(&area.id, None)?;
+            }
+        }
+        if let Some(at) = area.location {
+            if keep.and_then(|k| k.location) != Some(at) {
+                search::unindex_location(kv, at, &entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn update_area(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        changes: AreaChanges,
+    ) -> DomainResult<Area> {
+        validate::id("id", id)?;
+        let name = changes
+            .name
+            .as_deref()
+            .map(|n| validate::name("name", n))
+            .transpose()?;
+        let location = validate::location("location", changes.location)?;
+        let description =
+            validate::optional_text("description", changes.description, validate::MAX_TEXT_CHARS)?;
+        let access_notes = validate::optional_text(
+            "access_notes",
+            changes.access_notes,
+            validate::MAX_TEXT_CHARS,
+        )?;
+        let before: Area = self.store.require(id)?;
+        if let Some(kind) = changes.kind {
+            if kind != before.kind {
+                self.check_kind_change(&before, kind)?;
+            }
+        }
+        let mut preview = before.clone();
+        apply_area_changes(
+            &mut preview,
+            &name,
+            changes.kind,
+            location,
+            &description,
+            &access_notes,
+        );
+        // New index entries first, then the record, then the entries it no longer needs.
+        self.index_area(&preview)?;
+        let after = self.store.update(id, expected_version, |a: &mut Area| {
+            apply_area_changes(
+                a,
+                &name,
+                changes.kind,
+                location,
+                &description,
+                &access_notes,
+            );
+            self.touch(&mut a.audit);
+            Ok::<(), DomainError>(())
+        })?;
+        self.unindex_area(&before, Some(&after))?;
+        self.record_change("area", id, Action::Updated, changed_fields(&before, &after))?;
+        Ok(after)
+    }
+
+    fn check_kind_change(&self, area: &Area, kind: AreaKind) -> DomainResult<()> {
+        match &area.parent_id {
+            Some(parent_id) => check_nesting(&self.store.require::<Area>(parent_id)?, kind)?,
+            None if !matches!(kind, AreaKind::Country | AreaKind::Region) => {
+                return invalid("only countries and regions can be top-level areas; move the area under a parent first")
+            }
+            None => {}
+        }
+        let (children, _) = self.list_areas(Some(&area.id), None, validate::MAX_PAGE)?;
+        if let Some(child) = children.iter().find(|c| {
+            check_nesting(
+                &Area {
+                    kind,
+                    ..area.clone()
+                },
+                c.kind,
+            )
+            .is_err()
+        }) {
+            return invalid(format!(
+                "a {} cannot contain the {} \"{}\"; move or delete it first",
+                kind.as_str(),
+                child.kind.as_str(),
+                child.name
+            ));
+        }
+        if !kind.holds_climbs() {
+            let (climbs, _) = self.list_climbs(&area.id, None, 1)?;
+            if !climbs.is_empty() {
+                return invalid(format!(
+                    "\"{}\" has climbs, and a {} cannot hold climbs; move its climbs to a crag first",
+                    area.name,
+                    kind.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes an area that has no sub-areas and no climbs.
+    pub fn delete_area(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Area> {
+        validate::id("id", id)?;
+        let area: Area = self.store.require(id)?;
+        if let Some(expected) = expected_version {
+            if expected != area.version {
+                return Err(StoreError::VersionConflict {
+                    kind: "area",
+                    id: id.to_owned(),
+                    expected,
+                    current: area.version,
+                }
+                .into());
+            }
+        }
+        let (children, _) = self.list_areas(Some(id), None, 1)?;
+        if let Some(child) = children.first() {
+            return invalid(format!(
+                "\"{}\" still contains areas (e.g. \"{}\"); delete or move them first",
+                area.name, child.name
+            ));
+        }
+        let (climbs, _) = self.list_climbs(id, None, 1)?;
+        if let Some(climb) = climbs.first() {
+            return invalid(format!(
+                "\"{}\" still contains climbs (e.g. \"{}\"); delete or move them first",
+                area.name, climb.name
+            ));
+        }
+        // Record first, index entries after: readers skip ids whose record is gone.
+        self.store.delete::<Area>(id)?;
+        IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
+            .remove(id, None)?;
+        self.unindex_area(&area, None)?;
+        self.record_change(
+            "area",
+            id,
+            Action::Deleted,
+            format!("deleted \"{}\"", area.name),
+        )?;
+        Ok(area)
+    }
+
+    /// Moves an area (and everything in it) under another parent.
+    pub fn move_area(
+        &self,
+        id: &str,
+        new_parent_id: Option<&str>,
+        expected_version: Option<u64>,
+    ) -> DomainResult<Area> {
+        validate::id("id", id)?;
+        let area: Area = self.store.require(id)?;
+        let (ancestors, parent_name) = match new_parent_id {
+            Some(pid) => {
+                validate::id("new_parent_id", pid)?;
+                let parent: Area = self.store.get(pid)?.ok_or_else(|| {
+                    DomainError::Invalid(format!("new_parent_id \"{pid}\" is not an existing area"))
+                })?;
+                if parent.id == area.id || parent.ancestors.contains(&area.id) {
+                    return invalid(format!(
+                        "cannot move \"{}\" into \"{}\": that area is inside it, which would make a cycle",
+                        area.name, parent.name
+                    ));
+                }
+                check_nesting(&parent, area.kind)?;
+                let mut ancestors = parent.ancestors.clone();
+                ancestors.push(parent.id.clone());
+                (ancestors, parent.name)
+            }
+            None if matches!(area.kind, AreaKind::Country | AreaKind::Region) => {
+                (Vec::new(), "the top level".to_owned())
+            }
+            None => {
+                return invalid("only countries and regions can be top-level; give new_parent_id")
+            }
+        };
+        if area.parent_id.as_deref() == new_parent_id {
+            return Ok(area);
+        }
+        // The descendants are found before anything changes, so a bounded subtree is
+        // checked up front and a refusal writes nothing.
+        let descendants = self.descendants(id, MAX_MOVE_SUBTREE)?;
+        IndexList::new(self.store.kv(), children_list(new_parent_id)).add(id)?;
+        let moved = self.store.update(id, expected_version, |a: &mut Area| {
+            a.parent_id = new_parent_id.map(str::to_owned);
+            a.ancestors = ancestors.clone();
+            self.touch(&mut a.audit);
+            Ok::<(), DomainError>(())
+        })?;
+        IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
+            .remove(id, None)?;
+        for d in descendants {
+            self.store.update(&d.id, None, |a: &mut Area| {
+                let tail: Vec<String> = a
+                    .ancestors
+                    .iter()
+                    .skip_while(|x| *x != id)
+                    .cloned()
+                    .collect();
+                a.ancestors = moved.ancestors.iter().cloned().chain(tail).collect();
+                Ok::<(), DomainError>(())
+            })?;
+        }
+        self.record_change(
+            "area",
+            id,
+            Action::Moved,
+            format!("moved under {parent_name}"),
+        )?;
+        Ok(moved)
+    }
+
+    /// Every area below `id`, breadth first, refusing subtrees larger than `cap`.
+    pub fn descendants(&self, id: &str, cap: usize) -> DomainResult<Vec<Area>> {
+        let mut out: Vec<Area> = Vec::new();
+        let mut queue = vec![id.to_owned()];
+        while let Some(parent) = queue.pop() {
+            let mut from = None;
+            loop {
+                let (children, next) =
+                    self.list_areas(Some(&parent), from.as_ref(), validate::MAX_PAGE)?;
+                for c in children {
+                    queue.push(c.id.clone());
+                    out.push(c);
+                    if out.len() > cap {
+                        return invalid(format!("the area has more than {cap} sub-areas; move or change smaller parts of the tree"));
+                    }
+                }
+                match next {
+                    Some(n) => from = Some(n),
+                    None => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ancestors of an area, from the top down, then the area itself.
+    pub fn area_path(&self, id: &str) -> DomainResult<Vec<Area>> {
+        let area = self.get_area(id)?;
+        let mut path: Vec<Area> = self.store.get_many(&area.ancestors)?;
+        path.push(area);
+        Ok(path)
+    }
+
+    /// Areas whose name contains every word of `query`.
+    pub fn search_areas(
+        &self,
+        query: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Area>, Option<Position>)> {
+        let words = search::tokens(query);
+        let Some(first) = words.first() else {
+            return invalid("query needs a word of at least 2 letters");
+        };
+        let list = search::token_list(self.store.kv(), first);
+        let slice = list.slice(from, limit)?;
+        let ids: Vec<String> = slice
+            .ids
+            .iter()
+            .filter_map(|e| e.strip_prefix("a:").map(str::to_owned))
+            .collect();
+        let areas: Vec<Area> = self.store.get_many(&ids)?;
+        let matching = areas.into_iter().filter(|a| {
+            let name = search::tokens(&a.name);
+            words.iter().all(|w| name.contains(w))
+        });
+        Ok((matching.collect(), slice.next))
+    }
+
+    /// Names of areas starting with `prefix` (for completion), at most `limit`.
+    pub fn complete_area_names(&self, prefix: &str, limit: usize) -> DomainResult<Vec<String>> {
+        let folded: String = search::tokens(prefix).join(" ");
+        let Some(key) = name_prefixes(&folded).into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        let slice =
+            IndexList::new(self.store.kv(), prefix_list(&key)).slice(None, validate::MAX_PAGE)?;
+        let areas: Vec<Area> = self.store.get_many(&slice.ids)?;
+        let mut names: Vec<String> = areas
+            .into_iter()
+            .map(|a| a.name)
+            .filter(|n| {
+                search::tokens(n).iter().any(|t| t.starts_with(&folded))
+                    || search::tokens(n).join(" ").starts_with(&folded)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names.truncate(limit);
+        Ok(names)
+    }
+
+    /// Areas with a location within `radius_km` of `at`, nearest first, optionally
+    /// only of some kinds.
+    pub fn areas_near(
+        &self,
+        at: LatLng,
+        radius_km: f64,
+        kinds: &[AreaKind],
+        limit: usize,
+    ) -> DomainResult<Vec<(Area, f64)>> {
+        validate::location("at", Some(at))?;
+        if !(radius_km > 0.0 && radius_km <= search::MAX_RADIUS_KM) {
+            return invalid(format!(
+                "radius_km must be more than 0 and at most {}",
+                search::MAX_RADIUS_KM
+            ));
+        }
+        let mut ids = Vec::new();
+        for cell in search::cells_around(at, radius_km) {
+            let slice = search::cell_list(self.store.kv(), cell).slice(None, validate::MAX_PAGE)?;
+            ids.extend(
+                slice
+                    .ids
+                    .iter()
+                    .filter_map(|e| e.strip_prefix("a:").map(str::to_owned)),
+            );
+        }
+        let areas: Vec<Area> = self.store.get_many(&ids)?;
+        let mut near: Vec<(Area, f64)> = areas
+            .into_iter()
+            .filter(|a| kinds.is_empty() || kinds.contains(&a.kind))
+            .filter_map(|a| {
+                let d = search::distance_km(at, a.location?);
+                (d <= radius_km).then_some((a, d))
+            })
+            .collect();
+        near.sort_by(|x, y| x.1.total_cmp(&y.1));
+        near.truncate(limit);
+        Ok(near)
     }
 
     pub fn get_area(&self, id: &str) -> DomainResult<Area> {
@@ -200,20 +663,24 @@ impl Climbing<'_> {
 }
 
 fn check_nesting(parent: &Area, child: AreaKind) -> DomainResult<()> {
-    if parent.kind.is_leaf() {
+    check_nesting_kinds(parent.kind, child)
+        .map_err(|e| DomainError::Invalid(format!("{e} (the parent is \"{}\")", parent.name)))
+}
+
+/// Whether an area of kind `child` may be inside one of kind `parent`.
+pub fn check_nesting_kinds(parent: AreaKind, child: AreaKind) -> DomainResult<()> {
+    if parent.is_leaf() {
         return invalid(format!(
-            "\"{}\" is a {} and cannot contain areas; add the {} to its crag or area instead",
-            parent.name,
-            parent.kind.as_str(),
+            "a {} cannot contain areas; add the {} to its crag or area instead",
+            parent.as_str(),
             child.as_str()
         ));
     }
-    if child.depth() < parent.kind.depth() || child == AreaKind::Country {
+    if child.depth() < parent.depth() || child == AreaKind::Country {
         return invalid(format!(
-            "a {} cannot be inside a {} (\"{}\"): the tree goes country > region > area > crag > sector/wall/boulder",
+            "a {} cannot be inside a {}: the tree goes country > region > area > crag > sector/wall/boulder",
             child.as_str(),
-            parent.kind.as_str(),
-            parent.name
+            parent.as_str()
         ));
     }
     Ok(())

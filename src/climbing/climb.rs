@@ -1,9 +1,10 @@
 //! Climbs: routes and boulder problems, each in one area that holds climbs.
 
 use super::area::Area;
-use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
+use super::history::Action;
+use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
-use crate::store::Record;
+use crate::store::{Record, StoreError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,21 @@ pub struct Grades {
 }
 
 impl Grades {
+    /// The first grade given, as (system, text), in the order of the fields.
+    pub fn primary(&self) -> Option<(&'static str, &str)> {
+        [
+            ("yds", &self.yds),
+            ("french", &self.french),
+            ("uiaa", &self.uiaa),
+            ("ewbank", &self.ewbank),
+            ("british", &self.british),
+            ("vscale", &self.vscale),
+            ("font", &self.font),
+        ]
+        .into_iter()
+        .find_map(|(system, g)| g.as_deref().map(|g| (system, g)))
+    }
+
     fn check(&self) -> DomainResult<()> {
         let all = [
             ("yds", &self.yds),
@@ -117,6 +133,13 @@ pub struct Climb {
     pub audit: Audit,
 }
 
+impl Climb {
+    /// A number that orders grades within a discipline (None until grades parse).
+    pub fn score_of(_grades: &Grades) -> Option<f64> {
+        None
+    }
+}
+
 impl Record for Climb {
     const PREFIX: &'static str = "c";
     const KIND: &'static str = "climb";
@@ -137,7 +160,9 @@ impl Record for Climb {
 pub struct NewClimb {
     /// The climb's name, 1 to 200 characters.
     pub name: String,
-    /// The crag, sector, wall or boulder it is in.
+    /// The crag, sector, wall or boulder it is in (left out inside import_tree,
+    /// where the enclosing area is meant).
+    #[serde(default)]
     pub area_id: String,
     pub grades: Grades,
     /// At least one discipline.
@@ -188,9 +213,55 @@ pub struct ClimbChanges {
     pub description: Option<String>,
 }
 
+fn climb_changes(before: &Climb, after: &Climb) -> String {
+    let mut fields = Vec::new();
+    let mut check = |name: &str, changed: bool| {
+        if changed {
+            fields.push(name.to_owned());
+        }
+    };
+    check("name", before.name != after.name);
+    check("grades", before.grades != after.grades);
+    check("disciplines", before.disciplines != after.disciplines);
+    check("length_m", before.length_m != after.length_m);
+    check("bolts", before.bolts != after.bolts);
+    check("pitches", before.pitches != after.pitches);
+    check("fa", before.fa != after.fa);
+    check("safety", before.safety != after.safety);
+    check("location", before.location != after.location);
+    check("description", before.description != after.description);
+    if fields.is_empty() {
+        "no field changed".to_owned()
+    } else {
+        format!("changed {}", fields.join(", "))
+    }
+}
+
 /// The index list of the climbs in an area.
 pub fn climbs_list(area_id: &str) -> String {
     format!("cl/{area_id}")
+}
+
+/// Checks a new climb's fields (all but its area) and returns them normalized.
+pub fn check_new_climb(new: &NewClimb) -> DomainResult<NewClimb> {
+    let name = validate::name("name", &new.name)?;
+    new.grades.check()?;
+    check_disciplines(&new.disciplines)?;
+    check_length(new.length_m)?;
+    let location = validate::location("location", new.location)?;
+    let fa = validate::optional_text("fa", new.fa.clone(), validate::MAX_NAME_CHARS)?;
+    let description = validate::optional_text(
+        "description",
+        new.description.clone(),
+        validate::MAX_TEXT_CHARS,
+    )?;
+    Ok(NewClimb {
+        name,
+        location,
+        fa,
+        description,
+        ..new.clone()
+    })
 }
 
 fn check_disciplines(disciplines: &[Discipline]) -> DomainResult<()> {
@@ -214,15 +285,14 @@ fn check_length(length_m: Option<f64>) -> DomainResult<()> {
 
 impl Climbing<'_> {
     pub fn create_climb(&self, new: NewClimb) -> DomainResult<Climb> {
-        let name = validate::name("name", &new.name)?;
         validate::id("area_id", &new.area_id)?;
-        new.grades.check()?;
-        check_disciplines(&new.disciplines)?;
-        check_length(new.length_m)?;
-        let location = validate::location("location", new.location)?;
-        let fa = validate::optional_text("fa", new.fa, validate::MAX_NAME_CHARS)?;
-        let description =
-            validate::optional_text("description", new.description, validate::MAX_TEXT_CHARS)?;
+        let NewClimb {
+            name,
+            location,
+            fa,
+            description,
+            ..
+        } = check_new_climb(&new)?;
         let area: Area = self.store.get(&new.area_id)?.ok_or_else(|| {
             DomainError::Invalid(format!(
                 "area_id \"{}\" is not an existing area; find it with list_areas or create it first",
@@ -256,11 +326,113 @@ impl Climbing<'_> {
                 audit: self.audit_new(),
             };
             list.add(&climb.id)?;
+            let entry = search::entry('c', &climb.id);
+            search::index_name(self.store.kv(), &climb.name, &entry)?;
             if self.store.insert(&mut climb)? {
+                self.record_change(
+                    "climb",
+                    &climb.id,
+                    Action::Created,
+                    format!("created \"{}\" in \"{}\"", climb.name, area.name),
+                )?;
                 return Ok(climb);
             }
             list.remove(&climb.id, None)?;
+            search::unindex_name(self.store.kv(), &climb.name, &entry)?;
         }
+    }
+
+    pub fn delete_climb(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Climb> {
+        validate::id("id", id)?;
+        let climb: Climb = self.store.require(id)?;
+        if let Some(expected) = expected_version {
+            if expected != climb.version {
+                return Err(StoreError::VersionConflict {
+                    kind: "climb",
+                    id: id.to_owned(),
+                    expected,
+                    current: climb.version,
+                }
+                .into());
+            }
+        }
+        // Record first, index entries after: readers skip ids whose record is gone.
+        self.store.delete::<Climb>(id)?;
+        IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
+        search::unindex_name(self.store.kv(), &climb.name, &search::entry('c', id))?;
+        self.record_change(
+            "climb",
+            id,
+            Action::Deleted,
+            format!("deleted \"{}\"", climb.name),
+        )?;
+        Ok(climb)
+    }
+
+    /// Moves a climb to another crag, sector, wall or boulder.
+    pub fn move_climb(
+        &self,
+        id: &str,
+        new_area_id: &str,
+        expected_version: Option<u64>,
+    ) -> DomainResult<Climb> {
+        validate::id("id", id)?;
+        validate::id("new_area_id", new_area_id)?;
+        let climb: Climb = self.store.require(id)?;
+        let area: Area = self.store.get(new_area_id)?.ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "new_area_id \"{new_area_id}\" is not an existing area"
+            ))
+        })?;
+        if !area.kind.holds_climbs() {
+            return invalid(format!(
+                "\"{}\" is a {}; climbs go in a crag, sector, wall or boulder",
+                area.name,
+                area.kind.as_str()
+            ));
+        }
+        if climb.area_id == area.id {
+            return Ok(climb);
+        }
+        IndexList::new(self.store.kv(), climbs_list(&area.id)).add(id)?;
+        let moved = self.store.update(id, expected_version, |c: &mut Climb| {
+            c.area_id = area.id.clone();
+            self.touch(&mut c.audit);
+            Ok::<(), DomainError>(())
+        })?;
+        IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
+        self.record_change(
+            "climb",
+            id,
+            Action::Moved,
+            format!("moved to \"{}\"", area.name),
+        )?;
+        Ok(moved)
+    }
+
+    /// Climbs whose name contains every word of `query`.
+    pub fn search_climbs(
+        &self,
+        query: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Climb>, Option<Position>)> {
+        let words = search::tokens(query);
+        let Some(first) = words.first() else {
+            return invalid("query needs a word of at least 2 letters");
+        };
+        let slice = search::token_list(self.store.kv(), first).slice(from, limit)?;
+        let ids: Vec<String> = slice
+            .ids
+            .iter()
+            .filter_map(|e| e.strip_prefix("c:").map(str::to_owned))
+            .collect();
+        let climbs: Vec<Climb> = self.store.get_many(&ids)?;
+        let matching = climbs.into_iter().filter(|c| {
+            let name = search::tokens(&c.name);
+            words.iter().all(|w| name.contains(w))
+        });
+        Ok((matching.collect(), slice.next))
     }
 
     pub fn get_climb(&self, id: &str) -> DomainResult<Climb> {
@@ -295,7 +467,14 @@ impl Climbing<'_> {
             changes.description.clone(),
             validate::MAX_TEXT_CHARS,
         )?;
-        self.store
+        let before: Climb = self.store.require(id)?;
+        let entry = search::entry('c', id);
+        if let Some(n) = &name {
+            // The new name's words are indexed before the record changes.
+            search::index_name(self.store.kv(), n, &entry)?;
+        }
+        let after = self
+            .store
             .update(id, expected_version, |climb: &mut Climb| {
                 if let Some(n) = &name {
                     climb.name = n.clone();
@@ -319,7 +498,15 @@ impl Climbing<'_> {
                 }
                 self.touch(&mut climb.audit);
                 Ok::<(), DomainError>(())
-            })
+            })?;
+        let kept = search::tokens(&after.name);
+        for t in search::tokens(&before.name) {
+            if !kept.contains(&t) {
+                search::token_list(self.store.kv(), &t).remove(&entry, None)?;
+            }
+        }
+        self.record_change("climb", id, Action::Updated, climb_changes(&before, &after))?;
+        Ok(after)
     }
 
     /// A page of the climbs in an area, in the order they were added.

@@ -7,6 +7,12 @@ pub mod area;
 pub mod climb;
 pub mod grades;
 pub mod gym;
+pub mod history;
+pub mod import;
+pub mod media;
+pub mod repair;
+pub mod search;
+pub mod stats;
 pub mod tick;
 pub mod validate;
 
@@ -29,6 +35,12 @@ impl fmt::Display for DomainError {
             DomainError::Invalid(msg) => f.write_str(msg),
             DomainError::Store(e) => write!(f, "{e}"),
         }
+    }
+}
+
+impl From<crate::platform::KvError> for DomainError {
+    fn from(e: crate::platform::KvError) -> Self {
+        DomainError::Store(StoreError::Kv(e))
     }
 }
 
@@ -93,3 +105,6 @@ impl<'p> Climbing<'p> {
         audit.updated_by = self.actor.clone();
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,6 +16,11 @@ impl MemoryKv {
         self.ops.set(self.ops.get() + 1);
     }
 
+    /// Removes a key without counting an operation (tests simulating crashes).
+    pub fn data_remove(&self, key: &str) {
+        self.data.borrow_mut().remove(key);
+    }
+
     /// Every key currently stored (tests only; the server never lists keys).
     pub fn keys(&self) -> Vec<String> {
         self.data.borrow().keys().cloned().collect()

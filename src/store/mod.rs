@@ -154,6 +154,12 @@ impl<'p> Store<'p> {
         Ok(self.kv().cas_swap(read, &encode(record))? == Swap::Written)
     }
 
+    /// Deletes a record. Callers remove index entries afterwards (readers skip ids
+    /// whose record is gone), so a crash never leaves a record no index finds.
+    pub fn delete<R: Record>(&self, id: &str) -> StoreResult<()> {
+        Ok(self.kv().delete(&keys::record::<R>(id))?)
+    }
+
     /// Read-modify-write of one record under compare-and-swap. `change` may refuse
     /// (domain rules) with an error of its own; with `expected_version`, a record at
     /// another version is a [`StoreError::VersionConflict`] and nothing is written.

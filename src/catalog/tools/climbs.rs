@@ -1,8 +1,11 @@
 //! Climb tools.
 
-use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
+use super::areas::{DeleteArgs, SearchArgs};
+use super::{
+    open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
+};
 use crate::catalog::{Ctx, Scope};
-use crate::climbing::climb::{Climb, ClimbChanges, NewClimb};
+use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::validate;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -29,16 +32,20 @@ pub struct ListClimbsArgs {
     /// From a previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 200 (default 50). With filters, a page holds the matches
+    /// among that many climbs, so it may be shorter; keep following next_cursor.
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Only climbs of this discipline.
+    #[serde(default)]
+    pub discipline: Option<Discipline>,
 }
 
 pub struct ListClimbs;
 impl Tool for ListClimbs {
     const NAME: &'static str = "list_climbs";
     const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added, optionally only one discipline. Paginated: pass next_cursor back as cursor.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListClimbsArgs;
@@ -48,9 +55,12 @@ impl Tool for ListClimbs {
         validate::id("area_id", &input.area_id)?;
         let list = crate::climbing::climb::climbs_list(&input.area_id);
         let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
+        let (mut items, next) = ctx
             .climbing()
             .list_climbs(&input.area_id, from.as_ref(), limit)?;
+        if let Some(d) = input.discipline {
+            items.retain(|c| c.disciplines.contains(&d));
+        }
         page(ctx, &list, items, next)
     }
 }
@@ -101,6 +111,72 @@ impl Tool for UpdateClimb {
 pub static TOOLS: &[super::ToolSpec] = &[
     super::spec::<GetClimb>(),
     super::spec::<ListClimbs>(),
+    super::spec::<SearchClimbs>(),
     super::spec::<CreateClimb>(),
     super::spec::<UpdateClimb>(),
+    super::spec::<MoveClimb>(),
+    super::spec::<DeleteClimb>(),
 ];
+
+pub struct DeleteClimb;
+impl Tool for DeleteClimb {
+    const NAME: &'static str = "delete_climb";
+    const TITLE: &'static str = "Delete a climb";
+    const DESCRIPTION: &'static str = "Delete a climb. Returns the deleted climb.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Climb;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Climb, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .delete_climb(&input.id, input.expected_version)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveClimbArgs {
+    /// The climb to move.
+    pub id: String,
+    /// The crag, sector, wall or boulder to move it to.
+    pub new_area_id: String,
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+pub struct MoveClimb;
+impl Tool for MoveClimb {
+    const NAME: &'static str = "move_climb";
+    const TITLE: &'static str = "Move a climb";
+    const DESCRIPTION: &'static str = "Move a climb to another crag, sector, wall or boulder.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = MoveClimbArgs;
+    type Output = Climb;
+    fn call(ctx: &Ctx, input: MoveClimbArgs) -> Result<Climb, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .move_climb(&input.id, &input.new_area_id, input.expected_version)?)
+    }
+}
+
+pub struct SearchClimbs;
+impl Tool for SearchClimbs {
+    const NAME: &'static str = "search_climbs";
+    const TITLE: &'static str = "Search climbs by name";
+    const DESCRIPTION: &'static str = "Find climbs whose name contains every word of the query (case and accents ignored). Paginated.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = SearchArgs;
+    type Output = Page<Climb>;
+    fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Climb>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        let scope = format!("search-climbs:{}", input.query);
+        let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;
+        let (items, next) = ctx
+            .climbing()
+            .search_climbs(&input.query, from.as_ref(), limit)?;
+        page(ctx, &scope, items, next)
+    }
+}

@@ -4,6 +4,7 @@ pub mod areas;
 pub mod climbs;
 pub mod grades;
 pub mod gym;
+pub mod records;
 pub mod ticks;
 
 use super::{schema, CatalogError, CatalogResult, Ctx, Scope};
@@ -31,6 +32,11 @@ pub const CREATE: Annotations = Annotations {
     read_only: false,
     destructive: false,
     idempotent: false,
+};
+pub const DELETE: Annotations = Annotations {
+    read_only: false,
+    destructive: true,
+    idempotent: true,
 };
 pub const UPDATE: Annotations = Annotations {
     read_only: false,
@@ -165,6 +171,7 @@ pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
 static GROUPS: &[&[ToolSpec]] = &[
     areas::TOOLS,
     climbs::TOOLS,
+    records::TOOLS,
     grades::TOOLS,
     gym::TOOLS,
     ticks::TOOLS,

@@ -1,0 +1,97 @@
+//! Tools for what is kept about every area and climb: change history and media.
+
+use super::areas::DeleteArgs;
+use super::{open_cursor, page, Annotations, Page, Tool, ToolFailure, CREATE, DELETE, READ};
+use crate::catalog::{Ctx, Scope};
+use crate::climbing::history::{history_list, Change};
+use crate::climbing::media::{Media, NewMedia};
+use crate::climbing::validate;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntityPageArgs {
+    /// The area or climb.
+    pub id: String,
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct GetHistory;
+impl Tool for GetHistory {
+    const NAME: &'static str = "get_history";
+    const TITLE: &'static str = "Change history";
+    const DESCRIPTION: &'static str = "Who changed an area or climb, when, and what: created, updated (which fields), moved, deleted, imported. Oldest first, paginated.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = EntityPageArgs;
+    type Output = Page<Change>;
+    fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Change>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        validate::id("id", &input.id)?;
+        let list = history_list(&input.id);
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx.climbing().history(&input.id, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct AddMedia;
+impl Tool for AddMedia {
+    const NAME: &'static str = "add_media";
+    const TITLE: &'static str = "Add a photo, video or topo";
+    const DESCRIPTION: &'static str = "Attach a media reference (an https URL with caption and credit) to an area or climb. The server stores the reference, not the file.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewMedia;
+    type Output = Media;
+    fn call(ctx: &Ctx, input: NewMedia) -> Result<Media, ToolFailure> {
+        Ok(ctx.climbing().add_media(input)?)
+    }
+}
+
+pub struct ListMedia;
+impl Tool for ListMedia {
+    const NAME: &'static str = "list_media";
+    const TITLE: &'static str = "List media";
+    const DESCRIPTION: &'static str =
+        "The photos, videos and topos attached to an area or climb. Paginated.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = EntityPageArgs;
+    type Output = Page<Media>;
+    fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Media>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        validate::id("id", &input.id)?;
+        let list = format!("ml/{}", input.id);
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx.climbing().list_media(&input.id, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct DeleteMedia;
+impl Tool for DeleteMedia {
+    const NAME: &'static str = "delete_media";
+    const TITLE: &'static str = "Remove a media reference";
+    const DESCRIPTION: &'static str = "Remove a media reference from its area or climb.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Media;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Media, ToolFailure> {
+        Ok(ctx.climbing().delete_media(&input.id)?)
+    }
+}
+
+pub static TOOLS: &[super::ToolSpec] = &[
+    super::spec::<GetHistory>(),
+    super::spec::<AddMedia>(),
+    super::spec::<ListMedia>(),
+    super::spec::<DeleteMedia>(),
+];

@@ -1,0 +1,96 @@
+//! The change history: who changed what, kept for every area and climb.
+//!
+//! Each change is a record `h/<id>` listed under its entity (`hl/<entity id>`).
+//! History is written after the change it describes: a crash in between loses the
+//! history line, never the change.
+
+use super::{Climbing, DomainResult};
+use crate::store::index::{IndexList, Position};
+use crate::store::Record;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Created,
+    Updated,
+    Moved,
+    Deleted,
+    Imported,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    pub id: String,
+    pub version: u64,
+    /// "area" or "climb".
+    pub entity_kind: String,
+    pub entity_id: String,
+    pub action: Action,
+    /// The subject of the token that made the change.
+    pub actor: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    /// What changed, in a few words (field names, old and new parent, ...).
+    pub summary: String,
+}
+
+impl Record for Change {
+    const PREFIX: &'static str = "h";
+    const KIND: &'static str = "change";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+}
+
+pub fn history_list(entity_id: &str) -> String {
+    format!("hl/{entity_id}")
+}
+
+impl Climbing<'_> {
+    /// Appends a line to the history of `entity_id`.
+    pub fn record_change(
+        &self,
+        entity_kind: &str,
+        entity_id: &str,
+        action: Action,
+        summary: impl Into<String>,
+    ) -> DomainResult<()> {
+        let list = IndexList::new(self.store.kv(), history_list(entity_id));
+        let mut change = Change {
+            id: self.store.new_id(),
+            version: 1,
+            entity_kind: entity_kind.to_owned(),
+            entity_id: entity_id.to_owned(),
+            action,
+            actor: self.actor.clone(),
+            at: self.store.platform().now_ms(),
+            summary: summary.into(),
+        };
+        list.add(&change.id)?;
+        if !self.store.insert(&mut change)? {
+            // A random id collision: drop the line rather than overwrite another.
+            list.remove(&change.id, None)?;
+        }
+        Ok(())
+    }
+
+    /// A page of the history of an entity, oldest first.
+    pub fn history(
+        &self,
+        entity_id: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Change>, Option<Position>)> {
+        super::validate::id("id", entity_id)?;
+        let slice = IndexList::new(self.store.kv(), history_list(entity_id)).slice(from, limit)?;
+        Ok((self.store.get_many(&slice.ids)?, slice.next))
+    }
+}

@@ -1,0 +1,141 @@
+//! Media references: photos, videos and topos of areas and climbs, by URL.
+//! The server stores the reference and its credit, never the media itself.
+
+use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
+use crate::store::index::{IndexList, Position};
+use crate::store::Record;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Photo,
+    Video,
+    Topo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Media {
+    pub id: String,
+    pub version: u64,
+    /// The area or climb this shows.
+    pub entity_id: String,
+    pub kind: MediaKind,
+    /// Where the media lives (https).
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// Who took it or holds the rights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+    #[serde(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for Media {
+    const PREFIX: &'static str = "m";
+    const KIND: &'static str = "media";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMedia {
+    /// The id of the area or climb it shows.
+    pub entity_id: String,
+    pub kind: MediaKind,
+    /// An https URL, up to 2,000 characters.
+    pub url: String,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub credit: Option<String>,
+}
+
+fn media_list(entity_id: &str) -> String {
+    format!("ml/{entity_id}")
+}
+
+impl Climbing<'_> {
+    pub fn add_media(&self, new: NewMedia) -> DomainResult<Media> {
+        validate::id("entity_id", &new.entity_id)?;
+        let url = new.url.trim();
+        if !url.starts_with("https://") || url.len() > 2000 || url.chars().any(char::is_whitespace)
+        {
+            return invalid("url must be an https:// URL without spaces, up to 2000 characters");
+        }
+        let caption = validate::optional_text("caption", new.caption, validate::MAX_NAME_CHARS)?;
+        let credit = validate::optional_text("credit", new.credit, validate::MAX_NAME_CHARS)?;
+        let kind = self.entity_kind(&new.entity_id)?.ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "entity_id \"{}\" is neither an area nor a climb",
+                new.entity_id
+            ))
+        })?;
+        let mut media = Media {
+            id: self.store.new_id(),
+            version: 1,
+            entity_id: new.entity_id.clone(),
+            kind: new.kind,
+            url: url.to_owned(),
+            caption,
+            credit,
+            audit: self.audit_new(),
+        };
+        let list = IndexList::new(self.store.kv(), media_list(&new.entity_id));
+        list.add(&media.id)?;
+        if !self.store.insert(&mut media)? {
+            list.remove(&media.id, None)?;
+            return invalid("id collision; retry the call");
+        }
+        self.record_change(
+            kind,
+            &new.entity_id,
+            super::history::Action::Updated,
+            format!("media {} added", media.id),
+        )?;
+        Ok(media)
+    }
+
+    pub fn list_media(
+        &self,
+        entity_id: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Media>, Option<Position>)> {
+        validate::id("entity_id", entity_id)?;
+        let slice = IndexList::new(self.store.kv(), media_list(entity_id)).slice(from, limit)?;
+        Ok((self.store.get_many(&slice.ids)?, slice.next))
+    }
+
+    pub fn delete_media(&self, id: &str) -> DomainResult<Media> {
+        validate::id("id", id)?;
+        let media: Media = self.store.require(id)?;
+        self.store.delete::<Media>(id)?;
+        IndexList::new(self.store.kv(), media_list(&media.entity_id)).remove(id, None)?;
+        Ok(media)
+    }
+
+    /// "area" or "climb" when `id` names one.
+    pub fn entity_kind(&self, id: &str) -> DomainResult<Option<&'static str>> {
+        let keys = [
+            crate::store::keys::record::<super::area::Area>(id),
+            crate::store::keys::record::<super::climb::Climb>(id),
+        ];
+        let found = self.store.kv().get_many(&keys)?;
+        Ok(match (&found[0], &found[1]) {
+            (Some(_), _) => Some("area"),
+            (_, Some(_)) => Some("climb"),
+            _ => None,
+        })
+    }
+}
