@@ -1,3 +1,669 @@
-//! Gym tools.
+//! Gym tools: indoor venues, their walls and setters, and the routes on the walls.
 
-pub static TOOLS: &[super::ToolSpec] = &[];
+use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
+use crate::catalog::{Ctx, Scope};
+use crate::climbing::gym::{
+    self, DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
+    NewGymRoute, NewSetter, NewVenue, NewWall, RouteQuery, RouteScope, Setter, SetterChanges,
+    SetterStats, StatusFilter, StripOutcome, Venue, VenueChanges, Wall, WallChanges,
+};
+use crate::climbing::validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Deleting: destructive, and repeating it has no further effect.
+const DELETE: Annotations = Annotations {
+    read_only: false,
+    destructive: true,
+    idempotent: true,
+};
+
+/// Stripping routes: final (destructive), and a route already stripped stays as it is.
+const STRIP: Annotations = Annotations {
+    read_only: false,
+    destructive: true,
+    idempotent: true,
+};
+
+/// A page of a venue's children (walls, setters).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueListArgs {
+    /// The venue.
+    pub venue_id: String,
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A page of venues.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageArgs {
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Deleting one record.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteArgs {
+    /// The id to delete.
+    pub id: String,
+    /// The version you last read; the delete is refused if it changed since.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+/// What was deleted.
+#[derive(Serialize, JsonSchema)]
+pub struct Deleted {
+    /// venue, wall, setter or gym route.
+    pub kind: &'static str,
+    pub id: String,
+    pub deleted: bool,
+}
+
+fn deleted(kind: &'static str, id: String) -> Deleted {
+    Deleted {
+        kind,
+        id,
+        deleted: true,
+    }
+}
+
+// ---- venues -----------------------------------------------------------------------
+
+pub struct CreateVenue;
+impl Tool for CreateVenue {
+    const NAME: &'static str = "create_venue";
+    const TITLE: &'static str = "Create a climbing gym";
+    const DESCRIPTION: &'static str = "Create an indoor climbing venue (gym) with its name and optional city, country, location, website and notes. Add walls with create_wall and setters with create_setter. Returns the venue with its id.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewVenue;
+    type Output = Venue;
+    fn call(ctx: &Ctx, input: NewVenue) -> Result<Venue, ToolFailure> {
+        Ok(ctx.climbing().create_venue(input)?)
+    }
+}
+
+pub struct GetVenue;
+impl Tool for GetVenue {
+    const NAME: &'static str = "get_venue";
+    const TITLE: &'static str = "Get a climbing gym";
+    const DESCRIPTION: &'static str = "Get one indoor climbing venue (gym) by id.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = IdArg;
+    type Output = Venue;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Venue, ToolFailure> {
+        Ok(ctx.climbing().get_venue(&input.id)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVenueArgs {
+    /// The venue to change.
+    pub id: String,
+    /// The version you last read; the update is refused if the venue changed since.
+    /// Omit to apply the change to whatever version is current.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The fields to change; omitted fields keep their values.
+    pub changes: VenueChanges,
+}
+
+pub struct UpdateVenue;
+impl Tool for UpdateVenue {
+    const NAME: &'static str = "update_venue";
+    const TITLE: &'static str = "Update a climbing gym";
+    const DESCRIPTION: &'static str = "Change fields of a venue. Pass expected_version (from get_venue) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = UpdateVenueArgs;
+    type Output = Venue;
+    fn call(ctx: &Ctx, input: UpdateVenueArgs) -> Result<Venue, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .update_venue(&input.id, input.expected_version, input.changes)?)
+    }
+}
+
+pub struct ListVenues;
+impl Tool for ListVenues {
+    const NAME: &'static str = "list_venues";
+    const TITLE: &'static str = "List climbing gyms";
+    const DESCRIPTION: &'static str = "List the indoor climbing venues, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = PageArgs;
+    type Output = Page<Venue>;
+    fn call(ctx: &Ctx, input: PageArgs) -> Result<Page<Venue>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        let list = gym::venues_list();
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx.climbing().list_venues(from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct DeleteVenue;
+impl Tool for DeleteVenue {
+    const NAME: &'static str = "delete_venue";
+    const TITLE: &'static str = "Delete a climbing gym";
+    const DESCRIPTION: &'static str = "Delete a venue. Refused while it still has walls or setters: delete those first (delete_gym_route, delete_wall, delete_setter).";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Deleted;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
+        let v = ctx
+            .climbing()
+            .delete_venue(&input.id, input.expected_version)?;
+        Ok(deleted("venue", v.id))
+    }
+}
+
+// ---- walls ------------------------------------------------------------------------
+
+pub struct CreateWall;
+impl Tool for CreateWall {
+    const NAME: &'static str = "create_wall";
+    const TITLE: &'static str = "Create a gym wall";
+    const DESCRIPTION: &'static str = "Add a wall to a venue: its name, kind (lead, top_rope, boulder, auto_belay, training), angle (slab, vertical, overhang, roof, or angle_degrees past vertical) and height. Returns the wall with its id.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewWall;
+    type Output = Wall;
+    fn call(ctx: &Ctx, input: NewWall) -> Result<Wall, ToolFailure> {
+        Ok(ctx.climbing().create_wall(input)?)
+    }
+}
+
+pub struct GetWall;
+impl Tool for GetWall {
+    const NAME: &'static str = "get_wall";
+    const TITLE: &'static str = "Get a gym wall";
+    const DESCRIPTION: &'static str = "Get one wall of a climbing gym by id.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = IdArg;
+    type Output = Wall;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Wall, ToolFailure> {
+        Ok(ctx.climbing().get_wall(&input.id)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWallArgs {
+    /// The wall to change.
+    pub id: String,
+    /// The version you last read; the update is refused if the wall changed since.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The fields to change; omitted fields keep their values.
+    pub changes: WallChanges,
+}
+
+pub struct UpdateWall;
+impl Tool for UpdateWall {
+    const NAME: &'static str = "update_wall";
+    const TITLE: &'static str = "Update a gym wall";
+    const DESCRIPTION: &'static str = "Change fields of a wall (name, kind, angle, height, notes). Pass expected_version (from get_wall) to be safe against concurrent edits.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = UpdateWallArgs;
+    type Output = Wall;
+    fn call(ctx: &Ctx, input: UpdateWallArgs) -> Result<Wall, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .update_wall(&input.id, input.expected_version, input.changes)?)
+    }
+}
+
+pub struct ListWalls;
+impl Tool for ListWalls {
+    const NAME: &'static str = "list_walls";
+    const TITLE: &'static str = "List a gym's walls";
+    const DESCRIPTION: &'static str = "List the walls of a venue, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = VenueListArgs;
+    type Output = Page<Wall>;
+    fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Wall>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        validate::id("venue_id", &input.venue_id)?;
+        let list = gym::walls_list(&input.venue_id);
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx
+            .climbing()
+            .list_walls(&input.venue_id, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct DeleteWall;
+impl Tool for DeleteWall {
+    const NAME: &'static str = "delete_wall";
+    const TITLE: &'static str = "Delete a gym wall";
+    const DESCRIPTION: &'static str = "Delete a wall. Refused while any route is on it, stripped ones included: delete those first with delete_gym_route.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Deleted;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
+        let w = ctx
+            .climbing()
+            .delete_wall(&input.id, input.expected_version)?;
+        Ok(deleted("wall", w.id))
+    }
+}
+
+// ---- setters ----------------------------------------------------------------------
+
+pub struct CreateSetter;
+impl Tool for CreateSetter {
+    const NAME: &'static str = "create_setter";
+    const TITLE: &'static str = "Add a route setter";
+    const DESCRIPTION: &'static str = "Add a route setter to a venue (name, active flag, default active). Returns the setter with its id, to credit on gym routes.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewSetter;
+    type Output = Setter;
+    fn call(ctx: &Ctx, input: NewSetter) -> Result<Setter, ToolFailure> {
+        Ok(ctx.climbing().create_setter(input)?)
+    }
+}
+
+pub struct GetSetter;
+impl Tool for GetSetter {
+    const NAME: &'static str = "get_setter";
+    const TITLE: &'static str = "Get a route setter";
+    const DESCRIPTION: &'static str = "Get one route setter by id.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = IdArg;
+    type Output = Setter;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Setter, ToolFailure> {
+        Ok(ctx.climbing().get_setter(&input.id)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSetterArgs {
+    /// The setter to change.
+    pub id: String,
+    /// The version you last read; the update is refused if the setter changed since.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The fields to change; omitted fields keep their values.
+    pub changes: SetterChanges,
+}
+
+pub struct UpdateSetter;
+impl Tool for UpdateSetter {
+    const NAME: &'static str = "update_setter";
+    const TITLE: &'static str = "Update a route setter";
+    const DESCRIPTION: &'static str = "Rename a setter or mark them active or inactive (inactive setters keep their routes and stats). Pass expected_version (from get_setter) to be safe against concurrent edits.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = UpdateSetterArgs;
+    type Output = Setter;
+    fn call(ctx: &Ctx, input: UpdateSetterArgs) -> Result<Setter, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .update_setter(&input.id, input.expected_version, input.changes)?)
+    }
+}
+
+pub struct ListSetters;
+impl Tool for ListSetters {
+    const NAME: &'static str = "list_setters";
+    const TITLE: &'static str = "List a gym's setters";
+    const DESCRIPTION: &'static str = "List the route setters of a venue, active and inactive, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = VenueListArgs;
+    type Output = Page<Setter>;
+    fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Setter>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        validate::id("venue_id", &input.venue_id)?;
+        let list = gym::setters_list(&input.venue_id);
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx
+            .climbing()
+            .list_setters(&input.venue_id, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct DeleteSetter;
+impl Tool for DeleteSetter {
+    const NAME: &'static str = "delete_setter";
+    const TITLE: &'static str = "Delete a route setter";
+    const DESCRIPTION: &'static str = "Delete a setter that no route credits (for a setter entered by mistake). A setter who leaves should be marked inactive with update_setter instead, which keeps their history.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Deleted;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
+        let s = ctx
+            .climbing()
+            .delete_setter(&input.id, input.expected_version)?;
+        Ok(deleted("setter", s.id))
+    }
+}
+
+// ---- gym routes -------------------------------------------------------------------
+
+pub struct CreateGymRoute;
+impl Tool for CreateGymRoute {
+    const NAME: &'static str = "create_gym_route";
+    const TITLE: &'static str = "Set a gym route";
+    const DESCRIPTION: &'static str = "Record a new route or boulder on a gym wall: hold colour, grade and grade_system (e.g. V4 vscale, 6b+ french), discipline, the venue's setters credited, set_on date and optional planned strip_on date. It starts with status set. Returns the route with its id.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = CREATE;
+    type Input = NewGymRoute;
+    type Output = GymRoute;
+    fn call(ctx: &Ctx, input: NewGymRoute) -> Result<GymRoute, ToolFailure> {
+        Ok(ctx.climbing().create_gym_route(input)?)
+    }
+}
+
+pub struct GetGymRoute;
+impl Tool for GetGymRoute {
+    const NAME: &'static str = "get_gym_route";
+    const TITLE: &'static str = "Get a gym route";
+    const DESCRIPTION: &'static str = "Get one gym route or boulder by id.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = IdArg;
+    type Output = GymRoute;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<GymRoute, ToolFailure> {
+        Ok(ctx.climbing().get_gym_route(&input.id)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGymRouteArgs {
+    /// The route to change.
+    pub id: String,
+    /// The version you last read; the update is refused if the route changed since.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The fields to change; omitted fields keep their values.
+    pub changes: GymRouteChanges,
+}
+
+pub struct UpdateGymRoute;
+impl Tool for UpdateGymRoute {
+    const NAME: &'static str = "update_gym_route";
+    const TITLE: &'static str = "Update a gym route";
+    const DESCRIPTION: &'static str = "Change a gym route: grade, colour, discipline, setters, dates, name, notes, its wall (within the venue) or its status (set <-> closed, set or closed -> stripped; stripped is final). Pass expected_version (from get_gym_route) to be safe against concurrent edits.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = UPDATE;
+    type Input = UpdateGymRouteArgs;
+    type Output = GymRoute;
+    fn call(ctx: &Ctx, input: UpdateGymRouteArgs) -> Result<GymRoute, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .update_gym_route(&input.id, input.expected_version, input.changes)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListGymRoutesArgs {
+    /// The routes of this wall (give wall_id or venue_id, not both).
+    #[serde(default)]
+    pub wall_id: Option<String>,
+    /// The routes of this venue (give wall_id or venue_id, not both).
+    #[serde(default)]
+    pub venue_id: Option<String>,
+    /// current (set or closed; the default), set, closed, stripped or any.
+    #[serde(default)]
+    pub status: Option<StatusFilter>,
+    #[serde(default)]
+    pub discipline: Option<GymDiscipline>,
+    #[serde(default)]
+    pub hold_colour: Option<HoldColour>,
+    /// Only routes crediting this setter.
+    #[serde(default)]
+    pub setter_id: Option<String>,
+    /// The grading system min_grade and max_grade are written in (e.g. vscale, french).
+    #[serde(default)]
+    pub grade_system: Option<String>,
+    /// Easiest grade to include, e.g. V3.
+    #[serde(default)]
+    pub min_grade: Option<String>,
+    /// Hardest grade to include, e.g. V6.
+    #[serde(default)]
+    pub max_grade: Option<String>,
+    /// From a previous page's next_cursor (with the same wall_id/venue_id and status).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct ListGymRoutes;
+impl Tool for ListGymRoutes {
+    const NAME: &'static str = "list_gym_routes";
+    const TITLE: &'static str = "List gym routes";
+    const DESCRIPTION: &'static str = "List the routes of a wall or a venue, filtered by status (default current: set or closed), discipline, hold colour, setter and grade range (min_grade/max_grade in grade_system; routes whose grade cannot be compared are left out of a grade range). A filtered list reads at most 1,000 routes per call, so a page can hold fewer than limit routes, even none, and still have a next_cursor: keep calling with the cursor until next_cursor is absent.";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = ListGymRoutesArgs;
+    type Output = Page<GymRoute>;
+    fn call(ctx: &Ctx, input: ListGymRoutesArgs) -> Result<Page<GymRoute>, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        let scope = match (input.wall_id, input.venue_id) {
+            (Some(w), None) => RouteScope::Wall(w),
+            (None, Some(v)) => RouteScope::Venue(v),
+            _ => {
+                return Err(ToolFailure::Refused(
+                    "give either wall_id (the routes of one wall) or venue_id (the routes of a whole venue), not both".into(),
+                ))
+            }
+        };
+        let query = RouteQuery {
+            status: input.status.unwrap_or_default(),
+            discipline: input.discipline,
+            hold_colour: input.hold_colour,
+            setter_id: input.setter_id,
+            grade_system: input.grade_system,
+            min_grade: input.min_grade,
+            max_grade: input.max_grade,
+            ..RouteQuery::new(scope)
+        };
+        let list = query.list_name();
+        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
+        let (items, next) = ctx
+            .climbing()
+            .list_gym_routes(&query, from.as_ref(), limit)?;
+        page(ctx, &list, items, next)
+    }
+}
+
+pub struct DeleteGymRoute;
+impl Tool for DeleteGymRoute {
+    const NAME: &'static str = "delete_gym_route";
+    const TITLE: &'static str = "Delete a gym route";
+    const DESCRIPTION: &'static str = "Delete a gym route entirely, e.g. one entered by mistake; its history and setter credit go with it. To record that a route was taken down, strip it with strip_gym_routes instead.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = DELETE;
+    type Input = DeleteArgs;
+    type Output = Deleted;
+    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
+        let r = ctx
+            .climbing()
+            .delete_gym_route(&input.id, input.expected_version)?;
+        Ok(deleted("gym route", r.id))
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StripArgs {
+    /// The routes to strip, 1 to 100.
+    pub ids: Vec<String>,
+    /// The day they came down, YYYY-MM-DD (default today, UTC); on or after every
+    /// route's set_on.
+    #[serde(default)]
+    pub stripped_on: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct StripResult {
+    /// One entry per id, in the order given.
+    pub routes: Vec<StripOutcome>,
+    /// How many routes changed (the others were already stripped).
+    pub stripped: usize,
+}
+
+pub struct StripGymRoutes;
+impl Tool for StripGymRoutes {
+    const NAME: &'static str = "strip_gym_routes";
+    const TITLE: &'static str = "Strip gym routes";
+    const DESCRIPTION: &'static str = "Mark up to 100 routes as stripped (taken down) on stripped_on (default today). Every route is checked first: if one is unknown or was set after stripped_on, nothing is stripped. Routes already stripped are left unchanged. Stripped is final.";
+    const SCOPE: Scope = Scope::Write;
+    const ANNOTATIONS: Annotations = STRIP;
+    type Input = StripArgs;
+    type Output = StripResult;
+    fn call(ctx: &Ctx, input: StripArgs) -> Result<StripResult, ToolFailure> {
+        let routes = ctx
+            .climbing()
+            .strip_gym_routes(&input.ids, input.stripped_on.as_deref())?;
+        let stripped = routes.iter().filter(|r| r.changed).count();
+        Ok(StripResult { routes, stripped })
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DueArgs {
+    /// The venue.
+    pub venue_id: String,
+    /// Routes planned to be stripped on or before this date, YYYY-MM-DD (default today, UTC).
+    #[serde(default)]
+    pub on_or_before: Option<String>,
+    /// How many routes to return at most, 1 to 200 (default 50); total_due counts all.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct RoutesDueForStrip;
+impl Tool for RoutesDueForStrip {
+    const NAME: &'static str = "routes_due_for_strip";
+    const TITLE: &'static str = "Routes due for stripping";
+    const DESCRIPTION: &'static str = "The current routes of a venue whose planned strip_on date is on or before a date (default today), earliest first: the next reset's strip list. Reads up to 5,000 current routes (complete is false beyond that).";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = DueArgs;
+    type Output = DueForStrip;
+    fn call(ctx: &Ctx, input: DueArgs) -> Result<DueForStrip, ToolFailure> {
+        let limit = validate::page_size(input.limit)?;
+        Ok(ctx.climbing().routes_due_for_strip(
+            &input.venue_id,
+            input.on_or_before.as_deref(),
+            limit,
+        )?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionArgs {
+    /// The venue.
+    pub venue_id: String,
+    /// Only this discipline; omit for all.
+    #[serde(default)]
+    pub discipline: Option<GymDiscipline>,
+}
+
+pub struct VenueGradeDistribution;
+impl Tool for VenueGradeDistribution {
+    const NAME: &'static str = "venue_grade_distribution";
+    const TITLE: &'static str = "Grade distribution of a gym";
+    const DESCRIPTION: &'static str = "How many routes a venue has up (set or closed) per discipline and grade, easiest first: the set-planning view for spotting gaps in the grade spread. Reads up to 5,000 current routes (complete is false beyond that).";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = DistributionArgs;
+    type Output = GradeDistribution;
+    fn call(ctx: &Ctx, input: DistributionArgs) -> Result<GradeDistribution, ToolFailure> {
+        Ok(ctx
+            .climbing()
+            .venue_grade_distribution(&input.venue_id, input.discipline)?)
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetterStatsArgs {
+    /// The venue.
+    pub venue_id: String,
+    /// First day, YYYY-MM-DD (default: the first day of the month eleven months before `to`).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (default today, UTC). At most 36 months after `from`.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+pub struct SetterStatsTool;
+impl Tool for SetterStatsTool {
+    const NAME: &'static str = "setter_stats";
+    const TITLE: &'static str = "Routes set per setter";
+    const DESCRIPTION: &'static str = "How many routes each setter of a venue set between two dates (by set_on, stripped routes included), per discipline, most first, with the routes that credit no setter. Ranges up to 36 months; reads up to 5,000 routes (complete is false beyond that: narrow the range).";
+    const SCOPE: Scope = Scope::Read;
+    const ANNOTATIONS: Annotations = READ;
+    type Input = SetterStatsArgs;
+    type Output = SetterStats;
+    fn call(ctx: &Ctx, input: SetterStatsArgs) -> Result<SetterStats, ToolFailure> {
+        Ok(ctx.climbing().setter_stats(
+            &input.venue_id,
+            input.from.as_deref(),
+            input.to.as_deref(),
+        )?)
+    }
+}
+
+pub static TOOLS: &[super::ToolSpec] = &[
+    super::spec::<ListVenues>(),
+    super::spec::<GetVenue>(),
+    super::spec::<CreateVenue>(),
+    super::spec::<UpdateVenue>(),
+    super::spec::<DeleteVenue>(),
+    super::spec::<ListWalls>(),
+    super::spec::<GetWall>(),
+    super::spec::<CreateWall>(),
+    super::spec::<UpdateWall>(),
+    super::spec::<DeleteWall>(),
+    super::spec::<ListSetters>(),
+    super::spec::<GetSetter>(),
+    super::spec::<CreateSetter>(),
+    super::spec::<UpdateSetter>(),
+    super::spec::<DeleteSetter>(),
+    super::spec::<ListGymRoutes>(),
+    super::spec::<GetGymRoute>(),
+    super::spec::<CreateGymRoute>(),
+    super::spec::<UpdateGymRoute>(),
+    super::spec::<DeleteGymRoute>(),
+    super::spec::<StripGymRoutes>(),
+    super::spec::<RoutesDueForStrip>(),
+    super::spec::<VenueGradeDistribution>(),
+    super::spec::<SetterStatsTool>(),
+];
