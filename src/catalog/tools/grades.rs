@@ -233,7 +233,10 @@ impl Tool for GradeBandTool {
                     .iter()
                     .filter(|g| grades::band(g.score, kind) == *band);
                 let easiest = inside.next().map(|g| g.text.clone());
-                let hardest = inside.last().map(|g| g.text.clone()).or(easiest.clone());
+                let hardest = inside
+                    .next_back()
+                    .map(|g| g.text.clone())
+                    .or(easiest.clone());
                 BandRange {
                     band: *band,
                     from_score: *from_score,
