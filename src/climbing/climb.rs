@@ -1,6 +1,7 @@
 //! Climbs: routes and boulder problems, each in one area that holds climbs.
 
 use super::area::Area;
+use super::grades::{self, Grade, GradeKind, GradeSystem};
 use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
@@ -37,66 +38,108 @@ pub enum Safety {
 }
 
 /// A climb's grade in the systems it is known by (e.g. `{"yds": "5.10a", "french": "6a"}`).
+/// Every grade is checked against its system's table and stored normalized.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grades {
+    /// Yosemite Decimal System, e.g. "5.10a".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yds: Option<String>,
+    /// French, e.g. "6b+".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub french: Option<String>,
+    /// UIAA, e.g. "VII+" or "7+".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uiaa: Option<String>,
+    /// Ewbank, e.g. "21".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ewbank: Option<String>,
+    /// Saxon, e.g. "VIIb".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saxon: Option<String>,
+    /// Norwegian, e.g. "7-".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub norwegian: Option<String>,
+    /// British adjectival and technical, e.g. "E1 5b".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub british: Option<String>,
+    /// V-scale, e.g. "V4".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vscale: Option<String>,
+    /// Fontainebleau, e.g. "7A".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font: Option<String>,
 }
 
 impl Grades {
-    /// The first grade given, as (system, text), in the order of the fields.
-    pub fn primary(&self) -> Option<(&'static str, &str)> {
+    fn entries(&self) -> [(GradeSystem, &Option<String>); 9] {
         [
-            ("yds", &self.yds),
-            ("french", &self.french),
-            ("uiaa", &self.uiaa),
-            ("ewbank", &self.ewbank),
-            ("british", &self.british),
-            ("vscale", &self.vscale),
-            ("font", &self.font),
+            (GradeSystem::Yds, &self.yds),
+            (GradeSystem::French, &self.french),
+            (GradeSystem::Uiaa, &self.uiaa),
+            (GradeSystem::Ewbank, &self.ewbank),
+            (GradeSystem::Saxon, &self.saxon),
+            (GradeSystem::Norwegian, &self.norwegian),
+            (GradeSystem::British, &self.british),
+            (GradeSystem::VScale, &self.vscale),
+            (GradeSystem::Font, &self.font),
         ]
-        .into_iter()
-        .find_map(|(system, g)| g.as_deref().map(|g| (system, g)))
     }
 
-    fn check(&self) -> DomainResult<()> {
-        let all = [
-            ("yds", &self.yds),
-            ("french", &self.french),
-            ("uiaa", &self.uiaa),
-            ("ewbank", &self.ewbank),
-            ("british", &self.british),
-            ("vscale", &self.vscale),
-            ("font", &self.font),
+    /// The first grade given, as (system, text), in the order of the fields.
+    pub fn primary(&self) -> Option<(&'static str, &str)> {
+        self.entries()
+            .into_iter()
+            .find_map(|(system, g)| g.as_deref().map(|g| (system.as_str(), g)))
+    }
+
+    /// Every grade that parses (all of them, for records written by this version).
+    pub fn parsed(&self) -> Vec<Grade> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(system, g)| grades::parse(system, g.as_deref()?).ok())
+            .collect()
+    }
+
+    /// The climb's score on the shared scale of a discipline, from its first grade
+    /// of that kind.
+    pub fn score(&self, kind: GradeKind) -> Option<f64> {
+        self.parsed()
+            .into_iter()
+            .find(|g| g.system.discipline() == kind)
+            .map(|g| g.score)
+    }
+
+    /// Checks every grade against its system and returns them normalized.
+    fn checked(&self) -> DomainResult<Grades> {
+        let mut out = self.clone();
+        let mut any = false;
+        let slots: [(GradeSystem, &mut Option<String>); 9] = [
+            (GradeSystem::Yds, &mut out.yds),
+            (GradeSystem::French, &mut out.french),
+            (GradeSystem::Uiaa, &mut out.uiaa),
+            (GradeSystem::Ewbank, &mut out.ewbank),
+            (GradeSystem::Saxon, &mut out.saxon),
+            (GradeSystem::Norwegian, &mut out.norwegian),
+            (GradeSystem::British, &mut out.british),
+            (GradeSystem::VScale, &mut out.vscale),
+            (GradeSystem::Font, &mut out.font),
         ];
-        if all.iter().all(|(_, g)| g.is_none()) {
-            return invalid(
-                "grades needs at least one grade, e.g. {\"yds\": \"5.10a\"} or {\"font\": \"6A\"}",
-            );
-        }
-        for (system, grade) in all {
-            if let Some(g) = grade {
-                if g.trim().is_empty() || g.chars().count() > 16 {
-                    return invalid(format!(
-                        "grades.{system} \"{g}\" is not a grade: use 1 to 16 characters such as 5.10a, 6b+, V4 or 7A"
-                    ));
-                }
+        for (system, slot) in slots {
+            if let Some(text) = slot.as_deref() {
+                let grade = grades::parse(system, text).map_err(|e| {
+                    DomainError::Invalid(format!("grades.{}: {e}", system.as_str()))
+                })?;
+                *slot = Some(grade.text);
+                any = true;
             }
         }
-        Ok(())
+        if !any {
+            return invalid(
+                "grades needs at least one grade, e.g. {\"yds\": \"5.10a\"}, {\"french\": \"6b+\"} or {\"font\": \"7A\"}",
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -131,13 +174,6 @@ pub struct Climb {
     pub description: Option<String>,
     #[serde(flatten)]
     pub audit: Audit,
-}
-
-impl Climb {
-    /// A number that orders grades within a discipline (None until grades parse).
-    pub fn score_of(_grades: &Grades) -> Option<f64> {
-        None
-    }
 }
 
 impl Record for Climb {
@@ -245,7 +281,7 @@ pub fn climbs_list(area_id: &str) -> String {
 /// Checks a new climb's fields (all but its area) and returns them normalized.
 pub fn check_new_climb(new: &NewClimb) -> DomainResult<NewClimb> {
     let name = validate::name("name", &new.name)?;
-    new.grades.check()?;
+    let grades = new.grades.checked()?;
     check_disciplines(&new.disciplines)?;
     check_length(new.length_m)?;
     let location = validate::location("location", new.location)?;
@@ -257,6 +293,7 @@ pub fn check_new_climb(new: &NewClimb) -> DomainResult<NewClimb> {
     )?;
     Ok(NewClimb {
         name,
+        grades,
         location,
         fa,
         description,
@@ -288,6 +325,7 @@ impl Climbing<'_> {
         validate::id("area_id", &new.area_id)?;
         let NewClimb {
             name,
+            grades,
             location,
             fa,
             description,
@@ -313,7 +351,7 @@ impl Climbing<'_> {
                 version: 1,
                 name: name.clone(),
                 area_id: area.id.clone(),
-                grades: new.grades.clone(),
+                grades: grades.clone(),
                 disciplines: new.disciplines.clone(),
                 length_m: new.length_m,
                 bolts: new.bolts,
@@ -453,9 +491,7 @@ impl Climbing<'_> {
             .as_deref()
             .map(|n| validate::name("name", n))
             .transpose()?;
-        if let Some(g) = &changes.grades {
-            g.check()?;
-        }
+        let new_grades = changes.grades.as_ref().map(Grades::checked).transpose()?;
         if let Some(d) = &changes.disciplines {
             check_disciplines(d)?;
         }
@@ -479,7 +515,7 @@ impl Climbing<'_> {
                 if let Some(n) = &name {
                     climb.name = n.clone();
                 }
-                if let Some(g) = &changes.grades {
+                if let Some(g) = &new_grades {
                     climb.grades = g.clone();
                 }
                 if let Some(d) = &changes.disciplines {

@@ -1,8 +1,9 @@
 //! Area statistics: the grade histogram of the climbs in an area and everything
 //! below it, by discipline.
 
-use super::climb::{Climb, Discipline, Grades};
-use super::{validate, Climbing, DomainResult};
+use super::climb::{Discipline, Grades};
+use super::grades::{self, GradeKind, GradeSystem};
+use super::{invalid, validate, Climbing, DomainResult};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ pub const MAX_STATS_CLIMBS: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GradeCount {
-    /// The grade, in the system it was recorded in (e.g. "yds 5.10a").
+    /// The grade in the requested system (e.g. "5.10a"), or "ungraded".
     pub grade: String,
     pub count: usize,
 }
@@ -32,7 +33,19 @@ pub struct AreaStats {
 }
 
 impl Climbing<'_> {
-    pub fn area_stats(&self, id: &str) -> DomainResult<AreaStats> {
+    /// Grade histograms, with route grades shown in `route_system` and boulder
+    /// grades in `boulder_system`.
+    pub fn area_stats(
+        &self,
+        id: &str,
+        route_system: GradeSystem,
+        boulder_system: GradeSystem,
+    ) -> DomainResult<AreaStats> {
+        if route_system.discipline() != GradeKind::Route
+            || boulder_system.discipline() != GradeKind::Boulder
+        {
+            return invalid("route_system must be a route grade system (e.g. yds, french) and boulder_system a boulder one (vscale, font)");
+        }
         let area = self.get_area(id)?;
         let mut truncated = false;
         let mut areas = vec![area.clone()];
@@ -52,8 +65,12 @@ impl Climbing<'_> {
                         break 'areas;
                     }
                     climbs_counted += 1;
-                    let (order, label) = grade_label(&c.grades);
                     for d in &c.disciplines {
+                        let (order, label) = if *d == Discipline::Boulder {
+                            grade_label(&c.grades, boulder_system)
+                        } else {
+                            grade_label(&c.grades, route_system)
+                        };
                         *histogram
                             .entry(discipline_name(*d))
                             .or_default()
@@ -94,14 +111,17 @@ pub fn discipline_name(d: Discipline) -> String {
         .unwrap_or_default()
 }
 
-/// A sortable key and a label for a climb's grade: its score when the grade
-/// parses, else its text.
-fn grade_label(grades: &Grades) -> (i64, String) {
-    match grades.primary() {
-        Some((system, text)) => (
-            Climb::score_of(grades).map_or(i64::MAX, |s| (s * 100.0) as i64),
-            format!("{system} {text}"),
-        ),
+/// A sortable key and a label for a climb's grade in `system` (converted from the
+/// first grade the climb has of that discipline).
+fn grade_label(grades: &Grades, system: GradeSystem) -> (i64, String) {
+    let kind = system.discipline();
+    let converted = grades
+        .parsed()
+        .into_iter()
+        .find(|g| g.system.discipline() == kind)
+        .and_then(|g| grades::convert(&g, system).ok());
+    match converted {
+        Some(g) => ((g.score * 100.0) as i64, g.text),
         None => (i64::MAX, "ungraded".to_owned()),
     }
 }

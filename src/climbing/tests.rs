@@ -3,6 +3,7 @@
 
 use super::area::{AreaChanges, AreaKind, NewArea};
 use super::climb::{Discipline, Grades, NewClimb};
+use super::grades::GradeSystem;
 use super::import::ImportArea;
 use super::{Climbing, DomainError, LatLng};
 use crate::platform::memory::MemoryPlatform;
@@ -288,9 +289,15 @@ fn imports_are_checked_whole_and_counted() {
     let summary = c.import_tree(None, tree).unwrap();
     assert_eq!((summary.areas_created, summary.climbs_created), (3, 3));
     let spain = &summary.root_ids[0];
-    let stats = c.area_stats(spain).unwrap();
+    let stats = c
+        .area_stats(spain, GradeSystem::French, GradeSystem::Font)
+        .unwrap();
     assert_eq!((stats.areas_counted, stats.climbs_counted), (3, 3));
-    assert_eq!(stats.disciplines["sport"].len(), 3);
+    let sport: Vec<&str> = stats.disciplines["sport"]
+        .iter()
+        .map(|g| g.grade.as_str())
+        .collect();
+    assert_eq!(sport, ["8b", "8b+", "9a+"], "easiest first, in French");
     assert!(!stats.truncated);
 }
 

@@ -734,3 +734,68 @@ fn prompts_and_completion() {
         2
     );
 }
+
+#[test]
+fn climbs_filter_by_discipline_and_grade_range() {
+    let p = platform();
+    let (_, crag_id) = seed(&p);
+    for (name, grades, discipline) in [
+        ("Easy", json!({"yds": "5.7"}), "trad"),
+        ("Mid", json!({"french": "6b"}), "sport"),
+        ("Hard", json!({"yds": "5.12a"}), "sport"),
+        ("Problem", json!({"vscale": "V5"}), "boulder"),
+    ] {
+        let r = tool(
+            &p,
+            "create_climb",
+            json!({"name": name, "area_id": crag_id, "grades": grades, "disciplines": [discipline]}),
+        );
+        assert_eq!(r["isError"], false, "{r}");
+    }
+    let names = |args: Value| -> Vec<String> {
+        let r = tool(&p, "list_climbs", args);
+        assert_eq!(r["isError"], false, "{r}");
+        r["structuredContent"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(json!({"area_id": crag_id, "discipline": "sport"})),
+        ["Mid", "Hard"]
+    );
+    assert_eq!(
+        names(json!({"area_id": crag_id, "min_grade": "5.10a", "max_grade": "7a"})),
+        ["Mid"]
+    );
+    assert_eq!(
+        names(json!({"area_id": crag_id, "min_grade": "V4"})),
+        ["Problem"]
+    );
+    let bad = tool(
+        &p,
+        "list_climbs",
+        json!({"area_id": crag_id, "min_grade": "5.10a", "max_grade": "V5"}),
+    );
+    assert_eq!(bad["isError"], true);
+    let stored = tool(
+        &p,
+        "create_climb",
+        json!({"name": "Norm", "area_id": crag_id, "grades": {"yds": " 5.10A "}, "disciplines": ["sport"]}),
+    );
+    assert_eq!(
+        stored["structuredContent"]["grades"]["yds"], "5.10a",
+        "grades are stored normalized"
+    );
+    let unknown = tool(
+        &p,
+        "create_climb",
+        json!({"name": "X", "area_id": crag_id, "grades": {"yds": "5.99z"}, "disciplines": ["sport"]}),
+    );
+    assert!(unknown["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("grades.yds"));
+}

@@ -5,6 +5,7 @@ use super::{
 };
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::area::{Area, AreaChanges, AreaKind, NewArea};
+use crate::climbing::grades::GradeSystem;
 use crate::climbing::import::{ImportArea, ImportSummary};
 use crate::climbing::stats::AreaStats;
 use crate::climbing::{validate, LatLng};
@@ -291,6 +292,19 @@ impl Tool for GetAreaPath {
     }
 }
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaStatsArgs {
+    /// The area.
+    pub id: String,
+    /// The system route grades are shown in (default yds).
+    #[serde(default)]
+    pub route_system: Option<GradeSystem>,
+    /// The system boulder grades are shown in (default vscale).
+    #[serde(default)]
+    pub boulder_system: Option<GradeSystem>,
+}
+
 pub struct GetAreaStats;
 impl Tool for GetAreaStats {
     const NAME: &'static str = "area_stats";
@@ -298,10 +312,14 @@ impl Tool for GetAreaStats {
     const DESCRIPTION: &'static str = "Grade histogram by discipline of the climbs in an area and all its sub-areas (read up to 500 areas and 10,000 climbs; larger areas say truncated).";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
-    type Input = IdArg;
+    type Input = AreaStatsArgs;
     type Output = AreaStats;
-    fn call(ctx: &Ctx, input: IdArg) -> Result<AreaStats, ToolFailure> {
-        Ok(ctx.climbing().area_stats(&input.id)?)
+    fn call(ctx: &Ctx, input: AreaStatsArgs) -> Result<AreaStats, ToolFailure> {
+        Ok(ctx.climbing().area_stats(
+            &input.id,
+            input.route_system.unwrap_or(GradeSystem::Yds),
+            input.boulder_system.unwrap_or(GradeSystem::VScale),
+        )?)
     }
 }
 

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
+use crate::climbing::grades::{self, GradeKind};
 use crate::climbing::validate;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,13 +40,50 @@ pub struct ListClimbsArgs {
     /// Only climbs of this discipline.
     #[serde(default)]
     pub discipline: Option<Discipline>,
+    /// Only climbs at least this hard, e.g. "5.10a", "6b+", "V3" or "6C" (any
+    /// system of the same discipline as max_grade).
+    #[serde(default)]
+    pub min_grade: Option<String>,
+    /// Only climbs at most this hard.
+    #[serde(default)]
+    pub max_grade: Option<String>,
+}
+
+/// A grade range from its two ends, either of which may be open.
+fn grade_range(
+    min: Option<&str>,
+    max: Option<&str>,
+) -> Result<Option<(GradeKind, f64, f64)>, ToolFailure> {
+    let read = |field: &str, text: &str| {
+        grades::detect(text).ok_or_else(|| {
+            ToolFailure::Refused(format!(
+                "{field} \"{text}\" is not a grade whose system is clear; use e.g. 5.10a (YDS), 6b+ (French), V4 (V-scale) or 7A (Font)"
+            ))
+        })
+    };
+    let min = min.map(|t| read("min_grade", t)).transpose()?;
+    let max = max.map(|t| read("max_grade", t)).transpose()?;
+    Ok(match (min, max) {
+        (None, None) => None,
+        (Some(a), None) => Some((a.system.discipline(), a.score, f64::MAX)),
+        (None, Some(b)) => Some((b.system.discipline(), f64::MIN, b.score)),
+        (Some(a), Some(b)) => {
+            if a.system.discipline() != b.system.discipline() {
+                return Err(ToolFailure::Refused(
+                    "min_grade and max_grade must both be route grades or both boulder grades"
+                        .into(),
+                ));
+            }
+            Some((a.system.discipline(), a.score, b.score))
+        }
+    })
 }
 
 pub struct ListClimbs;
 impl Tool for ListClimbs {
     const NAME: &'static str = "list_climbs";
     const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added, optionally only one discipline. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListClimbsArgs;
@@ -53,6 +91,7 @@ impl Tool for ListClimbs {
     fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Climb>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("area_id", &input.area_id)?;
+        let range = grade_range(input.min_grade.as_deref(), input.max_grade.as_deref())?;
         let list = crate::climbing::climb::climbs_list(&input.area_id);
         let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
         let (mut items, next) = ctx
@@ -60,6 +99,13 @@ impl Tool for ListClimbs {
             .list_climbs(&input.area_id, from.as_ref(), limit)?;
         if let Some(d) = input.discipline {
             items.retain(|c| c.disciplines.contains(&d));
+        }
+        if let Some((kind, low, high)) = range {
+            items.retain(|c| {
+                c.grades
+                    .score(kind)
+                    .is_some_and(|s| (low..=high).contains(&s))
+            });
         }
         page(ctx, &list, items, next)
     }
