@@ -26,10 +26,22 @@ const GRADE_RANGES: &[&str] = &[
     "V4-V7",
 ];
 
+const SYSTEMS: &[&str] = &[
+    "yds",
+    "french",
+    "uiaa",
+    "ewbank",
+    "saxon",
+    "norwegian",
+    "british",
+    "vscale",
+    "font",
+];
+
 /// At most this many values per answer, as the spec requires.
 const MAX_VALUES: usize = 100;
 
-pub fn complete(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn complete(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     let reference = params
         .get("ref")
         .ok_or_else(|| CatalogError::invalid("completion/complete needs a ref"))?;
@@ -51,6 +63,12 @@ pub fn complete(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             match arg_name {
                 "discipline" => DISCIPLINES,
                 "grade_range" => GRADE_RANGES,
+                "grade_system" => SYSTEMS,
+                // Area names come from the name index, a page at a time.
+                "crag" => {
+                    let names = ctx.climbing().complete_area_names(prefix, MAX_VALUES)?;
+                    return Ok(values(names.iter().map(String::as_str).collect()));
+                }
                 #[cfg(feature = "conformance")]
                 _ => super::conformance::complete(name, arg_name).unwrap_or(&[]),
                 #[cfg(not(feature = "conformance"))]
@@ -64,12 +82,17 @@ pub fn complete(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             ))
         }
     };
-    let matches: Vec<&str> = candidates
-        .iter()
-        .copied()
-        .filter(|c| c.starts_with(prefix))
-        .collect();
+    Ok(values(
+        candidates
+            .iter()
+            .copied()
+            .filter(|c| c.starts_with(prefix))
+            .collect(),
+    ))
+}
+
+fn values(matches: Vec<&str>) -> Value {
     let total = matches.len();
     let values: Vec<&str> = matches.into_iter().take(MAX_VALUES).collect();
-    Ok(json!({ "completion": { "values": values, "total": total, "hasMore": total > MAX_VALUES } }))
+    json!({ "completion": { "values": values, "total": total, "hasMore": total > MAX_VALUES } })
 }

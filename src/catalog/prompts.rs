@@ -19,46 +19,115 @@ pub struct PromptSpec {
     pub render: fn(&Ctx, &Map<String, Value>) -> CatalogResult<Value>,
 }
 
-static PROMPTS: &[PromptSpec] = &[PromptSpec {
-    name: "plan_crag_day",
-    title: "Plan a day at a crag",
-    description: "Plan a day of climbing at a crag for a grade range and discipline.",
-    args: &[
-        PromptArg {
-            name: "area_id",
-            description: "The crag (or sector) to plan for",
-            required: true,
-        },
-        PromptArg {
-            name: "discipline",
-            description: "sport, trad, boulder, ... (optional)",
-            required: false,
-        },
-        PromptArg {
-            name: "grade_range",
-            description: "e.g. 5.9-5.11a or 6a-7a (optional)",
-            required: false,
-        },
-    ],
-    render: |_ctx, args| {
-        let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("");
-        let mut text = format!(
-            "Plan a day of climbing at the area with id {}. Use get_area for the crag and list_climbs to see its climbs.",
-            arg("area_id")
-        );
-        if !arg("discipline").is_empty() {
-            text.push_str(&format!(" Only consider {} climbs.", arg("discipline")));
-        }
-        if !arg("grade_range").is_empty() {
-            text.push_str(&format!(" Keep to the grade range {}.", arg("grade_range")));
-        }
-        text.push_str(" Suggest an order: warm-ups first, the hardest climbs in the middle of the day, and easier ones to finish.");
-        Ok(json!({
-            "description": "Plan a day of climbing at a crag",
-            "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
-        }))
+static PROMPTS: &[PromptSpec] = &[
+    PromptSpec {
+        name: "plan_crag_day",
+        title: "Plan a day at a crag",
+        description: "Plan a day of climbing at a crag for a discipline and grade range.",
+        args: &[
+            PromptArg {
+                name: "crag",
+                description: "The crag (or sector): its name or id",
+                required: true,
+            },
+            PromptArg {
+                name: "discipline",
+                description: "sport, trad, boulder, ... (optional)",
+                required: false,
+            },
+            PromptArg {
+                name: "grade_range",
+                description: "e.g. 5.9-5.11a, 6a-7a or V2-V5 (optional)",
+                required: false,
+            },
+            PromptArg {
+                name: "grade_system",
+                description: "The system to show grades in, e.g. yds, french, font (optional)",
+                required: false,
+            },
+        ],
+        render: plan_crag_day,
     },
-}];
+    PromptSpec {
+        name: "summarise_logbook",
+        title: "Summarise my logbook",
+        description: "Summarise the caller's climbing logbook: volume, grade pyramid, hardest sends, and what to try next.",
+        args: &[PromptArg {
+            name: "since",
+            description: "Only ticks on or after this date, YYYY-MM-DD (optional)",
+            required: false,
+        }],
+        render: |_ctx, args| {
+            let since = args.get("since").and_then(Value::as_str).unwrap_or("");
+            let mut text = String::from(
+                "Summarise my climbing logbook. Call logbook_stats for my grade pyramid, hardest send per style and totals, and list_ticks for recent ticks.",
+            );
+            if !since.is_empty() {
+                text.push_str(&format!(" Only consider ticks on or after {since}."));
+            }
+            text.push_str(" Tell me how my volume and grades have moved, where my pyramid is thin, and suggest three climbs or grades to project next.");
+            Ok(json!({
+                "description": "Summarise a climbing logbook",
+                "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+            }))
+        },
+    },
+];
+
+/// Resolves the crag by id or name, so the prompt names a real place.
+fn plan_crag_day(ctx: &Ctx, args: &Map<String, Value>) -> CatalogResult<Value> {
+    let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").trim();
+    let climbing = ctx.climbing();
+    let wanted = arg("crag");
+    let by_id = crate::climbing::validate::id("crag", wanted)
+        .ok()
+        .and_then(|_| climbing.get_area(wanted).ok());
+    let crag = match by_id {
+        Some(a) => a,
+        None => climbing
+            .search_areas(wanted, None, 20)
+            .ok()
+            .and_then(|(found, _)| found.into_iter().find(|a| a.kind.holds_climbs()))
+            .ok_or_else(|| {
+                CatalogError::invalid(format!(
+                    "no crag named or with id \"{wanted}\"; complete the crag argument or use search_areas"
+                ))
+            })?,
+    };
+    let mut text = format!(
+        "Plan a day of climbing at {} (a {}, area id {}). Use get_area_path for where it is, list_climbs with area_id {} to see its climbs",
+        crag.name,
+        crag.kind.as_str(),
+        crag.id,
+        crag.id
+    );
+    if !arg("discipline").is_empty() {
+        text.push_str(&format!(" (discipline {})", arg("discipline")));
+    }
+    if let Some((low, high)) = arg("grade_range").split_once('-') {
+        text.push_str(&format!(
+            " in the grade range {} (min_grade {}, max_grade {})",
+            arg("grade_range"),
+            low.trim(),
+            high.trim()
+        ));
+    }
+    text.push('.');
+    if !arg("grade_system").is_empty() {
+        text.push_str(&format!(
+            " Show grades in {} (convert_grade converts them).",
+            arg("grade_system")
+        ));
+    }
+    if let Some(notes) = &crag.access_notes {
+        text.push_str(&format!(" Access notes: {notes}."));
+    }
+    text.push_str(" Suggest an order: warm-ups first, the hardest climbs in the middle of the day, and easier ones to finish.");
+    Ok(json!({
+        "description": format!("Plan a day at {}", crag.name),
+        "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+    }))
+}
 
 pub fn all() -> impl Iterator<Item = &'static PromptSpec> {
     #[cfg(feature = "conformance")]

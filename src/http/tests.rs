@@ -713,15 +713,47 @@ fn prompts_and_completion() {
     let p = platform();
     let list = call(&p, "prompts/list", json!({}));
     assert_eq!(list["result"]["prompts"][0]["name"], "plan_crag_day");
-    let got = call(
+    let (_, crag_id) = seed(&p);
+    // By name (any case, accents ignored) or by id.
+    for crag in ["smith rock", crag_id.as_str()] {
+        let got = call(
+            &p,
+            "prompts/get",
+            json!({"name": "plan_crag_day", "arguments": {"crag": crag, "grade_range": "6a-7a"}}),
+        );
+        let text = got["result"]["messages"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.contains("Smith Rock") && text.contains(&crag_id) && text.contains("6a-7a"),
+            "{text}"
+        );
+    }
+    let missing = call(
         &p,
         "prompts/get",
-        json!({"name": "plan_crag_day", "arguments": {"area_id": "abc", "grade_range": "6a-7a"}}),
+        json!({"name": "plan_crag_day", "arguments": {"crag": "Nowhere"}}),
     );
-    assert!(got["result"]["messages"][0]["content"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("6a-7a"));
+    assert_eq!(missing["error"]["code"], -32602);
+    let names = call(
+        &p,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "plan_crag_day"}, "argument": {"name": "crag", "value": "Smi"}}),
+    );
+    assert_eq!(
+        names["result"]["completion"]["values"],
+        json!(["Smith Rock"])
+    );
+    let systems = call(
+        &p,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "plan_crag_day"}, "argument": {"name": "grade_system", "value": "f"}}),
+    );
+    assert_eq!(
+        systems["result"]["completion"]["values"],
+        json!(["french", "font"])
+    );
     let c = call(
         &p,
         "completion/complete",

@@ -126,7 +126,7 @@ async def run_checks(api: Any, era: str, passed: list[str]) -> None:
 
     # 6. the prompt.
     prompt = await api.get_prompt(
-        "plan_crag_day", {"area_id": crag["id"], "discipline": "sport", "grade_range": "6a-7a"}
+        "plan_crag_day", {"crag": crag["id"], "discipline": "sport", "grade_range": "6a-7a"}
     )
     ensure(len(prompt.messages) >= 1, f"plan_crag_day: {prompt}")
     ptext = prompt.messages[0].content.text

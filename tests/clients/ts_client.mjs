@@ -108,7 +108,7 @@ async function main() {
     // 6. the prompt.
     const prompt = await client.getPrompt({
         name: 'plan_crag_day',
-        arguments: { area_id: crag.id, discipline: 'sport', grade_range: '6a-7a' }
+        arguments: { crag: crag.id, discipline: 'sport', grade_range: '6a-7a' }
     });
     const text = prompt.messages?.[0]?.content?.text ?? '';
     ensure(text.includes(crag.id) && text.includes('6a-7a'), `plan_crag_day: ${show(prompt)}`);
