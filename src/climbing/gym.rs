@@ -2180,3 +2180,739 @@ impl Climbing<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::memory::MemoryPlatform;
+    use crate::platform::KeyValue;
+    use crate::store::Store;
+
+    fn gym(p: &MemoryPlatform) -> Climbing<'_> {
+        Climbing::new(Store::new(p), "tester")
+    }
+
+    /// Every key and value in the store, to prove a refusal wrote nothing.
+    fn snapshot(p: &MemoryPlatform) -> Vec<(String, Option<Vec<u8>>)> {
+        p.kv.keys()
+            .into_iter()
+            .map(|k| {
+                let v = p.kv.get(&k).unwrap();
+                (k, v)
+            })
+            .collect()
+    }
+
+    fn refused<T: std::fmt::Debug>(r: DomainResult<T>, needle: &str) -> String {
+        match r {
+            Err(DomainError::Invalid(m)) => {
+                assert!(m.contains(needle), "message {m:?} lacks {needle:?}");
+                m
+            }
+            other => panic!("expected a refusal containing {needle:?}, got {other:?}"),
+        }
+    }
+
+    struct Fixture {
+        venue: Venue,
+        boulder_wall: Wall,
+        lead_wall: Wall,
+        ana: Setter,
+        ben: Setter,
+    }
+
+    fn fixture(c: &Climbing) -> Fixture {
+        let venue = c
+            .create_venue(NewVenue {
+                name: "  Crimp City ".into(),
+                city: Some("Leeds".into()),
+                country: Some("UK".into()),
+                location: Some(LatLng {
+                    lat: 53.8,
+                    lng: -1.55,
+                }),
+                website: Some("https://crimp.example".into()),
+                notes: None,
+            })
+            .unwrap();
+        assert_eq!(venue.name, "Crimp City");
+        let wall = |name: &str, kind: WallKind, degrees: Option<f64>| NewWall {
+            venue_id: venue.id.clone(),
+            name: name.into(),
+            kind,
+            angle: None,
+            angle_degrees: degrees,
+            height_m: Some(4.5),
+            notes: None,
+        };
+        let boulder_wall = c
+            .create_wall(wall("The Cave", WallKind::Boulder, Some(40.0)))
+            .unwrap();
+        assert_eq!(boulder_wall.angle, Some(WallAngle::Overhang));
+        let lead_wall = c
+            .create_wall(wall("Lead 1", WallKind::Lead, Some(0.0)))
+            .unwrap();
+        let setter = |name: &str| NewSetter {
+            venue_id: venue.id.clone(),
+            name: name.into(),
+            active: None,
+        };
+        let ana = c.create_setter(setter("Ana")).unwrap();
+        let ben = c.create_setter(setter("Ben")).unwrap();
+        assert!(ana.active);
+        Fixture {
+            venue,
+            boulder_wall,
+            lead_wall,
+            ana,
+            ben,
+        }
+    }
+
+    fn boulder(wall: &Wall, grade: &str, colour: HoldColour, setters: &[&Setter]) -> NewGymRoute {
+        NewGymRoute {
+            wall_id: wall.id.clone(),
+            hold_colour: colour,
+            grade: grade.into(),
+            grade_system: "vscale".into(),
+            discipline: GymDiscipline::Boulder,
+            setter_ids: setters.iter().map(|s| s.id.clone()).collect(),
+            set_on: "2025-03-01".into(),
+            strip_on: Some("2025-04-01".into()),
+            name: None,
+            notes: None,
+        }
+    }
+
+    fn all_routes(c: &Climbing, q: &RouteQuery, limit: usize) -> Vec<GymRoute> {
+        let mut out = Vec::new();
+        let mut from = None;
+        loop {
+            let (items, next) = c.list_gym_routes(q, from.as_ref(), limit).unwrap();
+            out.extend(items);
+            match next {
+                Some(p) => from = Some(p),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn a_venue_with_walls_setters_and_routes() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let (walls, next) = c.list_walls(&f.venue.id, None, 50).unwrap();
+        assert_eq!(
+            walls.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(),
+            ["The Cave", "Lead 1"]
+        );
+        assert!(next.is_none());
+        let (setters, _) = c.list_setters(&f.venue.id, None, 50).unwrap();
+        assert_eq!(setters.len(), 2);
+        let (venues, _) = c.list_venues(None, 50).unwrap();
+        assert_eq!(venues.len(), 1);
+
+        use HoldColour::*;
+        let grades = [
+            ("V2", Yellow),
+            ("V3", Green),
+            ("V4", Blue),
+            ("V4", Red),
+            ("V5", Black),
+            ("V7", Purple),
+        ];
+        let mut routes = Vec::new();
+        for (i, (grade, colour)) in grades.iter().enumerate() {
+            let setters: Vec<&Setter> = if i % 2 == 0 {
+                vec![&f.ana]
+            } else {
+                vec![&f.ana, &f.ben]
+            };
+            routes.push(
+                c.create_gym_route(boulder(&f.boulder_wall, grade, *colour, &setters))
+                    .unwrap(),
+            );
+        }
+        let lead = c
+            .create_gym_route(NewGymRoute {
+                wall_id: f.lead_wall.id.clone(),
+                hold_colour: White,
+                grade: "6b+".into(),
+                grade_system: "French".into(),
+                discipline: GymDiscipline::Lead,
+                setter_ids: vec![f.ben.id.clone(), f.ben.id.clone()],
+                set_on: "2025-02-10".into(),
+                strip_on: Some("2025-03-20".into()),
+                name: Some("Pocket Rocket".into()),
+                notes: None,
+            })
+            .unwrap();
+        assert_eq!(lead.grade_system, "french");
+        assert_eq!(lead.setter_ids, std::slice::from_ref(&f.ben.id));
+        assert_eq!(lead.venue_id, f.venue.id);
+        assert_eq!(lead.status, RouteStatus::Set);
+
+        // Lists: a wall, the venue, filters, small pages.
+        let venue_q = RouteQuery::new(RouteScope::Venue(f.venue.id.clone()));
+        assert_eq!(all_routes(&c, &venue_q, 2).len(), 7);
+        let wall_q = RouteQuery::new(RouteScope::Wall(f.boulder_wall.id.clone()));
+        assert_eq!(all_routes(&c, &wall_q, 4).len(), 6);
+        let q = RouteQuery {
+            discipline: Some(GymDiscipline::Lead),
+            ..venue_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50), std::slice::from_ref(&lead));
+        let q = RouteQuery {
+            grade_system: Some("vscale".into()),
+            min_grade: Some("V3".into()),
+            max_grade: Some("V5".into()),
+            ..venue_q.clone()
+        };
+        let mid: Vec<String> = all_routes(&c, &q, 1).into_iter().map(|r| r.grade).collect();
+        assert_eq!(mid, ["V3", "V4", "V4", "V5"]);
+        let q = RouteQuery {
+            hold_colour: Some(Blue),
+            ..wall_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50).len(), 1);
+        let q = RouteQuery {
+            setter_id: Some(f.ben.id.clone()),
+            ..venue_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50).len(), 4);
+
+        // Close one, reopen it; strip two.
+        let closed = c
+            .update_gym_route(
+                &routes[0].id,
+                Some(1),
+                GymRouteChanges {
+                    status: Some(RouteStatus::Closed),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((closed.status, closed.version), (RouteStatus::Closed, 2));
+        let q = RouteQuery {
+            status: StatusFilter::Closed,
+            ..venue_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50).len(), 1);
+        let stripped = c
+            .strip_gym_routes(
+                &[routes[1].id.clone(), routes[2].id.clone()],
+                Some("2025-04-02"),
+            )
+            .unwrap();
+        assert!(stripped.iter().all(|s| s.changed
+            && s.route.status == RouteStatus::Stripped
+            && s.route.stripped_on.as_deref() == Some("2025-04-02")));
+        // Stripping again changes nothing.
+        let again = c.strip_gym_routes(&[routes[1].id.clone()], None).unwrap();
+        assert!(!again[0].changed);
+        assert_eq!(again[0].route.version, stripped[0].route.version);
+        assert_eq!(all_routes(&c, &venue_q, 50).len(), 5);
+        let q = RouteQuery {
+            status: StatusFilter::Stripped,
+            ..venue_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50).len(), 2);
+        let q = RouteQuery {
+            status: StatusFilter::Any,
+            ..wall_q.clone()
+        };
+        assert_eq!(all_routes(&c, &q, 50).len(), 6);
+        // The current set no longer lists stripped routes at all.
+        let current = c
+            .index(&current_routes_list(&f.venue.id))
+            .slice(None, 50)
+            .unwrap();
+        assert_eq!(current.ids.len(), 5);
+
+        // Due for strip: the lead route (03-20) and the boulders (04-01) still up.
+        let due = c
+            .routes_due_for_strip(&f.venue.id, Some("2025-03-31"), 50)
+            .unwrap();
+        assert_eq!(due.routes, std::slice::from_ref(&lead));
+        assert!(due.complete);
+        let due = c
+            .routes_due_for_strip(&f.venue.id, Some("2025-04-01"), 2)
+            .unwrap();
+        assert_eq!(due.total_due, 5);
+        assert_eq!(due.routes.len(), 2);
+        assert_eq!(due.routes[0].id, lead.id);
+
+        // Distribution of what is up: V2 (closed), V4 red, V5, V7 boulders; 6b+ lead.
+        let dist = c.venue_grade_distribution(&f.venue.id, None).unwrap();
+        assert_eq!(dist.total_routes, 5);
+        let boulders = &dist.disciplines[0];
+        assert_eq!(boulders.discipline, GymDiscipline::Boulder);
+        let spread: Vec<(&str, usize, usize)> = boulders
+            .grades
+            .iter()
+            .map(|g| (g.grade.as_str(), g.count, g.closed))
+            .collect();
+        assert_eq!(
+            spread,
+            [("V2", 1, 1), ("V4", 1, 0), ("V5", 1, 0), ("V7", 1, 0)]
+        );
+        assert_eq!(dist.disciplines[1].discipline, GymDiscipline::Lead);
+        let only_lead = c
+            .venue_grade_distribution(&f.venue.id, Some(GymDiscipline::Lead))
+            .unwrap();
+        assert_eq!(only_lead.total_routes, 1);
+
+        // Setter stats count stripped routes too.
+        let stats = c
+            .setter_stats(&f.venue.id, Some("2025-01-01"), Some("2025-03-31"))
+            .unwrap();
+        assert_eq!(stats.total_routes, 7);
+        assert_eq!(stats.unattributed_routes, 0);
+        assert_eq!(stats.setters[0].setter_id, f.ana.id);
+        assert_eq!(stats.setters[0].routes, 6);
+        assert_eq!(stats.setters[1].name.as_deref(), Some("Ben"));
+        assert_eq!(stats.setters[1].routes, 4);
+        let march = c
+            .setter_stats(&f.venue.id, Some("2025-03-01"), Some("2025-03-01"))
+            .unwrap();
+        assert_eq!(march.total_routes, 6);
+        assert!(march.complete);
+    }
+
+    #[test]
+    fn moving_and_recrediting_a_route_moves_its_index_entries() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let other_boulders = c
+            .create_wall(NewWall {
+                venue_id: f.venue.id.clone(),
+                name: "Slab".into(),
+                kind: WallKind::Training,
+                angle: None,
+                angle_degrees: Some(-10.0),
+                height_m: None,
+                notes: None,
+            })
+            .unwrap();
+        assert_eq!(other_boulders.angle, Some(WallAngle::Slab));
+        let r = c
+            .create_gym_route(boulder(&f.boulder_wall, "V1", HoldColour::Pink, &[&f.ana]))
+            .unwrap();
+        let moved = c
+            .update_gym_route(
+                &r.id,
+                None,
+                GymRouteChanges {
+                    wall_id: Some(other_boulders.id.clone()),
+                    setter_ids: Some(vec![f.ben.id.clone()]),
+                    set_on: Some("2025-05-02".into()),
+                    strip_on: Some("2025-06-01".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(moved.wall_id, other_boulders.id);
+        let ids = |list: String| c.index(&list).slice(None, 50).unwrap().ids;
+        assert!(ids(wall_routes_list(&f.boulder_wall.id)).is_empty());
+        assert_eq!(
+            ids(wall_routes_list(&other_boulders.id)),
+            std::slice::from_ref(&r.id)
+        );
+        assert!(ids(setter_routes_list(&f.ana.id)).is_empty());
+        assert_eq!(
+            ids(setter_routes_list(&f.ben.id)),
+            std::slice::from_ref(&r.id)
+        );
+        assert!(ids(month_routes_list(&f.venue.id, "2025-03")).is_empty());
+        assert_eq!(
+            ids(month_routes_list(&f.venue.id, "2025-05")),
+            std::slice::from_ref(&r.id)
+        );
+        // Ana is credited nowhere now, so she can go; Ben cannot.
+        c.delete_setter(&f.ana.id, None).unwrap();
+        refused(c.delete_setter(&f.ben.id, None), "update_setter");
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let other = c
+            .create_venue(NewVenue {
+                name: "Other Gym".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let stranger = c
+            .create_setter(NewSetter {
+                venue_id: other.id.clone(),
+                name: "Stranger".into(),
+                active: Some(false),
+            })
+            .unwrap();
+        let route = c
+            .create_gym_route(boulder(
+                &f.boulder_wall,
+                "V3",
+                HoldColour::Orange,
+                &[&f.ana],
+            ))
+            .unwrap();
+        let before = snapshot(&p);
+
+        refused(
+            c.create_wall(NewWall {
+                venue_id: "nope".into(),
+                name: "W".into(),
+                kind: WallKind::Lead,
+                angle: None,
+                angle_degrees: None,
+                height_m: None,
+                notes: None,
+            }),
+            "create_venue",
+        );
+        refused(
+            c.create_setter(NewSetter {
+                venue_id: "nope".into(),
+                name: "S".into(),
+                active: None,
+            }),
+            "is not an existing venue",
+        );
+        refused(
+            c.create_gym_route(boulder(
+                &f.boulder_wall,
+                "V4",
+                HoldColour::Red,
+                &[&f.ana, &stranger],
+            )),
+            "another venue",
+        );
+        refused(
+            c.create_gym_route(NewGymRoute {
+                strip_on: Some("2025-02-01".into()),
+                ..boulder(&f.boulder_wall, "V4", HoldColour::Red, &[])
+            }),
+            "before set_on",
+        );
+        refused(
+            c.create_gym_route(NewGymRoute {
+                set_on: "2025-02-30".into(),
+                ..boulder(&f.boulder_wall, "V4", HoldColour::Red, &[])
+            }),
+            "YYYY-MM-DD",
+        );
+        refused(
+            c.create_gym_route(NewGymRoute {
+                wall_id: "missing".into(),
+                ..boulder(&f.boulder_wall, "V4", HoldColour::Red, &[])
+            }),
+            "is not an existing wall",
+        );
+        refused(
+            c.create_gym_route(boulder(&f.lead_wall, "V4", HoldColour::Red, &[])),
+            "boulder or training wall",
+        );
+        refused(
+            c.create_gym_route(NewGymRoute {
+                grade: "an extremely hard grade".into(),
+                ..boulder(&f.boulder_wall, "V4", HoldColour::Red, &[])
+            }),
+            "not a grade",
+        );
+        refused(
+            c.create_gym_route(NewGymRoute {
+                grade_system: "V scale!".into(),
+                ..boulder(&f.boulder_wall, "V4", HoldColour::Red, &[])
+            }),
+            "grading system",
+        );
+        // A colour outside the list does not even parse, and says which ones exist.
+        let mut bad = serde_json::json!({
+            "wall_id": f.boulder_wall.id, "hold_colour": "chartreuse", "grade": "V1",
+            "grade_system": "vscale", "discipline": "boulder", "set_on": "2025-03-01"
+        });
+        let e = serde_json::from_value::<NewGymRoute>(bad.clone()).unwrap_err();
+        assert!(e.to_string().contains("purple"), "{e}");
+        bad["hold_colour"] = "gray".into();
+        assert_eq!(
+            serde_json::from_value::<NewGymRoute>(bad)
+                .unwrap()
+                .hold_colour,
+            HoldColour::Grey
+        );
+        refused(
+            c.create_venue(NewVenue {
+                name: "X".into(),
+                website: Some("crimp.example".into()),
+                ..Default::default()
+            }),
+            "https://",
+        );
+        refused(
+            c.create_wall(NewWall {
+                venue_id: f.venue.id.clone(),
+                name: "W".into(),
+                kind: WallKind::Lead,
+                angle: None,
+                angle_degrees: None,
+                height_m: Some(0.0),
+                notes: None,
+            }),
+            "height_m",
+        );
+
+        // Updates: stale version, bad transitions, strip before set.
+        let conflict = c.update_gym_route(
+            &route.id,
+            Some(7),
+            GymRouteChanges {
+                grade: Some("V5".into()),
+                ..Default::default()
+            },
+        );
+        match conflict {
+            Err(DomainError::Store(StoreError::VersionConflict { current: 1, .. })) => {}
+            other => panic!("expected a version conflict, got {other:?}"),
+        }
+        refused(
+            c.update_gym_route(
+                &route.id,
+                None,
+                GymRouteChanges {
+                    strip_on: Some("2025-01-01".into()),
+                    ..Default::default()
+                },
+            ),
+            "before set_on",
+        );
+        refused(
+            c.update_gym_route(
+                &route.id,
+                None,
+                GymRouteChanges {
+                    setter_ids: Some(vec![stranger.id.clone()]),
+                    ..Default::default()
+                },
+            ),
+            "another venue",
+        );
+        refused(
+            c.update_gym_route(
+                &route.id,
+                None,
+                GymRouteChanges {
+                    discipline: Some(GymDiscipline::Lead),
+                    ..Default::default()
+                },
+            ),
+            "lead, top_rope or auto_belay wall",
+        );
+        refused(
+            c.update_gym_route(
+                &route.id,
+                None,
+                GymRouteChanges {
+                    stripped_on: Some("2025-05-01".into()),
+                    ..Default::default()
+                },
+            ),
+            "status stripped",
+        );
+        refused(
+            c.strip_gym_routes(std::slice::from_ref(&route.id), Some("2025-02-01")),
+            "nothing was stripped",
+        );
+        refused(
+            c.strip_gym_routes(&[route.id.clone(), "ghost".into()], None),
+            "ghost",
+        );
+        refused(c.strip_gym_routes(&[], None), "1 to 100");
+
+        // Deletes of things still in use, and bad queries.
+        refused(c.delete_venue(&f.venue.id, None), "delete_wall");
+        refused(c.delete_wall(&f.boulder_wall.id, None), "delete_gym_route");
+        refused(c.delete_setter(&f.ana.id, None), "inactive");
+        refused(c.delete_venue(&other.id, None), "delete_setter");
+        let q = RouteQuery {
+            min_grade: Some("V3".into()),
+            ..RouteQuery::new(RouteScope::Venue(f.venue.id.clone()))
+        };
+        refused(c.list_gym_routes(&q, None, 10), "grade_system");
+        let q = RouteQuery {
+            grade_system: Some("vscale".into()),
+            min_grade: Some("V6".into()),
+            max_grade: Some("V2".into()),
+            ..q
+        };
+        refused(c.list_gym_routes(&q, None, 10), "swap");
+        refused(
+            c.setter_stats(&f.venue.id, Some("2020-01-01"), Some("2025-01-01")),
+            "36 months",
+        );
+        refused(
+            c.setter_stats(&f.venue.id, Some("2025-02-01"), Some("2025-01-01")),
+            "after to",
+        );
+        assert_eq!(snapshot(&p), before);
+
+        // Stripped is final: a refusal there changes nothing either.
+        let stripped = c
+            .strip_gym_routes(std::slice::from_ref(&route.id), Some("2025-03-05"))
+            .unwrap();
+        let before = snapshot(&p);
+        for to in [RouteStatus::Set, RouteStatus::Closed] {
+            refused(
+                c.update_gym_route(
+                    &route.id,
+                    Some(stripped[0].route.version),
+                    GymRouteChanges {
+                        status: Some(to),
+                        ..Default::default()
+                    },
+                ),
+                "stripped is final",
+            );
+        }
+        assert_eq!(snapshot(&p), before);
+    }
+
+    #[test]
+    fn deletes_go_children_first_and_clean_their_lists() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let r = c
+            .create_gym_route(boulder(&f.boulder_wall, "V3", HoldColour::Teal, &[&f.ana]))
+            .unwrap();
+        let conflict = c.delete_gym_route(&r.id, Some(9));
+        assert!(matches!(
+            conflict,
+            Err(DomainError::Store(StoreError::VersionConflict {
+                current: 1,
+                ..
+            }))
+        ));
+        c.delete_gym_route(&r.id, Some(1)).unwrap();
+        assert!(matches!(
+            c.get_gym_route(&r.id),
+            Err(DomainError::Store(StoreError::NotFound { .. }))
+        ));
+        for wall in [&f.boulder_wall, &f.lead_wall] {
+            c.delete_wall(&wall.id, None).unwrap();
+        }
+        for s in [&f.ana, &f.ben] {
+            c.delete_setter(&s.id, None).unwrap();
+        }
+        c.delete_venue(&f.venue.id, Some(1)).unwrap();
+        let (venues, _) = c.list_venues(None, 50).unwrap();
+        assert!(venues.is_empty());
+        // Only emptied index pages (and their claim counters) remain.
+        for key in p.kv.keys() {
+            assert!(key.starts_with("i/"), "left behind: {key}");
+        }
+        for list in [
+            venues_list(),
+            walls_list(&f.venue.id),
+            setters_list(&f.venue.id),
+            wall_routes_list(&f.boulder_wall.id),
+            current_routes_list(&f.venue.id),
+            venue_routes_list(&f.venue.id),
+            setter_routes_list(&f.ana.id),
+        ] {
+            assert!(
+                c.index(&list).slice(None, 10).unwrap().ids.is_empty(),
+                "{list}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_parent_being_deleted_takes_no_children() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let until = p.now_ms.get() + DELETE_LEASE_MS;
+        c.store
+            .update(&f.lead_wall.id, None, |w: &mut Wall| {
+                w.deleting_until_ms = Some(until);
+                Ok::<(), StoreError>(())
+            })
+            .unwrap();
+        let before = snapshot(&p);
+        let mut new = boulder(&f.lead_wall, "6a", HoldColour::Red, &[]);
+        new.discipline = GymDiscipline::TopRope;
+        new.grade_system = "french".into();
+        refused(c.create_gym_route(new.clone()), "being deleted");
+        assert_eq!(snapshot(&p), before);
+        // A lease left by a crashed delete runs out.
+        p.now_ms.set(until + 1);
+        c.create_gym_route(new).unwrap();
+    }
+
+    #[test]
+    fn filtered_lists_read_a_bounded_number_of_entries_per_call() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        for _ in 0..FILTER_SCAN_ENTRIES + 20 {
+            c.create_gym_route(boulder(&f.boulder_wall, "V0", HoldColour::White, &[]))
+                .unwrap();
+        }
+        let last = c
+            .create_gym_route(boulder(&f.boulder_wall, "V9", HoldColour::Black, &[]))
+            .unwrap();
+        let q = RouteQuery {
+            hold_colour: Some(HoldColour::Black),
+            ..RouteQuery::new(RouteScope::Wall(f.boulder_wall.id.clone()))
+        };
+        let ops = p.kv.ops.get();
+        let (items, next) = c.list_gym_routes(&q, None, 10).unwrap();
+        assert!(items.is_empty());
+        assert!(next.is_some());
+        assert!(
+            p.kv.ops.get() - ops < 30,
+            "{} KV calls",
+            p.kv.ops.get() - ops
+        );
+        let (items, next) = c.list_gym_routes(&q, next.as_ref(), 10).unwrap();
+        assert_eq!(items, [last]);
+        assert!(next.is_none());
+        // Unfiltered pages cost O(page): one index page and one batch read.
+        let plain = RouteQuery {
+            status: StatusFilter::Any,
+            ..RouteQuery::new(RouteScope::Venue(f.venue.id.clone()))
+        };
+        let ops = p.kv.ops.get();
+        let (items, next) = c.list_gym_routes(&plain, None, 50).unwrap();
+        assert_eq!(items.len(), 50);
+        assert!(next.is_some());
+        assert_eq!(p.kv.ops.get() - ops, 2);
+    }
+
+    #[test]
+    fn dates_and_grades() {
+        assert_eq!(date_of_ms(0), "1970-01-01");
+        assert_eq!(date_of_ms(1_709_164_800_000), "2024-02-29");
+        assert!(date("d", "2024-02-29").is_ok());
+        assert!(date("d", "2023-02-29").is_err());
+        assert!(date("d", "2023-13-01").is_err());
+        assert!(date("d", "2023-1-01").is_err());
+        assert_eq!(
+            months("2024-11-15", "2025-02-01"),
+            ["2024-11", "2024-12", "2025-01", "2025-02"]
+        );
+        assert_eq!(months_before("2025-03-14", 11), "2024-04-01");
+        assert_eq!(months_before("2025-01-01", 0), "2025-01-01");
+        let v = |g| grade_score("vscale", g).unwrap();
+        assert!(v("VB") < v("V0") && v("V0") < v("V3") && v("V3") < v("V10"));
+        let fr = |g| grade_score("french", g).unwrap();
+        assert!(fr("5c") < fr("6a") && fr("6a") < fr("6a+") && fr("6a+") < fr("6b"));
+        assert_eq!(grade_score("vscale", "V99"), None);
+        assert_eq!(grade_score("gym_circuit", "blue"), None);
+    }
+}
