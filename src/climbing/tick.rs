@@ -270,9 +270,11 @@ pub struct NewTick {
     pub attempt: AttemptType,
     /// Your rating, 0 to 4.
     #[serde(default)]
+    #[schemars(range(max = 4))]
     pub stars: Option<u8>,
     /// Up to 2,000 characters.
     #[serde(default)]
+    #[schemars(length(max = 2000))]
     pub notes: Option<String>,
 }
 
@@ -289,9 +291,11 @@ pub struct TickChanges {
     pub attempt: Option<AttemptType>,
     /// 0 to 4.
     #[serde(default)]
+    #[schemars(range(max = 4))]
     pub stars: Option<u8>,
     /// Up to 2,000 characters; "" removes the notes.
     #[serde(default)]
+    #[schemars(length(max = 2000))]
     pub notes: Option<String>,
 }
 
