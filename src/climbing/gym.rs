@@ -1667,7 +1667,10 @@ impl Climbing<'_> {
         }
         if let Some(status) = changes.status {
             check_transition(route, status)?;
-            if status == RouteStatus::Stripped && route.status != RouteStatus::Stripped {
+            // Stripping sets stripped_on; on a stripped route it can be corrected.
+            if status == RouteStatus::Stripped
+                && (route.status != RouteStatus::Stripped || changes.stripped_on.is_some())
+            {
                 let on = match &changes.stripped_on {
                     Some(d) => date("stripped_on", d)?,
                     None => today.to_owned(),
@@ -1763,25 +1766,31 @@ impl Climbing<'_> {
                     if new_parents {
                         if let Err(e) = self.route_parents_stand(&route) {
                             self.add_to(&dropped, id)?;
-                            self.store
+                            let reverted = self
+                                .store
                                 .update(id, Some(route.version), |r: &mut GymRoute| {
                                     let version = r.version;
                                     *r = current.clone();
                                     r.version = version;
                                     Ok::<(), DomainError>(())
                                 })
-                                .ok();
-                            self.remove_from(&added, id)?;
+                                .is_ok();
+                            // If someone changed the route again meanwhile, its lists
+                            // are theirs to keep; only a revert takes ours away.
+                            if reverted {
+                                self.remove_from(&added, id)?;
+                            }
                             return Err(e);
                         }
                     }
                     return Ok((route, true));
                 }
-                Err(DomainError::Store(StoreError::VersionConflict { .. }))
-                    if expected_version.is_none() =>
-                {
+                Err(e @ DomainError::Store(StoreError::VersionConflict { .. })) => {
                     // Someone else changed the route first; the entries we added may
-                    // be theirs too, so leave them (readers check them) and retry.
+                    // be theirs too, so leave them (readers check every entry).
+                    if expected_version.is_some() {
+                        return Err(e);
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -2892,6 +2901,109 @@ mod tests {
         assert_eq!(items.len(), 50);
         assert!(next.is_some());
         assert_eq!(p.kv.ops.get() - ops, 2);
+    }
+
+    #[test]
+    fn status_transitions_and_updates() {
+        let p = MemoryPlatform::default();
+        let c = gym(&p);
+        let f = fixture(&c);
+        let r = c
+            .create_gym_route(boulder(&f.boulder_wall, "V2", HoldColour::Brown, &[]))
+            .unwrap();
+        let status = |to: RouteStatus| GymRouteChanges {
+            status: Some(to),
+            ..Default::default()
+        };
+        use RouteStatus::*;
+        for to in [Closed, Set, Set, Closed] {
+            assert_eq!(
+                c.update_gym_route(&r.id, None, status(to)).unwrap().status,
+                to
+            );
+        }
+        let gone = c
+            .update_gym_route(
+                &r.id,
+                None,
+                GymRouteChanges {
+                    status: Some(Stripped),
+                    stripped_on: Some("2025-03-10".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(gone.stripped_on.as_deref(), Some("2025-03-10"));
+        assert!(c
+            .index(&current_routes_list(&f.venue.id))
+            .slice(None, 10)
+            .unwrap()
+            .ids
+            .is_empty());
+        // The strip date can be corrected; the status cannot go back.
+        let fixed = c
+            .update_gym_route(
+                &r.id,
+                None,
+                GymRouteChanges {
+                    status: Some(Stripped),
+                    stripped_on: Some("2025-03-12".into()),
+                    notes: Some("came down with the cave reset".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(fixed.stripped_on.as_deref(), Some("2025-03-12"));
+        refused(
+            c.update_gym_route(&r.id, None, status(Set)),
+            "create a new route",
+        );
+
+        let wall = c
+            .update_wall(
+                &f.lead_wall.id,
+                Some(1),
+                WallChanges {
+                    kind: Some(WallKind::AutoBelay),
+                    angle_degrees: Some(85.0),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (wall.kind, wall.angle, wall.version),
+            (WallKind::AutoBelay, Some(WallAngle::Roof), 2)
+        );
+        let ana = c
+            .update_setter(
+                &f.ana.id,
+                Some(1),
+                SetterChanges {
+                    active: Some(false),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert!(!ana.active);
+        assert!(matches!(
+            c.update_setter(&f.ana.id, Some(1), SetterChanges::default()),
+            Err(DomainError::Store(StoreError::VersionConflict {
+                current: 2,
+                ..
+            }))
+        ));
+        let venue = c
+            .update_venue(
+                &f.venue.id,
+                Some(1),
+                VenueChanges {
+                    notes: Some("Closed Mondays".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(venue.city.as_deref(), Some("Leeds"));
+        assert_eq!(venue.notes.as_deref(), Some("Closed Mondays"));
     }
 
     #[test]
