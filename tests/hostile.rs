@@ -1,0 +1,1 @@
+//! Hostile HTTP (placeholder while the matrix is written).
