@@ -27,6 +27,7 @@
 //! parents after writing, undoing their write if the parent went away.
 
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
+use crate::climbing::grades::GradeSystem;
 use crate::store::index::{IndexList, Position};
 use crate::store::{keys, Record, StoreError, CAS_RETRIES};
 use schemars::JsonSchema;
@@ -53,50 +54,12 @@ const CHUNK: usize = 200;
 // ---- the grade score ------------------------------------------------------------
 
 /// The numeric score of a grade, for grade ranges and sorting; `None` when the grade
-/// cannot be read.
-///
-/// TODO(grades): replace the body with
-/// `crate::climbing::grades::parse(system, text).ok().map(|g| g.score)` once the
-/// grades module lands. Until then this reads only the V-scale (`vscale`: VB, V0..V17)
-/// and French sport grades (`french`: 4a..9c+), enough to order a gym's routes within
-/// one system; it is the only place gym code turns a grade into a number.
+/// cannot be read. Gym grades use the same tables as outdoor climbs.
 pub fn grade_score(system: &str, text: &str) -> Option<f64> {
-    let t = text.trim();
-    match system {
-        "vscale" => {
-            let rest = t.strip_prefix(['V', 'v'])?;
-            if rest.eq_ignore_ascii_case("b") {
-                return Some(-1.0);
-            }
-            let (num, adj) = match rest.strip_suffix('+') {
-                Some(n) => (n, 0.25),
-                None => match rest.strip_suffix('-') {
-                    Some(n) => (n, -0.25),
-                    None => (rest, 0.0),
-                },
-            };
-            let n: u8 = num.parse().ok()?;
-            (n <= 17).then_some(n as f64 + adj)
-        }
-        "french" => {
-            let mut chars = t.chars();
-            let n = chars.next()?.to_digit(10)?;
-            let letter = chars.next()?.to_ascii_lowercase();
-            let step = match letter {
-                'a' => 0.0,
-                'b' => 1.0,
-                'c' => 2.0,
-                _ => return None,
-            };
-            let plus = match chars.as_str() {
-                "" => 0.0,
-                "+" => 0.5,
-                _ => return None,
-            };
-            (1..=9).contains(&n).then_some(n as f64 * 3.0 + step + plus)
-        }
-        _ => None,
-    }
+    let system = crate::climbing::grades::GradeSystem::parse_name(system)?;
+    crate::climbing::grades::parse(system, text)
+        .ok()
+        .map(|g| g.score)
 }
 
 // ---- enums ----------------------------------------------------------------------
@@ -1882,13 +1845,22 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<GymRoute>, Option<Position>)> {
         let (min, max) = self.query_range(q)?;
+        // Scores only compare within a discipline: a V-scale range never matches a
+        // French route whose score happens to fall inside it.
+        let kind = q
+            .grade_system
+            .as_deref()
+            .and_then(GradeSystem::parse_name)
+            .map(GradeSystem::discipline);
         let keep = |r: &GymRoute| -> bool {
             let in_scope = match &q.scope {
                 RouteScope::Wall(w) => &r.wall_id == w,
                 RouteScope::Venue(v) => &r.venue_id == v,
             };
+            let same_kind =
+                GradeSystem::parse_name(&r.grade_system).map(GradeSystem::discipline) == kind;
             let in_range = if min.is_some() || max.is_some() {
-                match r.score() {
+                match r.score().filter(|_| same_kind) {
                     Some(s) => min.is_none_or(|m| s >= m) && max.is_none_or(|m| s <= m),
                     None => false,
                 }
