@@ -213,8 +213,16 @@ fn mint_refuses_bad_input_with_helpful_messages() {
     assert!(e.contains("climb:read, climb:write, admin"), "{e}");
 
     // No --secret, --secret-file, environment, nor ./.climbing-mcp/secret here.
-    let e = fails(&["--subject", "me", "--scope", "climb:read"], &[]);
-    assert!(e.contains("no secret to sign with"), "{e}");
+    // A message to act on, not a backtrace (even under RUST_BACKTRACE).
+    let e = fails(
+        &["--subject", "me", "--scope", "climb:read"],
+        &[("RUST_BACKTRACE", "1")],
+    );
+    assert!(
+        e.starts_with("climbing-host: error: no secret to sign with"),
+        "{e}"
+    );
+    assert!(!e.contains("backtrace"), "{e}");
     assert!(e.contains("--secret-file"), "{e}");
     assert!(e.contains("SPIN_VARIABLE_JWT_HS256_SECRET"), "{e}");
     assert!(e.contains("climbing-host serve"), "{e}");

@@ -24,8 +24,20 @@ use kv::KvBackend;
 /// The component this host was built with (see build.rs).
 static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CLIMBING_COMPONENT_WASM"));
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        // The message and its causes, without the backtrace anyhow would add
+        // under RUST_BACKTRACE: these are a user's errors to act on.
+        Err(e) => {
+            eprintln!("climbing-host: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token(TokenArgs {
