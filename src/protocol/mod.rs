@@ -89,7 +89,7 @@ fn handle_batch(
         );
         return json_reply(400, &error.to_json(&Value::Null));
     }
-    let answers: Vec<Value> = batch
+    let answers: Vec<String> = batch
         .into_iter()
         .filter_map(|m| handle_message(platform, caller, request, m, true))
         .map(|a| a.message)
@@ -97,12 +97,13 @@ fn handle_batch(
     if answers.is_empty() {
         return accepted();
     }
-    json_reply(200, &Value::Array(answers))
+    raw_reply(200, format!("[{}]", answers.join(",")))
 }
 
 /// The answer to one request: the JSON-RPC response and what came before it.
 struct Answer {
-    message: Value,
+    /// The JSON-RPC response, serialized.
+    message: String,
     status: u16,
     notifications: Vec<Value>,
     insufficient_scope: Option<Scope>,
@@ -111,19 +112,16 @@ struct Answer {
 impl Answer {
     fn into_reply(self, accepts_event_stream: bool) -> Reply {
         if self.notifications.is_empty() || !accepts_event_stream || self.status != 200 {
-            let mut reply = json_reply(self.status, &self.message);
+            let mut reply = raw_reply(self.status, self.message);
             reply.insufficient_scope = self.insufficient_scope;
             return reply;
         }
         // The notifications, then the result; the stream ends with the response.
         let mut body = Vec::new();
-        for event in self
-            .notifications
-            .iter()
-            .chain(std::iter::once(&self.message))
-        {
+        let notifications = self.notifications.iter().map(Value::to_string);
+        for event in notifications.chain(std::iter::once(self.message)) {
             body.extend_from_slice(b"event: message\ndata: ");
-            body.extend_from_slice(&serde_json::to_vec(event).unwrap_or_default());
+            body.extend_from_slice(event.as_bytes());
             body.extend_from_slice(b"\n\n");
         }
         Reply {
@@ -143,7 +141,7 @@ fn handle_message(
     in_batch: bool,
 ) -> Option<Answer> {
     let error_answer = |id: &Value, e: RpcError| Answer {
-        message: e.to_json(id),
+        message: e.to_json(id).to_string(),
         status: e.http_status,
         notifications: Vec::new(),
         insufficient_scope: None,
@@ -193,7 +191,13 @@ fn handle_message(
     let notifications = ctx.take_notifications();
     Some(match outcome {
         Ok(result) => Answer {
-            message: jsonrpc::result_json(&id, decorate(era, &method, result)),
+            message: match result {
+                Body::Json(v) => jsonrpc::result_json(&id, decorate(era, &method, v)).to_string(),
+                Body::Raw(raw) => format!(
+                    "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{}}}",
+                    decorate_raw(era, &method, raw)
+                ),
+            },
             status: 200,
             notifications,
             insufficient_scope: None,
@@ -255,8 +259,18 @@ fn method_not_found(era: Era, method: &str) -> Failure {
     })
 }
 
-fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Value, Failure> {
-    Ok(match (era, method) {
+/// A result: JSON to decorate, or text already serialized (the tool catalog, whose
+/// definitions are serialized once at build time).
+enum Body {
+    Json(Value),
+    Raw(String),
+}
+
+fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, Failure> {
+    if method == "tools/list" {
+        return Ok(Body::Raw(catalog::tools::list(ctx, params)?));
+    }
+    Ok(Body::Json(match (era, method) {
         (Era::Legacy(_), "initialize") => initialize(params),
         (Era::Legacy(_), "ping") => json!({}),
         (Era::Legacy(_), "logging/setLevel") => match params.get("level").and_then(Value::as_str) {
@@ -276,7 +290,6 @@ fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Value, 
             "capabilities": capabilities(),
             "instructions": INSTRUCTIONS,
         }),
-        (_, "tools/list") => catalog::tools::list(ctx, params)?,
         (_, "tools/call") => catalog::tools::call(ctx, params)?,
         (_, "resources/list") => catalog::resources::list(ctx, params)?,
         (_, "resources/templates/list") => catalog::resources::templates(ctx, params)?,
@@ -285,7 +298,7 @@ fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Value, 
         (_, "prompts/get") => catalog::prompts::get(ctx, params)?,
         (_, "completion/complete") => catalog::completion::complete(ctx, params)?,
         _ => return Err(method_not_found(era, method)),
-    })
+    }))
 }
 
 fn capabilities() -> Value {
@@ -328,7 +341,35 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     if let Value::Object(m) = meta {
         m.insert(era::META_SERVER_INFO.into(), server_info());
     }
-    let cache = match method {
+    if let Some((ttl, scope)) = cache_hints(method).filter(|_| complete) {
+        obj.insert("ttlMs".into(), ttl.into());
+        obj.insert("cacheScope".into(), scope.into());
+    }
+    result
+}
+
+/// `decorate` for a serialized result object that has no `resultType` or `_meta`
+/// of its own: the fields are spliced in before its closing brace.
+fn decorate_raw(era: Era, method: &str, raw: String) -> String {
+    if era != Era::Modern {
+        return raw;
+    }
+    let mut fields = json!({
+        "resultType": "complete",
+        "_meta": { era::META_SERVER_INFO: server_info() },
+    });
+    if let Some((ttl, scope)) = cache_hints(method) {
+        fields["ttlMs"] = ttl.into();
+        fields["cacheScope"] = scope.into();
+    }
+    let fields = fields.to_string();
+    let body = raw.trim_end().strip_suffix('}').unwrap_or(&raw);
+    format!("{body},{}}}", &fields[1..fields.len() - 1])
+}
+
+/// How long a complete result may be cached, and by whom.
+fn cache_hints(method: &str) -> Option<(u64, &'static str)> {
+    match method {
         // Same for every caller of a deploy.
         "server/discover" | "resources/templates/list" | "prompts/list" => {
             Some((CATALOG_TTL_MS, "public"))
@@ -338,12 +379,7 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
         // Live data that any write may change.
         "resources/list" | "resources/read" => Some((0, "private")),
         _ => None,
-    };
-    if let Some((ttl, scope)) = cache.filter(|_| complete) {
-        obj.insert("ttlMs".into(), ttl.into());
-        obj.insert("cacheScope".into(), scope.into());
     }
-    result
 }
 
 fn catalog_error(era: Era, e: CatalogError) -> RpcError {
@@ -380,10 +416,14 @@ fn catalog_error(era: Era, e: CatalogError) -> RpcError {
 }
 
 fn json_reply(status: u16, body: &Value) -> Reply {
+    raw_reply(status, body.to_string())
+}
+
+fn raw_reply(status: u16, body: String) -> Reply {
     Reply {
         status,
         content_type: Some("application/json"),
-        body: serde_json::to_vec(body).unwrap_or_default(),
+        body: body.into_bytes(),
         insufficient_scope: None,
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod climbs;
+mod definitions;
 pub mod grades;
 pub mod gym;
 pub mod records;
@@ -115,9 +116,23 @@ pub const fn spec<T: Tool>() -> ToolSpec {
         description: T::DESCRIPTION,
         scope: T::SCOPE,
         annotations: T::ANNOTATIONS,
-        input_schema: schema::of::<T::Input>,
-        output_schema: Some(schema::of::<T::Output>),
+        input_schema: schema_fn::<T::Input>(),
+        output_schema: Some(schema_fn::<T::Output>()),
         run: run::<T>,
+    }
+}
+
+/// The schema generator of `T`. Inside the component the tool definitions come
+/// from [`definitions`], serialized at build time, so schema generation is left out
+/// of the `.wasm` altogether.
+const fn schema_fn<T: JsonSchema>() -> fn() -> Value {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        schema::of::<T>
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        || Value::Null
     }
 }
 
@@ -151,9 +166,34 @@ impl ToolSpec {
             },
         });
         if let Some(output_schema) = self.output_schema {
-            tool["outputSchema"] = output_schema();
+            // Output schemas are for validating results; their prose would only add
+            // to what every client loads into its context, so it is left out.
+            let mut schema = output_schema();
+            strip_descriptions(&mut schema);
+            tool["outputSchema"] = schema;
         }
         tool
+    }
+}
+
+/// Removes the `description` keyword from a schema and its subschemas (not
+/// properties that happen to be named "description").
+fn strip_descriptions(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            map.remove("description");
+            for (keyword, value) in map.iter_mut() {
+                match (keyword.as_str(), value) {
+                    // Maps of names to subschemas.
+                    ("properties" | "$defs" | "patternProperties", Value::Object(named)) => {
+                        named.values_mut().for_each(strip_descriptions)
+                    }
+                    (_, value) => strip_descriptions(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_descriptions),
+        _ => {}
     }
 }
 
@@ -182,19 +222,62 @@ pub fn find(name: &str) -> Option<&'static ToolSpec> {
     all().find(|t| t.name == name)
 }
 
-/// `tools/list`: the tools the caller may call. The list is short and fixed, so it
-/// is one page; a cursor is still checked so a bad one is reported, not ignored.
-pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+/// `tools/list`, serialized: the tools the caller may call, from definitions
+/// serialized at build time (the same for every request, so no request pays for
+/// schema generation). One page; a cursor is still checked so a bad one is reported.
+pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
     if super::cursor_param(params)?.is_some() {
         return Err(CatalogError::invalid(
             "invalid cursor: tools/list has a single page; omit the cursor",
         ));
     }
-    let tools: Vec<Value> = all()
+    let mut entries: Vec<std::borrow::Cow<'static, str>> = Vec::new();
+    #[cfg(feature = "conformance")]
+    for t in super::conformance::TOOLS
+        .iter()
         .filter(|t| ctx.caller.may(t.scope))
-        .map(ToolSpec::describe)
-        .collect();
-    Ok(json!({ "tools": tools }))
+    {
+        entries.push(t.describe().to_string().into());
+    }
+    for d in definitions::DEFINITIONS
+        .iter()
+        .filter(|d| ctx.caller.may(d.scope))
+    {
+        entries.push(d.json.into());
+    }
+    Ok(format!("{{\"tools\":[{}]}}", entries.join(",")))
+}
+
+/// A tool's `tools/list` entry, serialized.
+pub struct Definition {
+    pub name: &'static str,
+    pub scope: Scope,
+    pub json: &'static str,
+}
+
+/// The source of [`definitions`]: every tool's entry, serialized from its schemas.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn definitions_source() -> String {
+    let mut out = String::from(
+        "//! Every tool's `tools/list` entry, serialized from its Rust types at build time.\n\
+         //! Generated: `UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp --lib tool_definitions`\n\
+         //! rewrites it, and that test fails while it is out of date. Do not edit.\n\n\
+         use super::Definition;\nuse crate::catalog::Scope;\n\n\
+         pub static DEFINITIONS: &[Definition] = &[\n",
+    );
+    for tool in GROUPS.iter().flat_map(|g| g.iter()) {
+        let json = tool.describe().to_string();
+        let mut hashes = String::from("#");
+        while json.contains(&format!("\"{hashes}")) {
+            hashes.push('#');
+        }
+        out.push_str(&format!(
+            "    Definition {{\n        name: \"{}\",\n        scope: Scope::{:?},\n        json: r{hashes}\"{json}\"{hashes},\n    }},\n",
+            tool.name, tool.scope
+        ));
+    }
+    out.push_str("];\n");
+    out
 }
 
 /// `tools/call`: runs a tool and shapes its result (structured content plus the
@@ -291,4 +374,41 @@ pub fn page<T>(
         None => None,
     };
     Ok(Page { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed definitions match the tools' types; with
+    /// UPDATE_TOOL_DEFINITIONS=1 the file is rewritten instead.
+    #[test]
+    fn tool_definitions_are_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/catalog/tools/definitions.rs"
+        );
+        let fresh = super::definitions_source();
+        if std::env::var_os("UPDATE_TOOL_DEFINITIONS").is_some() {
+            std::fs::write(path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap();
+        assert!(
+            committed == fresh,
+            "src/catalog/tools/definitions.rs is out of date with the tools' types; \
+             run UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp --lib tool_definitions"
+        );
+    }
+
+    #[test]
+    fn every_tool_has_a_definition_in_order() {
+        let names: Vec<&str> = super::GROUPS
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|t| t.name)
+            .collect();
+        let defined: Vec<&str> = super::definitions::DEFINITIONS
+            .iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, defined);
+    }
 }
