@@ -421,6 +421,10 @@ enum Expect {
 struct Writes {
     /// Climb id -> state after the last acknowledged write.
     climbs: HashMap<String, Expect>,
+    /// Climb id -> `bolts` set by its last acknowledged update.
+    bolts: HashMap<String, u32>,
+    /// An update in flight when the host died: (climb id, bolts if it was applied).
+    pending_bolts: Option<(String, u32)>,
     /// Acknowledged sub-areas.
     areas: Vec<String>,
     /// The write in flight when the host died: (climb id, state if it was applied).
@@ -475,11 +479,14 @@ fn writer(w: usize, url: &str, crag: &str, sector: &str, stop: &AtomicBool, seed
                 json!({"id": id}),
                 Some((id, Expect::Deleted)),
             ),
-            (8, Some(id)) => (
-                "update_climb",
-                json!({"id": id, "changes": {"bolts": step as u32}}),
-                None,
-            ),
+            (8, Some(id)) => {
+                out.pending_bolts = Some((id.clone(), step as u32));
+                (
+                    "update_climb",
+                    json!({"id": id, "changes": {"bolts": step as u32}}),
+                    None,
+                )
+            }
             _ => (
                 "create_area",
                 json!({"name": format!("Wall w{w} s{step}"), "kind": "wall", "parent_id": crag}),
@@ -500,6 +507,11 @@ fn writer(w: usize, url: &str, crag: &str, sector: &str, stop: &AtomicBool, seed
                         order.push(id);
                     }
                     "create_area" => out.areas.push(s["id"].as_str().unwrap().to_owned()),
+                    "update_climb" => {
+                        let (id, bolts) = out.pending_bolts.take().unwrap();
+                        assert_eq!(s["bolts"], bolts);
+                        out.bolts.insert(id, bolts);
+                    }
                     _ => {
                         if let Some((id, state)) = concerns {
                             out.climbs.insert(id, state);
@@ -507,9 +519,11 @@ fn writer(w: usize, url: &str, crag: &str, sector: &str, stop: &AtomicBool, seed
                     }
                 }
             }
-            Ok(r) => out
-                .errors
-                .push(format!("{name}({args}): {}", error_text(&r))),
+            Ok(r) => {
+                out.pending_bolts = None;
+                out.errors
+                    .push(format!("{name}({args}): {}", error_text(&r)))
+            }
             Err(e) => {
                 // The host is gone (or going): this write may or may not have landed.
                 out.pending = concerns;
@@ -657,6 +671,18 @@ fn killed_hosts_keep_every_acknowledged_write() {
                     now == *expect || Some(&now) == alt,
                     "round {round}: climb {id} is {now:?}, acknowledged as {expect:?} (in flight: {alt:?})"
                 );
+                if let (Expect::In(_), Some(bolts)) = (&now, r.bolts.get(id)) {
+                    let alt = r
+                        .pending_bolts
+                        .as_ref()
+                        .filter(|(p, _)| p == id)
+                        .map(|(_, b)| *b);
+                    let got = got["structuredContent"]["bolts"].as_u64().map(|b| b as u32);
+                    assert!(
+                        got == Some(*bolts) || got == alt,
+                        "round {round}: climb {id} has bolts {got:?}, acknowledged {bolts} (in flight: {alt:?})"
+                    );
+                }
                 if let Expect::In(area) = &now {
                     assert!(
                         lists[area].contains(id),
