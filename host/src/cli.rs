@@ -22,6 +22,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Service tokens (HS256, signed with the jwt_hs256_secret variable).
     Token(TokenArgs),
+    /// import, export, doctor (host/src/admin.rs).
+    #[command(flatten)]
+    Admin(crate::admin::AdminCommand),
 }
 
 /// `serve`'s default store; a generated secret lives next to it.
@@ -43,6 +46,9 @@ pub enum TokenCommand {
         after_help = "Example:\n  TOKEN=$(climbing-host token mint --subject me --scope \"climb:read climb:write\")"
     )]
     Mint(MintArgs),
+    /// list, revoke (host/src/admin.rs).
+    #[command(flatten)]
+    Admin(crate::admin::TokenAdminCommand),
 }
 
 #[derive(Debug, Args)]

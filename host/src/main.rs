@@ -2,6 +2,7 @@
 //! Spin would run it for one app (see DESIGN.md §3).
 
 mod access;
+mod admin;
 mod bindings;
 mod cli;
 mod kv;
@@ -40,6 +41,10 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Admin(command) => admin::run(command),
+        Command::Token(TokenArgs {
+            command: TokenCommand::Admin(command),
+        }) => admin::run_token(command),
         Command::Token(TokenArgs {
             command: TokenCommand::Mint(args),
         }) => {
