@@ -8,7 +8,7 @@ use super::token;
 use crate::catalog::Scope;
 use crate::platform::{KvResult, Platform};
 use crate::store::index::{IndexList, Position};
-use crate::store::{Record, Store, StoreResult};
+use crate::store::{Store, StoreResult};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -46,19 +46,7 @@ pub struct TokenInfo {
     pub revoked_at: Option<u64>,
 }
 
-impl Record for TokenInfo {
-    const PREFIX: &'static str = "t";
-    const KIND: &'static str = "token";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(TokenInfo, "t", "token");
 
 /// Issues a service token; returns the token and its metadata.
 pub fn issue(

@@ -3,7 +3,7 @@
 use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
-use crate::store::{Record, StoreError};
+use crate::store::StoreError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -82,19 +82,7 @@ pub struct Area {
     pub audit: Audit,
 }
 
-impl Record for Area {
-    const PREFIX: &'static str = "a";
-    const KIND: &'static str = "area";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(Area, "a", "area");
 
 /// Fields of a new area.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

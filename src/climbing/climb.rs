@@ -5,7 +5,7 @@ use super::grades::{self, Grade, GradeKind, GradeSystem};
 use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
-use crate::store::{Record, StoreError};
+use crate::store::StoreError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -176,19 +176,7 @@ pub struct Climb {
     pub audit: Audit,
 }
 
-impl Record for Climb {
-    const PREFIX: &'static str = "c";
-    const KIND: &'static str = "climb";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(Climb, "c", "climb");
 
 /// Fields of a new climb.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -220,24 +220,6 @@ impl StatusFilter {
 
 // ---- records --------------------------------------------------------------------
 
-macro_rules! record {
-    ($ty:ty, $prefix:literal, $kind:literal) => {
-        impl Record for $ty {
-            const PREFIX: &'static str = $prefix;
-            const KIND: &'static str = $kind;
-            fn id(&self) -> &str {
-                &self.id
-            }
-            fn version(&self) -> u64 {
-                self.version
-            }
-            fn set_version(&mut self, version: u64) {
-                self.version = version;
-            }
-        }
-    };
-}
-
 /// A record others depend on, which a delete first puts under lease.
 trait Guarded: Record {
     fn lease(&self) -> Option<u64>;
@@ -284,7 +266,7 @@ pub struct Venue {
     #[serde(flatten)]
     pub audit: Audit,
 }
-record!(Venue, "v", "venue");
+crate::record!(Venue, "v", "venue");
 guarded!(Venue);
 
 /// A wall of a venue (`w/<id>`).
@@ -312,7 +294,7 @@ pub struct Wall {
     #[serde(flatten)]
     pub audit: Audit,
 }
-record!(Wall, "w", "wall");
+crate::record!(Wall, "w", "wall");
 guarded!(Wall);
 
 /// A route setter of a venue (`p/<id>`).
@@ -331,7 +313,7 @@ pub struct Setter {
     #[serde(flatten)]
     pub audit: Audit,
 }
-record!(Setter, "p", "setter");
+crate::record!(Setter, "p", "setter");
 guarded!(Setter);
 
 /// A route or boulder problem on a gym wall (`g/<id>`).
@@ -367,7 +349,7 @@ pub struct GymRoute {
     #[serde(flatten)]
     pub audit: Audit,
 }
-record!(GymRoute, "g", "gym route");
+crate::record!(GymRoute, "g", "gym route");
 
 impl GymRoute {
     fn score(&self) -> Option<f64> {

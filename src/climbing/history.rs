@@ -6,7 +6,6 @@
 
 use super::{Climbing, DomainResult};
 use crate::store::index::{IndexList, Position};
-use crate::store::Record;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -36,19 +35,7 @@ pub struct Change {
     pub summary: String,
 }
 
-impl Record for Change {
-    const PREFIX: &'static str = "h";
-    const KIND: &'static str = "change";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(Change, "h", "change");
 
 pub fn history_list(entity_id: &str) -> String {
     format!("hl/{entity_id}")

@@ -3,7 +3,6 @@
 
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
 use crate::store::index::{IndexList, Position};
-use crate::store::Record;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -33,19 +32,7 @@ pub struct Media {
     pub audit: Audit,
 }
 
-impl Record for Media {
-    const PREFIX: &'static str = "m";
-    const KIND: &'static str = "media";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(Media, "m", "media");
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -234,19 +234,7 @@ pub struct Tick {
     pub audit: Audit,
 }
 
-impl Record for Tick {
-    const PREFIX: &'static str = "x";
-    const KIND: &'static str = "tick";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-}
+crate::record!(Tick, "x", "tick");
 
 /// A new tick: exactly one of `climb_id` and `gym_route_id`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -90,6 +90,27 @@ pub trait Record: Serialize + DeserializeOwned {
     fn set_version(&mut self, version: u64);
 }
 
+/// Implements [`Record`] for a struct with `id: String` and `version: u64` fields:
+/// `record!(Area, "a", "area");`
+#[macro_export]
+macro_rules! record {
+    ($ty:ty, $prefix:literal, $kind:literal) => {
+        impl $crate::store::Record for $ty {
+            const PREFIX: &'static str = $prefix;
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> u64 {
+                self.version
+            }
+            fn set_version(&mut self, version: u64) {
+                self.version = version;
+            }
+        }
+    };
+}
+
 /// Typed access to the store for one request.
 pub struct Store<'p> {
     platform: &'p dyn Platform,
@@ -236,19 +257,7 @@ mod tests {
         text: String,
     }
 
-    impl Record for Note {
-        const PREFIX: &'static str = "n";
-        const KIND: &'static str = "note";
-        fn id(&self) -> &str {
-            &self.id
-        }
-        fn version(&self) -> u64 {
-            self.version
-        }
-        fn set_version(&mut self, version: u64) {
-            self.version = version;
-        }
-    }
+    crate::record!(Note, "n", "note");
 
     #[test]
     fn insert_update_and_conflicts() {
