@@ -5,8 +5,7 @@
 //! parser rejects, a 400 without body or a closed connection), the server must
 //! keep serving afterwards, and the store must be unchanged.
 //!
-//! Known deviations are kept as `#[ignore]`d tests that state the expected
-//! behaviour (run them with `--ignored`); see docs/limits.md.
+//! See docs/limits.md for every limit these tests hold.
 
 mod common;
 
@@ -903,11 +902,9 @@ fn unicode_tricks_in_names_and_keys_are_refused() {
     assert_eq!(snapshot(h, &crag), before, "the store changed");
 }
 
-/// KNOWN ISSUE: names made of invisible or direction-changing characters are
-/// accepted (they are not control characters, so `validate::name` lets them
-/// through), which allows spoofed or visually empty names.
+/// Names made of invisible or direction-changing characters (spoofed or visually
+/// empty names) are refused.
 #[test]
-#[ignore = "server accepts bidi overrides, zero-width-only names and BOMs in names; see docs/limits.md"]
 fn invisible_and_bidi_names_are_refused() {
     let (host, crag, before) = seeded();
     let h = &host;
@@ -952,13 +949,11 @@ fn invisible_and_bidi_names_are_refused() {
     assert_eq!(snapshot(h, &crag), before, "the store changed");
 }
 
-/// KNOWN ISSUES: requests that two parsers could read differently are served.
-/// The host takes the first of two `Host` headers (RFC 9112 3.2: 400) and the
-/// `Host` header over an absolute-form target's authority (RFC 9112 3.2.2: the
-/// target wins); JSON objects with duplicate keys are read last-wins, in the
-/// JSON-RPC envelope and in tool arguments alike.
+/// Requests that two parsers could read differently are refused: two `Host`
+/// headers (RFC 9112 3.2), an absolute-form target naming another host than
+/// `Host`, and JSON objects with duplicate keys, in the JSON-RPC envelope and in
+/// tool arguments alike.
 #[test]
-#[ignore = "two Host headers and absolute-form targets are served by Host; duplicate JSON keys resolve last-wins; see docs/limits.md"]
 fn ambiguous_requests_are_rejected() {
     let (host, _crag, _before) = seeded();
     let h = &host;
@@ -1008,11 +1003,9 @@ fn ambiguous_requests_are_rejected() {
     );
 }
 
-/// KNOWN ISSUE: a JSON-RPC batch (allowed without `MCP-Protocol-Version`, i.e.
-/// 2025-03-26) has no size limit, and its answers can outgrow the instance's
-/// memory: the component traps and the host answers 500.
+/// JSON-RPC batches (2025-03-26, i.e. without `MCP-Protocol-Version`) hold at most
+/// 32 messages, so one request cannot outgrow the instance's memory.
 #[test]
-#[ignore = "large batches exhaust instance memory (500); see docs/limits.md"]
 fn oversized_batches_are_refused() {
     let (host, crag, before) = seeded();
     let h = &host;

@@ -42,6 +42,9 @@ enum Failure {
     Host(String),
 }
 
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Server {
     pub fn new(runtime: Arc<Runtime>, expose_metrics: bool) -> Self {
         Self {
@@ -74,6 +77,10 @@ impl Server {
                 });
                 if let Err(e) = http1::Builder::new()
                     .keep_alive(true)
+                    // A client that never finishes its headers is dropped, so idle
+                    // half-requests cannot pile up.
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), service)
                     .await
                 {
@@ -257,12 +264,26 @@ impl Server {
 /// guests read the authority from the request instead), and `spin-*` headers
 /// describe the URL, route and client.
 fn prepare_like_spin<B>(req: &mut Request<B>, peer: SocketAddr) -> Result<(), &'static str> {
-    let authority = match (req.headers().get(http::header::HOST), req.uri().authority()) {
-        (Some(host), _) => host
-            .to_str()
-            .ok()
-            .and_then(|h| h.parse::<http::uri::Authority>().ok())
-            .ok_or("invalid Host header")?,
+    // RFC 9112 3.2: a request with more than one Host is refused, and an
+    // absolute-form target's authority must agree with Host, so the component and
+    // any proxy in front of it see the same host.
+    if req.headers().get_all(http::header::HOST).iter().count() > 1 {
+        return Err("more than one Host header");
+    }
+    let host = match req.headers().get(http::header::HOST) {
+        Some(host) => Some(
+            host.to_str()
+                .ok()
+                .and_then(|h| h.parse::<http::uri::Authority>().ok())
+                .ok_or("invalid Host header")?,
+        ),
+        None => None,
+    };
+    let authority = match (host, req.uri().authority()) {
+        (Some(host), Some(target)) if !host.as_str().eq_ignore_ascii_case(target.as_str()) => {
+            return Err("the request target names another host than the Host header")
+        }
+        (Some(host), _) => host,
         (None, Some(authority)) => authority.clone(),
         (None, None) => return Err("missing Host header"),
     };

@@ -8,13 +8,17 @@ pub const MAX_ID_CHARS: usize = 64;
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
 
-/// A required name: trimmed, 1 to 200 characters, no control characters.
+/// A required name: trimmed, 1 to 200 characters with at least one letter or
+/// digit, no control or invisible formatting characters.
 pub fn name(field: &str, value: &str) -> DomainResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return invalid(format!("{field} must not be empty"));
     }
     text(field, trimmed, MAX_NAME_CHARS)?;
+    if !trimmed.chars().any(char::is_alphanumeric) {
+        return invalid(format!("{field} needs at least one letter or digit"));
+    }
     Ok(trimmed.to_owned())
 }
 
@@ -46,7 +50,38 @@ fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
     {
         return invalid(format!("{field} contains control characters; remove them"));
     }
+    if let Some(c) = value.chars().find(|c| is_invisible_format(*c)) {
+        return invalid(format!(
+            "{field} contains the invisible character U+{:04X} (direction overrides, zero-width characters and byte-order marks can disguise text); remove it",
+            c as u32
+        ));
+    }
+    let mut run = 0;
+    for c in value.chars() {
+        run = if is_combining_mark(c) { run + 1 } else { 0 };
+        if run > MAX_COMBINING_RUN {
+            return invalid(format!(
+                "{field} stacks more than {MAX_COMBINING_RUN} combining marks on one character; remove them"
+            ));
+        }
+    }
     Ok(())
+}
+
+/// Most combining marks on one base character (real scripts need a few).
+const MAX_COMBINING_RUN: usize = 4;
+
+/// Unicode format characters that change how text displays without being seen:
+/// bidirectional controls, zero-width characters, the byte-order mark, soft hyphen.
+/// (The zero-width joiner stays allowed: emoji and some scripts need it.)
+fn is_invisible_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x061C | 0x180E | 0x200B | 0x200C | 0x200E | 0x200F
+        | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
 /// An id as the server issues them: 1 to 64 URL-safe characters.
@@ -97,6 +132,13 @@ mod tests {
         assert!(name("name", "   ").is_err());
         assert!(name("name", &"x".repeat(201)).is_err());
         assert!(name("name", "a\u{0}b").is_err());
+        assert!(name("name", "\u{202e}kcor").is_err());
+        assert!(name("name", "\u{200b}\u{200b}").is_err());
+        assert!(name("name", "\u{200d}").is_err());
+        assert!(name("name", "\u{feff}x").is_err());
+        assert!(name("name", &format!("a{}", "\u{301}".repeat(5))).is_err());
+        assert_eq!(name("name", "Ceu\u{308}se").unwrap(), "Ceu\u{308}se");
+        assert!(name("name", "Škrlatica ⛰").is_ok());
     }
 
     #[test]

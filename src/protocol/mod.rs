@@ -5,6 +5,7 @@
 
 pub mod era;
 pub mod jsonrpc;
+mod strict_json;
 
 use crate::catalog::{self, Caller, CatalogError, Ctx, Scope};
 use crate::platform::Platform;
@@ -16,6 +17,10 @@ pub const SERVER_NAME: &str = "climbing-mcp";
 pub const SERVER_TITLE: &str = "Climbing MCP";
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 const INSTRUCTIONS: &str = "Climbing data: areas (country > region > area > crag > sector/wall/boulder) and the climbs in them. Browse with list_areas and list_climbs, read with get_area and get_climb, and change data with the create and update tools. Lists are paginated: pass next_cursor back as cursor.";
+
+/// Most messages in one JSON-RPC batch (2025-03-26), which bounds what one HTTP
+/// request can make an instance do.
+pub const MAX_BATCH: usize = 32;
 
 /// How long clients may cache lists that only change with a deploy.
 const CATALOG_TTL_MS: u64 = 300_000;
@@ -41,12 +46,12 @@ pub struct Request<'a> {
 }
 
 pub fn handle(platform: &dyn Platform, caller: &Caller, request: &Request) -> Reply {
-    let value: Value = match serde_json::from_slice(request.body) {
+    let value: Value = match strict_json::parse(request.body) {
         Ok(v) => v,
         Err(e) => {
             let error = RpcError::new(
                 jsonrpc::PARSE_ERROR,
-                format!("Parse error: the body is not valid JSON ({e}); send one JSON-RPC message"),
+                format!("Parse error: the body is not valid JSON without duplicate keys ({e}); send one JSON-RPC message"),
             );
             return json_reply(error.http_status, &error.to_json(&Value::Null));
         }
@@ -78,6 +83,16 @@ fn handle_batch(
             jsonrpc::INVALID_REQUEST,
             format!(
                 "Invalid Request: JSON-RPC batches are not part of protocol version {version}; send one message per HTTP request"
+            ),
+        );
+        return json_reply(400, &error.to_json(&Value::Null));
+    }
+    if batch.len() > MAX_BATCH {
+        let error = RpcError::new(
+            jsonrpc::INVALID_REQUEST,
+            format!(
+                "Invalid Request: a batch holds at most {MAX_BATCH} messages, this one {}; split it",
+                batch.len()
             ),
         );
         return json_reply(400, &error.to_json(&Value::Null));
