@@ -452,7 +452,7 @@ fn import_ticks(args: &ImportArgs, ticks: Vec<MpTick>) -> Result<()> {
     }
     bar.finish_and_clear();
     println!(
-        "imported {} into the logbook of {} on {}: logged {} ticks ({} on climbs found by name and location, the others on climbs created under \"{IMPORTED_REGION}\": {} climbs, {} crags); {} were already logged; {} skipped",
+        "imported {} into the logbook of {} on {}: logged {} ticks ({} on climbs found by name and location); created {} climbs and {} areas under \"{IMPORTED_REGION}\" for ticks whose climb was not found; {} were already logged; {} skipped",
         args.file.display(),
         client.subject,
         client.describe,
@@ -475,8 +475,8 @@ struct TickImporter<'a> {
     client: &'a Client,
     /// Area id -> normalized names of the area and its ancestors (its own first).
     areas: HashMap<String, Vec<String>>,
-    /// (route, location) -> (climb id, boulder?).
-    climbs: HashMap<(String, String), (String, Option<bool>)>,
+    /// (route, location) -> (climb id, boulder?, found rather than created).
+    climbs: HashMap<(String, String), (String, Option<bool>, bool)>,
     imported_region: Option<String>,
     imported_crags: HashMap<String, String>,
     logged: HashSet<String>,
@@ -504,15 +504,15 @@ impl TickImporter<'_> {
         }
         let key = (norm(&tick.route), norm(&tick.location));
         let (climb_id, boulder, matched) = match self.climbs.get(&key) {
-            Some((id, b)) => (id.clone(), *b, true),
+            Some((id, b, found)) => (id.clone(), *b, *found),
             None => match self.find(tick)? {
                 Some((id, b)) => {
-                    self.climbs.insert(key, (id.clone(), b));
+                    self.climbs.insert(key, (id.clone(), b, true));
                     (id, b, true)
                 }
                 None => match self.create(tick, summary)? {
                     Ok((id, b)) => {
-                        self.climbs.insert(key, (id.clone(), b));
+                        self.climbs.insert(key, (id.clone(), b, false));
                         (id, b, false)
                     }
                     Err(reason) => return Ok(Err(reason)),
@@ -575,6 +575,8 @@ impl TickImporter<'_> {
             return Ok(None);
         }
         let wanted = norm(&tick.route);
+        // Where an earlier import created it: "Imported" > the whole location.
+        let created_in = norm(&tick.location.trim().chars().take(200).collect::<String>());
         let mut best: Option<(usize, String, Option<bool>)> = None;
         let mut args = json!({"query": tick.route, "limit": 200});
         for _page in 0..3 {
@@ -587,7 +589,9 @@ impl TickImporter<'_> {
                     continue;
                 }
                 let names = self.path_names(climb["area_id"].as_str().unwrap_or(""))?;
-                let own = names.first().is_some_and(|n| parts.last() == Some(n));
+                let own = names
+                    .first()
+                    .is_some_and(|n| parts.last() == Some(n) || *n == created_in);
                 let score = parts.iter().filter(|p| names.contains(p)).count() + usize::from(own);
                 if score >= 2 || own {
                     if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
