@@ -593,16 +593,14 @@ impl TickImporter<'_> {
                     .first()
                     .is_some_and(|n| parts.last() == Some(n) || *n == created_in);
                 let score = parts.iter().filter(|p| names.contains(p)).count() + usize::from(own);
-                if score >= 2 || own {
-                    if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                        let disciplines =
-                            climb["disciplines"].as_array().cloned().unwrap_or_default();
-                        best = Some((
-                            score,
-                            climb["id"].as_str().unwrap_or("").to_owned(),
-                            boulder_of(&disciplines),
-                        ));
-                    }
+                let better = best.as_ref().is_none_or(|(s, _, _)| score > *s);
+                if (score >= 2 || own) && better {
+                    let disciplines = climb["disciplines"].as_array().cloned().unwrap_or_default();
+                    best = Some((
+                        score,
+                        climb["id"].as_str().unwrap_or("").to_owned(),
+                        boulder_of(&disciplines),
+                    ));
                 }
             }
             match page.get("next_cursor").and_then(Value::as_str) {
