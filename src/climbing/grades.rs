@@ -480,6 +480,10 @@ fn find(system: GradeSystem, text: &str) -> Option<(usize, &'static Entry)> {
 /// Case, spaces and Roman numerals as each system writes its grades.
 fn normalize(system: GradeSystem, raw: &str) -> String {
     let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    // OpenBeta and Mountain Project write the easiest boulder grade "V-easy".
+    if system == GradeSystem::VScale && compact.eq_ignore_ascii_case("v-easy") {
+        return "VB".to_owned();
+    }
     match system {
         GradeSystem::Yds => {
             let s = compact.to_ascii_lowercase();
@@ -626,7 +630,11 @@ fn slash(system: GradeSystem, norm: &str) -> Option<Grade> {
         format!("{stem_digits}{right}"),
         format!("{stem_modifier}{right}"),
     ];
-    let (ri, hi) = candidates.iter().find_map(|c| find(system, c))?;
+    // "V1-2" could read as V1/V12 or V1/V2: the nearest grade is the one meant.
+    let (ri, hi) = candidates
+        .iter()
+        .filter_map(|c| find(system, c))
+        .min_by_key(|(i, _)| i.abs_diff(li))?;
     if li == ri || li.abs_diff(ri) > 2 {
         return None;
     }
@@ -929,6 +937,13 @@ mod tests {
         // Slash grades take the midpoint and keep the slash.
         let v = p(VScale, "V4-5");
         assert_eq!(v.text, "V4-5");
+        assert_eq!(
+            p(VScale, "V1-2").text,
+            "V1-2",
+            "the nearest reading, not V1/V12"
+        );
+        assert_eq!(p(VScale, "V10-11").text, "V10-11");
+        assert_eq!(p(VScale, "V-easy").text, "VB");
         assert_eq!(
             v.score,
             (p(VScale, "V4").score + p(VScale, "V5").score) / 2.0

@@ -105,7 +105,7 @@ pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
             .with_header("allow", "POST"),
         },
         "" => match req.method.as_str() {
-            "GET" | "HEAD" => status_page(),
+            "GET" | "HEAD" => status_page(platform, req),
             _ => error_response(405, protocol::jsonrpc::INVALID_REQUEST, "Method Not Allowed: use GET")
                 .with_header("allow", "GET, HEAD"),
         },
@@ -217,17 +217,55 @@ fn truncate(s: &str) -> String {
     s.chars().take(100).collect()
 }
 
-fn status_page() -> HttpResponse {
+/// `GET /`: what this server is and how to connect to it, for a person.
+fn status_page(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+    let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+    let mcp_url = escape_html(&resource.url);
+    let oauth = platform
+        .variable("oauth_issuer")
+        .map(|issuer| {
+            format!(
+                ", or an OAuth access token from <code>{}</code>",
+                escape_html(&issuer)
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <h1>{title}</h1><p>A stateless remote MCP server for climbing data, version {version}.</p>\
-         <p>MCP endpoint: <code>POST /mcp</code> (Streamable HTTP, JSON responses). \
-         Protocol versions: {versions}.</p></body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head><body>\
+         <h1>{title}</h1>\
+         <p>A stateless remote MCP server for climbing data: areas and crags, climbs, grades, indoor venues and logbooks. Version {version}.</p>\
+         <h2>Connect</h2><dl>\
+         <dt>MCP endpoint</dt><dd><code id=\"mcp-url\">{mcp_url}</code>: <code>POST</code>, Streamable HTTP, JSON responses, no sessions</dd>\
+         <dt>Protocol versions</dt><dd id=\"protocol-versions\">{versions}</dd>\
+         <dt>Authentication</dt><dd>Every request needs <code>Authorization: Bearer &lt;token&gt;</code>: a service token from the operator{oauth}. \
+         Protected-resource metadata: <a href=\"{metadata}\">{metadata}</a></dd>\
+         <dt>Scopes</dt><dd><code>climb:read</code>, <code>climb:write</code>, <code>admin</code></dd></dl>\
+         <h2>Claude Code</h2>\
+         <pre id=\"connect\">claude mcp add --transport http climbing {mcp_url} --header \"Authorization: Bearer &lt;token&gt;\"</pre>\
+         </body></html>",
         title = protocol::SERVER_TITLE,
         version = protocol::SERVER_VERSION,
         versions = protocol::era::supported_versions().join(", "),
+        metadata = escape_html(&resource.metadata_url),
     );
     HttpResponse::new(200, Some("text/html; charset=utf-8"), body.into_bytes())
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

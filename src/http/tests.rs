@@ -242,7 +242,17 @@ fn http_method_content_type_accept_and_size_rules() {
     assert_eq!(handle(&p, &request("POST", "/mcp", &[], &big)).status, 413);
     let r = handle(&p, &request("POST", "/nope", &[], b""));
     assert_eq!(r.status, 404);
-    assert_eq!(handle(&p, &request("GET", "/", &[], b"")).status, 200);
+    let page = handle(&p, &request("GET", "/", &[], b""));
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(
+        html.contains("<code id=\"mcp-url\">http://localhost:3000/mcp</code>"),
+        "{html}"
+    );
+    assert!(html.contains("2026-07-28") && html.contains("claude mcp add"));
+    let hostile = platform().with_variable("resource_url", "http://x/<script>");
+    let html = String::from_utf8(handle(&hostile, &request("GET", "/", &[], b"")).body).unwrap();
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
 }
 
 #[test]
