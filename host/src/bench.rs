@@ -483,7 +483,7 @@ async fn bench(
 
     if plan.scale_climbs > 0 {
         let mut out = String::new();
-        scale(plan, &ours, &servers, &base_crags, &mut out).await?;
+        scale(plan, &ours, servers, &base_crags, &mut out).await?;
         print!("{out}");
     }
     println!(

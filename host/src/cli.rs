@@ -25,6 +25,9 @@ pub enum Command {
     /// import, export, doctor (host/src/admin.rs).
     #[command(flatten)]
     Admin(crate::admin::AdminCommand),
+    /// Benchmark the component against the floor of a fresh sandbox per request
+    /// and a native MCP server, in one run (see docs/bench.md).
+    Bench(crate::bench::BenchArgs),
 }
 
 /// `serve`'s default store; a generated secret lives next to it.

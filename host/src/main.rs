@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod bench;
 mod bindings;
 mod cli;
 mod kv;
@@ -41,6 +42,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Bench(args) => bench::run(args, EMBEDDED_COMPONENT),
         Command::Admin(command) => admin::run(command),
         Command::Token(TokenArgs {
             command: TokenCommand::Admin(command),
