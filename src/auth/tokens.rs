@@ -9,7 +9,6 @@ use crate::catalog::Scope;
 use crate::platform::{KvResult, Platform};
 use crate::store::index::{IndexList, Position};
 use crate::store::{Store, StoreResult};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const TOKEN_LIST: &str = "tk";
@@ -29,7 +28,8 @@ pub fn is_revoked(platform: &dyn Platform, jti: &str) -> KvResult<bool> {
 }
 
 /// What is kept about an issued token (never the token itself).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct TokenInfo {
     /// The token id (`jti`); pass it to revoke_token.
     pub id: String,

@@ -8,10 +8,10 @@ use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
 use crate::store::index::Position;
 use crate::store::Store;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IssueTokenArgs {
     /// Who the token is for (its `sub`), e.g. "ci-importer" or a person's email.
@@ -26,7 +26,8 @@ pub struct IssueTokenArgs {
     pub description: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct IssuedToken {
     /// The bearer token. It is shown only now; store it safely.
     pub token: String,
@@ -84,7 +85,8 @@ impl Tool for IssueToken {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListTokensArgs {
     /// From a previous page's next_cursor.
@@ -117,7 +119,8 @@ impl Tool for ListTokens {
     }
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Revoked {
     /// The revoked token id.
     pub id: String,
@@ -150,7 +153,8 @@ impl Tool for RevokeToken {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepairArgs {
     /// The area whose sub-area and climb lists to check; omit for the top level.

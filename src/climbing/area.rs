@@ -4,14 +4,12 @@ use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
 use crate::store::StoreError;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What kind of place an area is. The order is the tree's depth: a child is never
 /// of a shallower kind than its parent, and only leaf kinds hold no sub-areas.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AreaKind {
     Country,
@@ -58,7 +56,8 @@ impl AreaKind {
 }
 
 /// A climbing area as stored (`a/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Area {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -85,7 +84,8 @@ pub struct Area {
 crate::record!(Area, "a", "area");
 
 /// Fields of a new area.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewArea {
     /// The area's name, 1 to 200 characters.
@@ -106,7 +106,8 @@ pub struct NewArea {
 }
 
 /// Changes to an area; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AreaChanges {
     #[serde(default)]

@@ -6,11 +6,11 @@ use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
 use crate::store::StoreError;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How a climb is climbed (OpenBeta's climb types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Discipline {
     Sport,
@@ -26,7 +26,8 @@ pub enum Discipline {
 }
 
 /// Protection seriousness beyond the grade (US convention).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Safety {
     #[serde(rename = "G")]
@@ -39,7 +40,8 @@ pub enum Safety {
 
 /// A climb's grade in the systems it is known by (e.g. `{"yds": "5.10a", "french": "6a"}`).
 /// Every grade is checked against its system's table and stored normalized.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Grades {
     /// Yosemite Decimal System, e.g. "5.10a".
@@ -144,7 +146,8 @@ impl Grades {
 }
 
 /// A climb as stored (`c/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Climb {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -179,7 +182,8 @@ pub struct Climb {
 crate::record!(Climb, "c", "climb");
 
 /// Fields of a new climb.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewClimb {
     /// The climb's name, 1 to 200 characters.
@@ -212,7 +216,8 @@ pub struct NewClimb {
 }
 
 /// Changes to a climb; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClimbChanges {
     #[serde(default)]

@@ -31,15 +31,13 @@
 #[path = "grades_table.rs"]
 mod table;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 /// A grading system.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GradeSystem {
     /// Yosemite Decimal System (USA): 5.9, 5.10a, 5.12c.
@@ -64,7 +62,8 @@ pub enum GradeSystem {
 }
 
 /// Whether grades rate routes (roped climbs) or boulder problems.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GradeKind {
     Route,
@@ -187,7 +186,8 @@ pub const SYSTEM_NAMES: &str =
     "yds, french, uiaa, ewbank, saxon, norwegian, british (route grades); vscale, font (boulder grades)";
 
 /// A grade in one system, with its score on the shared scale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Grade {
     pub system: GradeSystem,
     /// The grade, normalized ("5.10a", "6a+", "V4", "7A", "E1 5b").
@@ -197,9 +197,8 @@ pub struct Grade {
 }
 
 /// A difficulty band, for grouping climbs across systems.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     Beginner,

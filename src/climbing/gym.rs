@@ -30,7 +30,6 @@ use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult, LatLn
 use crate::climbing::grades::GradeSystem;
 use crate::store::index::{IndexList, Position};
 use crate::store::{keys, Record, StoreError, CAS_RETRIES};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -65,7 +64,8 @@ pub fn grade_score(system: &str, text: &str) -> Option<f64> {
 // ---- enums ----------------------------------------------------------------------
 
 /// What a wall is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WallKind {
     Lead,
@@ -93,7 +93,8 @@ impl WallKind {
 }
 
 /// The steepness of a wall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WallAngle {
     Slab,
@@ -119,9 +120,8 @@ impl WallAngle {
 
 /// The colour of a route's holds (or tape). `other` for anything else; say which in
 /// the route's name or notes.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HoldColour {
     Red,
@@ -141,9 +141,8 @@ pub enum HoldColour {
 }
 
 /// How a gym route is climbed.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GymDiscipline {
     Boulder,
@@ -165,9 +164,8 @@ impl GymDiscipline {
 
 /// Where a gym route is in its life: `set` (up and open), `closed` (up but closed for
 /// now, e.g. a spinning hold; can reopen), `stripped` (taken down; final).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RouteStatus {
     Set,
@@ -186,7 +184,8 @@ impl RouteStatus {
 }
 
 /// Which routes a list shows by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
     /// Routes that are up: `set` or `closed` (the default).
@@ -244,7 +243,8 @@ macro_rules! guarded {
 }
 
 /// An indoor climbing venue (`v/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Venue {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -270,7 +270,8 @@ crate::record!(Venue, "v", "venue");
 guarded!(Venue);
 
 /// A wall of a venue (`w/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Wall {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -298,7 +299,8 @@ crate::record!(Wall, "w", "wall");
 guarded!(Wall);
 
 /// A route setter of a venue (`p/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Setter {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -317,7 +319,8 @@ crate::record!(Setter, "p", "setter");
 guarded!(Setter);
 
 /// A route or boulder problem on a gym wall (`g/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GymRoute {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -413,7 +416,8 @@ pub fn setter_routes_list(setter_id: &str) -> String {
 // ---- inputs ---------------------------------------------------------------------
 
 /// Fields of a new venue.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewVenue {
     /// The venue's name, 1 to 200 characters.
@@ -433,7 +437,8 @@ pub struct NewVenue {
 }
 
 /// Changes to a venue; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VenueChanges {
     #[serde(default)]
@@ -451,7 +456,8 @@ pub struct VenueChanges {
 }
 
 /// Fields of a new wall.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewWall {
     /// The venue the wall is in.
@@ -475,7 +481,8 @@ pub struct NewWall {
 }
 
 /// Changes to a wall; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WallChanges {
     #[serde(default)]
@@ -493,7 +500,8 @@ pub struct WallChanges {
 }
 
 /// Fields of a new setter.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewSetter {
     /// The venue the setter sets at.
@@ -506,7 +514,8 @@ pub struct NewSetter {
 }
 
 /// Changes to a setter; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetterChanges {
     #[serde(default)]
@@ -516,7 +525,8 @@ pub struct SetterChanges {
 }
 
 /// Fields of a new gym route. It starts with status `set`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewGymRoute {
     /// The wall it is on (the venue follows from the wall).
@@ -549,7 +559,8 @@ pub struct NewGymRoute {
 }
 
 /// Changes to a gym route; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GymRouteChanges {
     /// Move the route to another wall of the same venue.
@@ -640,7 +651,8 @@ impl RouteQuery {
 // ---- outputs of the aggregates ----------------------------------------------------
 
 /// The routes of a venue due for stripping.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct DueForStrip {
     pub venue_id: String,
     /// Routes whose strip_on is on or before this date (YYYY-MM-DD).
@@ -657,7 +669,8 @@ pub struct DueForStrip {
 }
 
 /// How many routes of one grade a venue has up.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeCount {
     pub grade: String,
     pub grade_system: String,
@@ -671,7 +684,8 @@ pub struct GradeCount {
 }
 
 /// The grades up for one discipline.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct DisciplineGrades {
     pub discipline: GymDiscipline,
     pub routes: usize,
@@ -680,7 +694,8 @@ pub struct DisciplineGrades {
 }
 
 /// A venue's current set by discipline and grade.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeDistribution {
     pub venue_id: String,
     /// Routes up (set or closed).
@@ -692,14 +707,16 @@ pub struct GradeDistribution {
 }
 
 /// Routes per discipline.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct DisciplineCount {
     pub discipline: GymDiscipline,
     pub routes: usize,
 }
 
 /// What one setter set in a date range.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SetterStat {
     pub setter_id: String,
     /// Absent when the setter record is gone.
@@ -713,7 +730,8 @@ pub struct SetterStat {
 }
 
 /// Routes set per setter at a venue in a date range.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SetterStats {
     pub venue_id: String,
     /// First day counted, YYYY-MM-DD.
@@ -732,7 +750,8 @@ pub struct SetterStats {
 }
 
 /// The outcome of stripping one route.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct StripOutcome {
     pub id: String,
     /// False when the route was already stripped (nothing changed).

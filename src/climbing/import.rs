@@ -5,13 +5,13 @@ use super::area::{check_nesting_kinds, Area, AreaKind, NewArea};
 use super::climb::{check_new_climb, NewClimb};
 use super::history::Action;
 use super::{invalid, validate, Climbing, DomainError, DomainResult, LatLng};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Most areas and climbs one import may create.
 pub const MAX_IMPORT_NODES: usize = 2_000;
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportArea {
     pub name: String,
@@ -30,7 +30,8 @@ pub struct ImportArea {
     pub climbs: Vec<NewClimb>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct ImportSummary {
     pub areas_created: usize,
     pub climbs_created: usize,

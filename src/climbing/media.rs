@@ -3,10 +3,10 @@
 
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
 use crate::store::index::{IndexList, Position};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Photo,
@@ -14,7 +14,8 @@ pub enum MediaKind {
     Topo,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Media {
     pub id: String,
     pub version: u64,
@@ -34,7 +35,8 @@ pub struct Media {
 
 crate::record!(Media, "m", "media");
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewMedia {
     /// The id of the area or climb it shows.

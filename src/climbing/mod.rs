@@ -17,7 +17,6 @@ pub mod tick;
 pub mod validate;
 
 use crate::store::{Store, StoreError};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -57,7 +56,8 @@ pub fn invalid<T>(msg: impl Into<String>) -> DomainResult<T> {
 }
 
 /// A point on Earth in decimal degrees (WGS 84).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LatLng {
     /// Latitude, -90 to 90.
@@ -67,7 +67,8 @@ pub struct LatLng {
 }
 
 /// Who did what, kept on every record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Audit {
     /// Milliseconds since the Unix epoch.
     pub created_at: u64,

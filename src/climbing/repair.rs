@@ -11,10 +11,10 @@ use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
 use super::{validate, Climbing, DomainResult};
 use crate::store::index::IndexList;
-use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Default, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Default, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct RepairReport {
     /// The area checked, or absent for the top level.
     #[serde(skip_serializing_if = "Option::is_none")]

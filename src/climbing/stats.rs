@@ -4,7 +4,6 @@
 use super::climb::{Discipline, Grades};
 use super::grades::{self, GradeKind, GradeSystem};
 use super::{invalid, validate, Climbing, DomainResult};
-use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,14 +12,16 @@ use std::collections::BTreeMap;
 pub const MAX_STATS_AREAS: usize = 500;
 pub const MAX_STATS_CLIMBS: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeCount {
     /// The grade in the requested system (e.g. "5.10a"), or "ungraded".
     pub grade: String,
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct AreaStats {
     pub area_id: String,
     pub area_name: String,

@@ -21,13 +21,11 @@ use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
 use crate::store::cursor::base64url;
 use crate::store::index::{IndexList, Position};
 use crate::store::{keys, Record, StoreError};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How the climb was climbed.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TickStyle {
     /// Led on the sharp end.
@@ -45,9 +43,8 @@ pub enum TickStyle {
 }
 
 /// How the ascent went.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptType {
     /// Clean on the first try with no prior information.
@@ -201,7 +198,8 @@ fn check_combination(style: TickStyle, attempt: AttemptType) -> DomainResult<()>
 }
 
 /// A tick as stored (`x/<id>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Tick {
     pub id: String,
     /// Bumped by every change; pass it back as `expected_version` to update safely.
@@ -237,7 +235,8 @@ pub struct Tick {
 crate::record!(Tick, "x", "tick");
 
 /// A new tick: exactly one of `climb_id` and `gym_route_id`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewTick {
     /// The outdoor climb you climbed (from get_climb, list_climbs, search).
@@ -258,16 +257,17 @@ pub struct NewTick {
     pub attempt: AttemptType,
     /// Your rating, 0 to 4.
     #[serde(default)]
-    #[schemars(range(max = 4))]
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(range(max = 4)))]
     pub stars: Option<u8>,
     /// Up to 2,000 characters.
     #[serde(default)]
-    #[schemars(length(max = 2000))]
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(length(max = 2000)))]
     pub notes: Option<String>,
 }
 
 /// Changes to a tick; omitted fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TickChanges {
     /// YYYY-MM-DD.
@@ -279,11 +279,11 @@ pub struct TickChanges {
     pub attempt: Option<AttemptType>,
     /// 0 to 4.
     #[serde(default)]
-    #[schemars(range(max = 4))]
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(range(max = 4)))]
     pub stars: Option<u8>,
     /// Up to 2,000 characters; "" removes the notes.
     #[serde(default)]
-    #[schemars(length(max = 2000))]
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(length(max = 2000)))]
     pub notes: Option<String>,
 }
 
@@ -667,13 +667,15 @@ impl Climbing<'_> {
 
 // ---- statistics -----------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct AttemptCount {
     pub attempt: AttemptType,
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct StyleCount {
     pub style: TickStyle,
     /// Ticks of this style.
@@ -682,7 +684,8 @@ pub struct StyleCount {
     pub sends: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct PyramidStep {
     /// The grade in the pyramid's system.
     pub grade: String,
@@ -691,7 +694,8 @@ pub struct PyramidStep {
     pub sends: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Pyramid {
     pub discipline: GradeKind,
     /// The system the steps are written in (each send's grade converted to it).
@@ -701,7 +705,8 @@ pub struct Pyramid {
     pub steps: Vec<PyramidStep>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct HardestSend {
     pub style: TickStyle,
     /// The grade as it was when the tick was logged.
@@ -713,7 +718,8 @@ pub struct HardestSend {
     pub attempt: AttemptType,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct LogbookStats {
     /// Ticks counted.
     pub ticks: u32,

@@ -9,7 +9,6 @@ use crate::climbing::grades::GradeSystem;
 use crate::climbing::import::{ImportArea, ImportSummary};
 use crate::climbing::stats::AreaStats;
 use crate::climbing::{validate, LatLng};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub struct GetArea;
@@ -27,7 +26,8 @@ impl Tool for GetArea {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListAreasArgs {
     /// List the sub-areas of this area; omit for the top-level areas.
@@ -89,7 +89,8 @@ pub static TOOLS: &[super::ToolSpec] = &[
     super::spec::<ImportTree>(),
 ];
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAreaArgs {
     /// The area to change.
@@ -117,7 +118,8 @@ impl Tool for UpdateArea {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
     /// The id to delete.
@@ -144,7 +146,8 @@ impl Tool for DeleteArea {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MoveAreaArgs {
     /// The area to move (with everything in it).
@@ -174,7 +177,8 @@ impl Tool for MoveArea {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
     /// Words the name must contain (case and accents ignored), e.g. "smith rock".
@@ -208,7 +212,8 @@ impl Tool for SearchAreas {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NearArgs {
     /// The point to search around.
@@ -224,13 +229,15 @@ pub struct NearArgs {
     pub limit: Option<u32>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct NearbyArea {
     pub area: Area,
     pub distance_km: f64,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Nearby {
     pub items: Vec<NearbyArea>,
 }
@@ -269,7 +276,8 @@ impl Tool for CragsNear {
     }
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct AreaPath {
     /// From the top of the tree down to the area itself.
     pub path: Vec<Area>,
@@ -292,7 +300,8 @@ impl Tool for GetAreaPath {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AreaStatsArgs {
     /// The area.
@@ -323,7 +332,8 @@ impl Tool for GetAreaStats {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportArgs {
     /// Where to attach the tree; omit when its top areas are countries or regions.

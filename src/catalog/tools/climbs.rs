@@ -8,7 +8,6 @@ use crate::catalog::{Ctx, Scope};
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::grades::{self, GradeKind};
 use crate::climbing::validate;
-use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct GetClimb;
@@ -25,7 +24,8 @@ impl Tool for GetClimb {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListClimbsArgs {
     /// The crag, sector, wall or boulder whose climbs to list.
@@ -125,7 +125,8 @@ impl Tool for CreateClimb {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateClimbArgs {
     /// The climb to change.
@@ -180,7 +181,8 @@ impl Tool for DeleteClimb {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MoveClimbArgs {
     /// The climb to move.

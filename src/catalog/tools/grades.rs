@@ -4,7 +4,6 @@
 use super::{Annotations, Tool, ToolFailure, READ};
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::grades::{self, Band, Grade, GradeKind, GradeSystem, SYSTEM_NAMES};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A system name argument ("yds", "font", "fontainebleau", "v", ...).
@@ -47,7 +46,8 @@ fn refused(e: String) -> ToolFailure {
 
 // ---- convert_grade ----------------------------------------------------------------
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConvertGradeArgs {
     /// The grade to convert, e.g. "5.10a", "6b+", "VII-", "E1 5b", "V4", "7A+".
@@ -64,7 +64,8 @@ pub struct ConvertGradeArgs {
     pub to: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Conversion {
     /// The grade as read, normalized, with its score.
     pub grade: Grade,
@@ -105,7 +106,8 @@ impl Tool for ConvertGrade {
 
 // ---- compare_grades ---------------------------------------------------------------
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompareGradesArgs {
     /// The first grade, e.g. "5.11a".
@@ -121,7 +123,8 @@ pub struct CompareGradesArgs {
 }
 
 /// Which of two grades is harder.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Harder {
     A,
@@ -129,7 +132,8 @@ pub enum Harder {
     Same,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeComparison {
     pub a: Grade,
     pub b: Grade,
@@ -181,7 +185,8 @@ impl Tool for CompareGrades {
 
 // ---- grade_band -------------------------------------------------------------------
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GradeBandArgs {
     /// The grade, e.g. "5.10a" or "V4".
@@ -191,7 +196,8 @@ pub struct GradeBandArgs {
     pub system: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct BandRange {
     pub band: Band,
     /// The lowest score of the band.
@@ -204,7 +210,8 @@ pub struct BandRange {
     pub hardest: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeBand {
     pub grade: Grade,
     pub discipline: GradeKind,
@@ -256,11 +263,13 @@ impl Tool for GradeBandTool {
 
 // ---- list_grade_systems -----------------------------------------------------------
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SystemInfo {
     /// The name to pass as a system argument.
     pub system: GradeSystem,
@@ -273,7 +282,8 @@ pub struct SystemInfo {
     pub examples: Vec<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeSystems {
     pub systems: Vec<SystemInfo>,
     /// Where the grade table comes from.
@@ -316,7 +326,8 @@ const SOURCE: &str = "Route and boulder scores from OpenBeta's sandbag tables (g
 
 // ---- grade_chart ------------------------------------------------------------------
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GradeChartArgs {
     /// The system to chart: yds, french, uiaa, ewbank, saxon, norwegian, british,
@@ -328,7 +339,8 @@ pub struct GradeChartArgs {
     pub compare_to: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct ChartRow {
     pub grade: String,
     pub score: f64,
@@ -338,7 +350,8 @@ pub struct ChartRow {
     pub equivalent: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GradeChart {
     pub system: GradeSystem,
     pub name: String,

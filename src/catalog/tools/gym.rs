@@ -8,7 +8,6 @@ use crate::climbing::gym::{
     SetterStats, StatusFilter, StripOutcome, Venue, VenueChanges, Wall, WallChanges,
 };
 use crate::climbing::validate;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Deleting: destructive, and repeating it has no further effect.
@@ -26,7 +25,8 @@ const STRIP: Annotations = Annotations {
 };
 
 /// A page of a venue's children (walls, setters).
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VenueListArgs {
     /// The venue.
@@ -40,7 +40,8 @@ pub struct VenueListArgs {
 }
 
 /// A page of venues.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PageArgs {
     /// From a previous page's next_cursor.
@@ -52,7 +53,8 @@ pub struct PageArgs {
 }
 
 /// Deleting one record.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
     /// The id to delete.
@@ -63,7 +65,8 @@ pub struct DeleteArgs {
 }
 
 /// What was deleted.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Deleted {
     /// venue, wall, setter or gym route.
     pub kind: &'static str,
@@ -109,7 +112,8 @@ impl Tool for GetVenue {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVenueArgs {
     /// The venue to change.
@@ -203,7 +207,8 @@ impl Tool for GetWall {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWallArgs {
     /// The wall to change.
@@ -299,7 +304,8 @@ impl Tool for GetSetter {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSetterArgs {
     /// The setter to change.
@@ -395,7 +401,8 @@ impl Tool for GetGymRoute {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGymRouteArgs {
     /// The route to change.
@@ -423,7 +430,8 @@ impl Tool for UpdateGymRoute {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListGymRoutesArgs {
     /// The routes of this wall (give wall_id or venue_id, not both).
@@ -515,7 +523,8 @@ impl Tool for DeleteGymRoute {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StripArgs {
     /// The routes to strip, 1 to 100.
@@ -526,7 +535,8 @@ pub struct StripArgs {
     pub stripped_on: Option<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct StripResult {
     /// One entry per id, in the order given.
     pub routes: Vec<StripOutcome>,
@@ -552,7 +562,8 @@ impl Tool for StripGymRoutes {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DueArgs {
     /// The venue.
@@ -584,7 +595,8 @@ impl Tool for RoutesDueForStrip {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DistributionArgs {
     /// The venue.
@@ -610,7 +622,8 @@ impl Tool for VenueGradeDistribution {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetterStatsArgs {
     /// The venue.

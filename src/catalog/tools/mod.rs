@@ -8,11 +8,13 @@ pub mod gym;
 pub mod records;
 pub mod ticks;
 
-use super::{schema, CatalogError, CatalogResult, Ctx, Scope};
+#[cfg(not(target_arch = "wasm32"))]
+use super::schema;
+use super::schema::Described;
+use super::{CatalogError, CatalogResult, Ctx, Scope};
 use crate::climbing::DomainError;
 use crate::store::index::Position;
 use crate::store::StoreError;
-use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -90,8 +92,8 @@ pub trait Tool {
     const DESCRIPTION: &'static str;
     const SCOPE: Scope;
     const ANNOTATIONS: Annotations;
-    type Input: DeserializeOwned + JsonSchema;
-    type Output: Serialize + JsonSchema;
+    type Input: DeserializeOwned + Described;
+    type Output: Serialize + Described;
     fn call(ctx: &Ctx, input: Self::Input) -> Result<Self::Output, ToolFailure>;
 }
 
@@ -125,7 +127,7 @@ pub const fn spec<T: Tool>() -> ToolSpec {
 /// The schema generator of `T`. Inside the component the tool definitions come
 /// from [`definitions`], serialized at build time, so schema generation is left out
 /// of the `.wasm` altogether.
-const fn schema_fn<T: JsonSchema>() -> fn() -> Value {
+const fn schema_fn<T: Described>() -> fn() -> Value {
     #[cfg(not(target_arch = "wasm32"))]
     {
         schema::of::<T>
@@ -336,7 +338,8 @@ pub fn error_result(message: String) -> Value {
 // ---- shared argument and result types ----------------------------------------
 
 /// An entity id.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdArg {
     /// The id, as returned by create and list tools.
@@ -344,7 +347,8 @@ pub struct IdArg {
 }
 
 /// A page of results and the cursor for the next one.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.

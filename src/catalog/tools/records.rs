@@ -6,10 +6,10 @@ use crate::catalog::{Ctx, Scope};
 use crate::climbing::history::{history_list, Change};
 use crate::climbing::media::{Media, NewMedia};
 use crate::climbing::validate;
-use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EntityPageArgs {
     /// The area or climb.

@@ -5,7 +5,6 @@ use crate::catalog::{Ctx, Scope};
 use crate::climbing::grades::{GradeSystem, SYSTEM_NAMES};
 use crate::climbing::tick::{self, LogbookStats, NewTick, Tick, TickChanges};
 use crate::climbing::validate;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub struct LogTick;
@@ -36,7 +35,8 @@ impl Tool for GetTick {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTickArgs {
     /// The tick to change.
@@ -65,7 +65,8 @@ impl Tool for UpdateTick {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeleteTickArgs {
     /// The tick to delete.
@@ -75,7 +76,8 @@ pub struct DeleteTickArgs {
     pub expected_version: Option<u64>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct DeletedTick {
     /// The tick as it was before it was deleted.
     pub deleted: Tick,
@@ -103,7 +105,8 @@ impl Tool for DeleteTick {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListTicksArgs {
     /// From a previous page's next_cursor.
@@ -132,7 +135,8 @@ impl Tool for ListTicks {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogbookStatsArgs {
     /// The route system of the route pyramid (yds, french, uiaa, ewbank, saxon,
