@@ -3,7 +3,7 @@
 //! into a deployed component.
 
 use super::prompts::{PromptArg, PromptSpec};
-use super::tools::{error_result, ToolFailure, ToolSpec, READ};
+use super::tools::{error_result, Runner, ToolFailure, ToolSpec, READ};
 use super::{CatalogError, CatalogResult, Ctx, Scope};
 use serde_json::{json, Map, Value};
 
@@ -36,7 +36,7 @@ const fn fixture(
         annotations: READ,
         input_schema,
         output_schema: None,
-        run,
+        run: Runner::Json(run),
     }
 }
 

@@ -275,7 +275,8 @@ fn method_not_found(era: Era, method: &str) -> Failure {
 }
 
 /// A result: JSON to decorate, or text already serialized (the tool catalog, whose
-/// definitions are serialized once at build time).
+/// definitions are serialized once at build time, and typed tool results, which
+/// are serialized once for both their structured content and their text).
 enum Body {
     Json(Value),
     Raw(String),
@@ -284,6 +285,12 @@ enum Body {
 fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, Failure> {
     if method == "tools/list" {
         return Ok(Body::Raw(catalog::tools::list(ctx, params)?));
+    }
+    if method == "tools/call" {
+        return Ok(match catalog::tools::call(ctx, params)? {
+            catalog::tools::CallResult::Serialized(raw) => Body::Raw(raw),
+            catalog::tools::CallResult::Json(value) => Body::Json(value),
+        });
     }
     Ok(Body::Json(match (era, method) {
         (Era::Legacy(_), "initialize") => initialize(params),
@@ -305,7 +312,6 @@ fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, F
             "capabilities": capabilities(),
             "instructions": INSTRUCTIONS,
         }),
-        (_, "tools/call") => catalog::tools::call(ctx, params)?,
         (_, "resources/list") => catalog::resources::list(ctx, params)?,
         (_, "resources/templates/list") => catalog::resources::templates(ctx, params)?,
         (_, "resources/read") => catalog::resources::read(ctx, params)?,

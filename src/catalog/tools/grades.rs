@@ -438,7 +438,9 @@ mod tests {
                 scopes: vec![Scope::Read],
             },
         );
-        call(&ctx, &json!({"name": tool, "arguments": args})).unwrap()
+        call(&ctx, &json!({"name": tool, "arguments": args}))
+            .unwrap()
+            .into_value()
     }
 
     fn ok(tool: &str, args: Value) -> Value {

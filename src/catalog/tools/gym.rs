@@ -702,6 +702,7 @@ mod tests {
     fn tool(p: &MemoryPlatform, name: &str, args: Value) -> Value {
         call(&ctx(p), &json!({"name": name, "arguments": args}))
             .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .into_value()
     }
 
     fn ok(p: &MemoryPlatform, name: &str, args: Value) -> Value {

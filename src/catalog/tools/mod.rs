@@ -108,7 +108,7 @@ pub struct ToolSpec {
     /// Absent for tools whose results are not structured (conformance fixtures).
     pub output_schema: Option<fn() -> Value>,
     /// Runs the tool and returns the whole `CallToolResult`.
-    pub run: fn(&Ctx, Value) -> Result<Value, ToolFailure>,
+    pub run: Runner,
 }
 
 pub const fn spec<T: Tool>() -> ToolSpec {
@@ -120,7 +120,33 @@ pub const fn spec<T: Tool>() -> ToolSpec {
         annotations: T::ANNOTATIONS,
         input_schema: schema_fn::<T::Input>(),
         output_schema: Some(schema_fn::<T::Output>()),
-        run: run::<T>,
+        run: Runner::Serialized(run::<T>),
+    }
+}
+
+/// How a tool produces its `CallToolResult`.
+#[derive(Clone, Copy)]
+pub enum Runner {
+    /// Already serialized: typed tools serialize their output once, for both the
+    /// structured content and the text.
+    Serialized(fn(&Ctx, Value) -> Result<String, ToolFailure>),
+    /// As JSON to decorate (conformance fixtures, `input_required` results).
+    Json(fn(&Ctx, Value) -> Result<Value, ToolFailure>),
+}
+
+/// A `tools/call` result, as the protocol layer sends it on.
+pub enum CallResult {
+    Serialized(String),
+    Json(Value),
+}
+
+impl CallResult {
+    /// The result as JSON (parsing it back when it was serialized).
+    pub fn into_value(self) -> Value {
+        match self {
+            CallResult::Serialized(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            CallResult::Json(value) => value,
+        }
     }
 }
 
@@ -138,7 +164,7 @@ const fn schema_fn<T: Described>() -> fn() -> Value {
     }
 }
 
-fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFailure> {
+fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<String, ToolFailure> {
     let input: T::Input = serde_json::from_value(arguments).map_err(|e| {
         ToolFailure::Refused(format!(
             "invalid arguments for {}: {e}. The tool's inputSchema lists the accepted fields.",
@@ -146,8 +172,8 @@ fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFailure> {
         ))
     })?;
     let output = T::call(ctx, input)?;
-    Ok(success_result(
-        serde_json::to_value(output).unwrap_or(Value::Null),
+    Ok(success_text(
+        &serde_json::to_string(&output).unwrap_or_else(|_| "null".into()),
     ))
 }
 
@@ -284,7 +310,7 @@ pub fn definitions_source() -> String {
 
 /// `tools/call`: runs a tool and shapes its result (structured content plus the
 /// same JSON as text, or an `isError` result).
-pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
     let name = match params.get("name") {
         Some(Value::String(n)) => n.as_str(),
         Some(_) => return Err(CatalogError::invalid("tools/call: name must be a string")),
@@ -307,25 +333,29 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
         None | Some(Value::Null) => json!({}),
         Some(v @ Value::Object(_)) => v.clone(),
         Some(_) => {
-            return Ok(error_result(format!(
+            return Ok(CallResult::Json(error_result(format!(
                 "arguments for {name} must be a JSON object"
-            )))
+            ))))
         }
     };
-    match (tool.run)(ctx, arguments) {
+    let outcome = match tool.run {
+        Runner::Serialized(run) => run(ctx, arguments).map(CallResult::Serialized),
+        Runner::Json(run) => run(ctx, arguments).map(CallResult::Json),
+    };
+    match outcome {
         Ok(result) => Ok(result),
-        Err(ToolFailure::Refused(message)) => Ok(error_result(message)),
+        Err(ToolFailure::Refused(message)) => Ok(CallResult::Json(error_result(message))),
         Err(ToolFailure::Protocol(e)) => Err(e),
     }
 }
 
-pub fn success_result(structured: Value) -> Value {
-    let text = serde_json::to_string(&structured).unwrap_or_default();
-    json!({
-        "content": [{ "type": "text", "text": text }],
-        "structuredContent": structured,
-        "isError": false,
-    })
+/// A successful result whose structured content is `structured` (serialized
+/// JSON), with the same JSON as its text, built without re-parsing it.
+pub fn success_text(structured: &str) -> String {
+    let text = serde_json::to_string(structured).unwrap_or_default();
+    format!(
+        "{{\"content\":[{{\"type\":\"text\",\"text\":{text}}}],\"structuredContent\":{structured},\"isError\":false}}"
+    )
 }
 
 pub fn error_result(message: String) -> Value {

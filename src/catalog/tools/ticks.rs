@@ -204,7 +204,9 @@ mod tests {
     }
 
     fn run(ctx: &Ctx, tool: &str, args: Value) -> Value {
-        call(ctx, &json!({"name": tool, "arguments": args})).unwrap()
+        call(ctx, &json!({"name": tool, "arguments": args}))
+            .unwrap()
+            .into_value()
     }
 
     fn ok(ctx: &Ctx, tool: &str, args: Value) -> Value {
