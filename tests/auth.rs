@@ -338,3 +338,43 @@ fn issued_tokens_work_until_revoked() {
     assert_eq!(r.status, 401);
     assert!(r.text().contains("revoked"));
 }
+
+/// What verifying each token kind costs inside the sandbox, in fuel (deterministic,
+/// unlike time): a `ping` with an HS256 service token, with an RS256 user token
+/// (keys from a static JWKS), and with no token at all (refused before any
+/// verification). Printed for the record; asserted only loosely, as a guard.
+#[test]
+fn verification_cost_in_fuel() {
+    let k1 = key(TEST_KEY, "k1");
+    let host = host_builder()
+        .var("oauth_issuer", ISSUER)
+        .var("oauth_jwks", &jwks(&[&k1]))
+        .var("rate_limit_per_minute", "0")
+        .start();
+    let fuel = |auth: Option<&str>| {
+        let body = rpc(1, "ping", json!({})).to_string();
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(a) = auth {
+            headers.push(("authorization", a));
+        }
+        // The second of two identical requests: nothing is being cached any more.
+        host.post("/mcp", &headers, &body);
+        let r = host.post("/mcp", &headers, &body);
+        (
+            r.status,
+            r.fuel().expect("fuel is metered with --expose-metrics"),
+        )
+    };
+    let (none_status, none) = fuel(None);
+    let (hs_status, hs) = fuel(Some(&bearer("climb:read")));
+    let user = format!("Bearer {}", user_token(&k1, ISSUER, "climb:read"));
+    let (rs_status, rs) = fuel(Some(&user));
+    assert_eq!((none_status, hs_status, rs_status), (401, 200, 200));
+    println!(
+        "fuel per ping: no token {none}, HS256 {hs} (+{}), RS256 {rs} (+{})",
+        hs - none,
+        rs - none
+    );
+    assert!(hs < 2_000_000, "HS256 verification grew: {hs}");
+    assert!(rs < 200_000_000, "RS256 verification grew: {rs}");
+}
