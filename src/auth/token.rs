@@ -22,17 +22,20 @@ pub struct ScopeClaims {
 }
 
 /// A verified token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verified {
     pub subject: String,
     pub scopes: Vec<String>,
     pub jwt_id: Option<String>,
     /// `exp` in seconds since the epoch.
     pub expires_at: u64,
+    /// `nbf` in seconds since the epoch.
+    #[serde(default)]
+    pub not_before: Option<u64>,
     pub kind: TokenKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenKind {
     /// HS256, signed with this deployment's `jwt_hs256_secret`.
     Service,
@@ -108,6 +111,10 @@ pub fn verify(
             let Some(issuer) = settings.oauth_issuer.as_deref() else {
                 return invalid("user tokens (RS256) are not accepted: the server has no oauth_issuer");
             };
+            let cache_key = verified_key(token, issuer, settings);
+            if let Some(hit) = cached(platform, &cache_key)? {
+                return Ok(hit);
+            }
             let keys: Jwks = jwks::keys_for(platform, metadata.key_id()).map_err(Invalid)?;
             let key = keys
                 .find(metadata.key_id())
@@ -115,7 +122,10 @@ pub fn verify(
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, Some(issuer))))
                 .map_err(explain)?;
-            (claims, TokenKind::User)
+            let verified = checked(claims, TokenKind::User)?;
+            // A failed cache write only means the next request verifies again.
+            let _ = platform.kv().set(&cache_key, &crate::store::encode(&verified));
+            return Ok(verified);
         }
         "none" => return invalid("unsigned tokens (alg none) are never accepted"),
         other => {
@@ -125,6 +135,11 @@ pub fn verify(
             ))
         }
     };
+    checked(claims, kind)
+}
+
+/// The claims every token must carry, read out of verified claims.
+fn checked(claims: JWTClaims<ScopeClaims>, kind: TokenKind) -> Result<Verified, Invalid> {
     let Some(expires_at) = claims.expires_at else {
         return invalid("the token has no expiry (exp)");
     };
@@ -144,8 +159,50 @@ pub fn verify(
         scopes,
         jwt_id: claims.jwt_id,
         expires_at: expires_at.as_secs(),
+        not_before: claims.invalid_before.map(|t| t.as_secs()),
         kind,
     })
+}
+
+/// RS256 verification is a 2048-bit modular exponentiation: milliseconds of pure
+/// computation inside the sandbox, on every request of an OAuth user. A token
+/// that verified is remembered under a digest of the token itself and of the
+/// issuer and audiences it was checked against, so the next request with the very
+/// same token only re-checks its validity period. Only the server writes these
+/// entries, and only after a full verification, so no entry can be forged; a
+/// changed issuer or resource URL names other entries.
+fn verified_key(token: &str, issuer: &str, settings: &Settings) -> String {
+    let mut audiences: Vec<&str> = settings.audiences.iter().map(String::as_str).collect();
+    audiences.sort_unstable();
+    let mut h = hmac_sha256::Hash::new();
+    for part in [token, issuer, &audiences.join(" ")] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    format!(
+        "vt/{}",
+        crate::store::cursor::base64url(&h.finalize()[..18])
+    )
+}
+
+fn cached(platform: &dyn Platform, key: &str) -> Result<Option<Verified>, Invalid> {
+    let Ok(Some(bytes)) = platform.kv().get(key) else {
+        return Ok(None);
+    };
+    let Ok(verified) = serde_json::from_slice::<Verified>(&bytes) else {
+        return Ok(None);
+    };
+    let now = platform.now_ms() / 1000;
+    if now > verified.expires_at + LEEWAY_SECS {
+        return invalid("the token has expired; get a new one");
+    }
+    if verified
+        .not_before
+        .is_some_and(|nbf| nbf > now + LEEWAY_SECS)
+    {
+        return invalid("the token is not valid yet (nbf or iat in the future)");
+    }
+    Ok(Some(verified))
 }
 
 fn explain(e: jwt_simple::Error) -> Invalid {

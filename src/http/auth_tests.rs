@@ -535,3 +535,63 @@ fn metadata_is_served_without_auth_and_no_secret_means_no_access() {
         .unwrap()
         .contains("jwt_hs256_secret"));
 }
+
+#[test]
+fn verified_rs256_tokens_are_remembered_but_still_expire_and_revoke() {
+    let p = oauth_platform();
+    let k1 = key_pair(TEST_KEY, "k1");
+    let user = format!("Bearer {}", rs256(&k1, ISSUER, AUDIENCE, "climb:read", 600));
+    let ping = || {
+        post(
+            &p,
+            &[("authorization", user.as_str())],
+            &rpc("ping", json!({})),
+        )
+    };
+    assert_eq!(ping().status, 200);
+    assert!(
+        p.kv.keys().iter().any(|k| k.starts_with("vt/")),
+        "the verified token is remembered"
+    );
+    let before = p.kv.ops.get();
+    assert_eq!(ping().status, 200);
+    let cached_ops = p.kv.ops.get() - before;
+    assert_eq!(
+        cached_ops, 3,
+        "remembered token + revocation + rate limit, no JWKS read"
+    );
+    // Revocation applies to remembered tokens too.
+    let admin = format!("Bearer {}", token(&["admin"]));
+    post(
+        &p,
+        &[("authorization", &admin)],
+        &rpc(
+            "tools/call",
+            json!({"name": "revoke_token", "arguments": {"id": "user-jti"}}),
+        ),
+    );
+    assert_eq!(ping().status, 401);
+    // And so does expiry, past the leeway.
+    let fresh = format!("Bearer {}", rs256(&k1, ISSUER, AUDIENCE, "climb:read", 10));
+    let other = oauth_platform();
+    assert_eq!(
+        post(
+            &other,
+            &[("authorization", fresh.as_str())],
+            &rpc("ping", json!({}))
+        )
+        .status,
+        200
+    );
+    other.now_ms.set(other.now_ms.get() + 120_000);
+    let r = post(
+        &other,
+        &[("authorization", fresh.as_str())],
+        &rpc("ping", json!({})),
+    );
+    assert_eq!(r.status, 401);
+    assert!(json_of(&r)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+}
