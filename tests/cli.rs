@@ -386,3 +386,47 @@ fn generated_secret_is_kept_next_to_the_store_and_survives_restarts() {
     assert_ne!(second, first, "each start prints a fresh token");
     assert_accepted(&host, &second);
 }
+
+/// The Claude Code `headersHelper` in deploy/claude prints JSON headers whose
+/// bearer token the served component accepts.
+#[test]
+fn claude_code_headers_helper_mints_a_working_token() {
+    let secret = "helper-secret-0123456789abcdef";
+    let host = Host::builder()
+        .var("jwt_hs256_secret", secret)
+        .var("resource_url", "http://mcp.test/mcp")
+        .start();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/claude/token-helper.sh"
+    );
+    let out = std::process::Command::new(script)
+        .env("CLIMBING_HOST", common::HOST_BIN)
+        .env("CLIMBING_AUDIENCE", "http://mcp.test/mcp")
+        .env("SPIN_VARIABLE_JWT_HS256_SECRET", secret)
+        .output()
+        .expect("run the headers helper");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let headers: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
+    let authorization = headers["Authorization"].as_str().unwrap().to_owned();
+    let r = host.post(
+        "/mcp",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &authorization),
+        ],
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    for file in ["mcp.json", "mcp-rotating.json"] {
+        let path = format!("{}/../deploy/claude/{file}", env!("CARGO_MANIFEST_DIR"));
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(config["mcpServers"]["climbing"]["type"], "http", "{file}");
+    }
+}

@@ -408,3 +408,59 @@ fn kv_operations_per_call() {
     let r = post_rpc(&host, &bearer(ALL), &[], &rpc(1, "ping", json!({})));
     assert_eq!(r.kv_ops(), Some(3));
 }
+
+/// Deterministic costs of the main calls in fuel (about one unit per wasm
+/// instruction), asserted with a margin so a regression fails here without any
+/// timing. The figures are printed for the record.
+#[test]
+fn fuel_per_call_stays_within_bounds() {
+    let host = host_builder().var("rate_limit_per_minute", "0").start();
+    let crag = seed_crag(&host);
+    let mut id = serde_json::Value::Null;
+    for i in 0..60 {
+        let climb = ok_tool(
+            &host,
+            "create_climb",
+            json!({"name": format!("Arete {i}"), "area_id": crag, "grades": {"yds": "5.10a"}, "disciplines": ["sport"], "length_m": 30}),
+        );
+        id = climb["id"].clone();
+    }
+    let fuel = |method: &str, params: serde_json::Value| {
+        let r = post_rpc(&host, &bearer(ALL), &[], &rpc(1, method, params));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.fuel().expect("fuel is metered with --expose-metrics")
+    };
+    let call = |name: &str, args: serde_json::Value| {
+        fuel("tools/call", json!({"name": name, "arguments": args}))
+    };
+    let costs = [
+        ("ping", fuel("ping", json!({})), 1_000_000),
+        ("tools/list", fuel("tools/list", json!({})), 3_000_000),
+        ("get_climb", call("get_climb", json!({"id": id})), 1_000_000),
+        (
+            "list_climbs (50)",
+            call("list_climbs", json!({"area_id": crag, "limit": 50})),
+            10_000_000,
+        ),
+        (
+            "search_climbs",
+            call("search_climbs", json!({"query": "arete"})),
+            10_000_000,
+        ),
+        (
+            "create_climb",
+            call(
+                "create_climb",
+                json!({"name": "New", "area_id": crag, "grades": {"yds": "5.9"}, "disciplines": ["trad"]}),
+            ),
+            2_000_000,
+        ),
+    ];
+    for (what, used, bound) in costs {
+        println!("fuel {what}: {used}");
+        assert!(
+            used < bound,
+            "{what} costs {used} fuel, over its bound of {bound}"
+        );
+    }
+}

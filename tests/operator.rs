@@ -128,8 +128,24 @@ fn status_page_renders_in_a_headless_browser() {
     // The DOM as the browser built it: a title and heading, and how to connect.
     assert!(dom.contains("<title>Climbing MCP</title>"), "{dom}");
     assert!(dom.contains("<h1>Climbing MCP</h1>"), "{dom}");
-    assert!(dom.contains("POST /mcp"), "{dom}");
-    for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
+    let mcp_url = format!("{}/mcp", host.url());
+    assert!(
+        dom.contains(&format!("<code id=\"mcp-url\">{mcp_url}</code>")),
+        "the endpoint: {dom}"
+    );
+    assert!(
+        dom.contains(&format!(
+            "claude mcp add --transport http climbing {mcp_url}"
+        )),
+        "how to connect Claude Code: {dom}"
+    );
+    for version in [
+        "2024-11-05",
+        "2025-03-26",
+        "2025-06-18",
+        "2025-11-25",
+        "2026-07-28",
+    ] {
         assert!(dom.contains(version), "no {version}: {dom}");
     }
     // Served without a token, and no token or secret in it.
