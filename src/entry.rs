@@ -7,6 +7,10 @@ use futures::StreamExt;
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
+/// How much of a streamed body past the limit is still read (and dropped) before
+/// answering 413.
+const MAX_DRAIN_BYTES: usize = 8 << 20;
+
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
     let response = match read_request(req).await {
@@ -50,10 +54,13 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
         .iter()
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    // A body declared too large is refused before any of it is read.
     if declared_length.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return Err(http::too_large());
     }
+    let mut too_large = false;
     let mut body = Vec::new();
+    let mut received = 0;
     let mut stream = req.into_body_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
@@ -63,10 +70,24 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
                 "Bad Request: the request body could not be read completely",
             )
         })?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(http::too_large());
+        received += chunk.len();
+        if received > MAX_BODY_BYTES {
+            too_large = true;
+            body = Vec::new();
+        }
+        if too_large {
+            // A streamed body that grows too large: read on and drop what comes, so
+            // a client still sending gets the 413 rather than a reset connection;
+            // past the drain limit, stop.
+            if received > MAX_BODY_BYTES + MAX_DRAIN_BYTES {
+                break;
+            }
+            continue;
         }
         body.extend_from_slice(&chunk);
+    }
+    if too_large {
+        return Err(http::too_large());
     }
     Ok(HttpRequest {
         method,

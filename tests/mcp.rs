@@ -170,7 +170,9 @@ fn bad_input_gets_specific_errors_and_changes_nothing() {
             body,
         )
     };
-    // (what, body, content type, expected status, expected JSON-RPC code)
+    // (what, body, content type, expected status, expected JSON-RPC code). Bodies
+    // over 1 MiB are in tests/hostile.rs, over raw TCP: a client that keeps sending
+    // after an early 413 sees a reset, which this HTTP client reports as an error.
     type Case = (&'static str, Vec<u8>, &'static str, u16, Option<i64>);
     let cases: Vec<Case> = vec![
         (
@@ -228,13 +230,6 @@ fn bad_input_gets_specific_errors_and_changes_nothing() {
             br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.to_vec(),
             "text/plain",
             415,
-            Some(-32600),
-        ),
-        (
-            "body over 1 MiB",
-            vec![b' '; (1 << 20) + 10],
-            "application/json",
-            413,
             Some(-32600),
         ),
         (

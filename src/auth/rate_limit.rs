@@ -34,8 +34,8 @@ pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
     })?;
     if count == 1 {
         // First request of a window: drop the previous window's counter (the store
-        // has no expiry). A subject idle for longer leaves one small counter behind,
-        // which `doctor` sweeps.
+        // has no expiry). A subject that goes idle leaves its last counter behind:
+        // one key of a few bytes per subject.
         let _ = kv.delete(&key(subject, window.saturating_sub(1)));
     }
     if count > limit {
