@@ -1016,21 +1016,6 @@ impl Climbing<'_> {
         date_of_ms(self.now())
     }
 
-    fn gym_audit(&self) -> Audit {
-        let now = self.now();
-        Audit {
-            created_at: now,
-            created_by: self.actor.clone(),
-            updated_at: now,
-            updated_by: self.actor.clone(),
-        }
-    }
-
-    fn gym_touch(&self, audit: &mut Audit) {
-        audit.updated_at = self.now();
-        audit.updated_by = self.actor.clone();
-    }
-
     fn index(&self, name: &str) -> IndexList<'_> {
         IndexList::new(self.store.kv(), name)
     }
@@ -1224,7 +1209,7 @@ impl Climbing<'_> {
                 website: website.clone(),
                 notes: notes.clone(),
                 deleting_until_ms: None,
-                audit: self.gym_audit(),
+                audit: self.audit_new(),
             },
             || Ok(()),
         )
@@ -1261,7 +1246,7 @@ impl Climbing<'_> {
             v.location = location.or(v.location);
             v.website = website.clone().or(v.website.take());
             v.notes = notes.clone().or(v.notes.take());
-            self.gym_touch(&mut v.audit);
+            self.touch(&mut v.audit);
             Ok::<(), DomainError>(())
         })
     }
@@ -1328,7 +1313,7 @@ impl Climbing<'_> {
                 height_m,
                 notes: notes.clone(),
                 deleting_until_ms: None,
-                audit: self.gym_audit(),
+                audit: self.audit_new(),
             },
             || {
                 self.live_parent::<Venue>("venue_id", &venue.id, "it was deleted meanwhile")
@@ -1371,7 +1356,7 @@ impl Climbing<'_> {
             w.angle = changes.angle.or(w.angle);
             w.height_m = height_m.or(w.height_m);
             w.notes = notes.clone().or(w.notes.take());
-            self.gym_touch(&mut w.audit);
+            self.touch(&mut w.audit);
             Ok::<(), DomainError>(())
         })
     }
@@ -1431,7 +1416,7 @@ impl Climbing<'_> {
                 name: name.clone(),
                 active: new.active.unwrap_or(true),
                 deleting_until_ms: None,
-                audit: self.gym_audit(),
+                audit: self.audit_new(),
             },
             || {
                 self.live_parent::<Venue>("venue_id", &venue.id, "it was deleted meanwhile")
@@ -1462,7 +1447,7 @@ impl Climbing<'_> {
                 s.name = n.clone();
             }
             s.active = changes.active.unwrap_or(s.active);
-            self.gym_touch(&mut s.audit);
+            self.touch(&mut s.audit);
             Ok::<(), DomainError>(())
         })
     }
@@ -1576,7 +1561,7 @@ impl Climbing<'_> {
             stripped_on: None,
             status: RouteStatus::Set,
             notes,
-            audit: self.gym_audit(),
+            audit: self.audit_new(),
         };
         self.insert_listed(
             &template.lists(),
@@ -1696,7 +1681,7 @@ impl Climbing<'_> {
             let Some(mut next) = change(&current)? else {
                 return Ok((current, false));
             };
-            self.gym_touch(&mut next.audit);
+            self.touch(&mut next.audit);
             let before = current.lists();
             let after = next.lists();
             let added: Vec<String> = after
