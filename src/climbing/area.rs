@@ -310,11 +310,7 @@ impl Climbing<'_> {
         changes: AreaChanges,
     ) -> DomainResult<Area> {
         validate::id("id", id)?;
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?;
+        let name = validate::optional_name("name", changes.name.as_deref())?;
         let location = validate::location("location", changes.location)?;
         let description =
             validate::optional_text("description", changes.description, validate::MAX_TEXT_CHARS)?;

@@ -479,11 +479,7 @@ impl Climbing<'_> {
     ) -> DomainResult<Climb> {
         validate::id("id", id)?;
         // Validate everything before touching the store, so a refusal changes nothing.
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?;
+        let name = validate::optional_name("name", changes.name.as_deref())?;
         let new_grades = changes.grades.as_ref().map(Grades::checked).transpose()?;
         if let Some(d) = &changes.disciplines {
             check_disciplines(d)?;

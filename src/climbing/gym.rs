@@ -1227,11 +1227,7 @@ impl Climbing<'_> {
         changes: VenueChanges,
     ) -> DomainResult<Venue> {
         validate::id("id", id)?;
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?;
+        let name = validate::optional_name("name", changes.name.as_deref())?;
         let city = short_text("city", changes.city)?;
         let country = short_text("country", changes.country)?;
         let location = validate::location("location", changes.location)?;
@@ -1334,11 +1330,7 @@ impl Climbing<'_> {
         changes: WallChanges,
     ) -> DomainResult<Wall> {
         validate::id("id", id)?;
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?;
+        let name = validate::optional_name("name", changes.name.as_deref())?;
         let degrees = angle_degrees(changes.angle_degrees)?;
         let height_m = height(changes.height_m)?;
         let notes = notes(changes.notes)?;
@@ -1437,11 +1429,7 @@ impl Climbing<'_> {
         changes: SetterChanges,
     ) -> DomainResult<Setter> {
         validate::id("id", id)?;
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| validate::name("name", n))
-            .transpose()?;
+        let name = validate::optional_name("name", changes.name.as_deref())?;
         self.store.update(id, expected_version, |s: &mut Setter| {
             if let Some(n) = &name {
                 s.name = n.clone();

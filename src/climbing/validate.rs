@@ -22,6 +22,11 @@ pub fn name(field: &str, value: &str) -> DomainResult<String> {
     Ok(trimmed.to_owned())
 }
 
+/// A name that may be left out (in updates), checked like [`name`] when given.
+pub fn optional_name(field: &str, value: Option<&str>) -> DomainResult<Option<String>> {
+    value.map(|v| name(field, v)).transpose()
+}
+
 /// Optional free text up to `max` characters; empty becomes `None`.
 pub fn optional_text(
     field: &str,
