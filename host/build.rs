@@ -89,7 +89,8 @@ fn main() {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&workspace).args([
         "build",
-        "--release",
+        "--profile",
+        "component",
         "--target",
         "wasm32-wasip2",
         "-p",
@@ -121,7 +122,7 @@ fn main() {
         std::process::exit(1);
     }
 
-    let built = target_dir.join("wasm32-wasip2/release/climbing_mcp.wasm");
+    let built = target_dir.join("wasm32-wasip2/component/climbing_mcp.wasm");
     copy_component(&built, &embedded);
 }
 

@@ -398,10 +398,10 @@ fn kv_operations_per_call() {
             json!({"name": "get_climb", "arguments": {"id": climb["id"]}}),
         ),
     );
-    // open + revocation check + rate-limit increment + the record.
-    assert_eq!(r.kv_ops(), Some(4), "{:?}", r.headers);
+    // Auth: the revocation check and the rate-limit increment; then the record.
+    assert_eq!(r.kv_ops(), Some(3), "{:?}", r.headers);
     let r = post_rpc(&host, &bearer(ALL), &[], &rpc(1, "ping", json!({})));
-    assert_eq!(r.kv_ops(), Some(3));
+    assert_eq!(r.kv_ops(), Some(2));
 }
 
 /// Deterministic costs of the main calls in fuel (about one unit per wasm

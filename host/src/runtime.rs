@@ -24,6 +24,10 @@ use crate::variables::{Variables, VariablesHost};
 /// Sizes the pooling allocator, whose slots are reserved up front.
 pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
 
+/// Per instance slot, how much of its linear memory (and of its tables) stays
+/// resident between requests; see `build_engine`.
+const KEEP_RESIDENT_BYTES: usize = 4 << 20;
+
 /// How often the epoch ticks: the granularity of the wall-clock timeout, and how
 /// often a long-running guest yields to other requests on its worker thread.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -227,6 +231,11 @@ fn build_engine(limits: &Limits) -> Result<(Engine, Allocator)> {
     // Copy-on-write memory images are the default; stated because instantiation
     // speed depends on it.
     config.memory_init_cow(true);
+    // `CLIMBING_HOST_PROFILE=perfmap` names guest functions for `perf record`
+    // (written to /tmp/perf-<pid>.map); see docs/bench.md.
+    if std::env::var_os("CLIMBING_HOST_PROFILE").is_some_and(|v| v == "perfmap") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
 
     let mut pooling = PoolingAllocationConfig::default();
     let n = MAX_CONCURRENT_INSTANCES;
@@ -237,7 +246,15 @@ fn build_engine(limits: &Limits) -> Result<(Engine, Allocator)> {
         .total_core_instances(n * 8)
         .total_memories(n * 2)
         .total_tables(n * 8)
-        .max_memory_size(limits.max_memory_bytes);
+        .max_memory_size(limits.max_memory_bytes)
+        // A request touches a few hundred KiB of its instance's memory. Returning
+        // those pages to the kernel after every request (madvise) costs TLB
+        // shootdowns, and the next request on the slot page-faults them back in;
+        // instead the pages it dirtied are reset in place (the pagemap scan finds
+        // them, Linux 6.7+) and stay resident, up to this much per memory.
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(KEEP_RESIDENT_BYTES)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     match Engine::new(&config) {
         Ok(engine) => return Ok((engine, Allocator::Pooling)),

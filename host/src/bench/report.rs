@@ -11,7 +11,7 @@ use crate::runtime::Allocator;
 /// Costs of one scenario from the metered sample.
 #[derive(Debug, Clone)]
 pub struct Sample {
-    /// Median KV operations per request (`open` included), rate limit off.
+    /// Median KV data operations per request (opening the bucket is not one), rate limit off.
     pub kv_ops: u64,
     /// The same with the rate limit on, as deployed.
     pub kv_ops_rate_limited: Option<u64>,
