@@ -429,18 +429,18 @@ fn fuel_per_call_stays_within_bounds() {
         fuel("tools/call", json!({"name": name, "arguments": args}))
     };
     let costs = [
-        ("ping", fuel("ping", json!({})), 1_000_000),
-        ("tools/list", fuel("tools/list", json!({})), 3_000_000),
-        ("get_climb", call("get_climb", json!({"id": id})), 1_000_000),
+        ("ping", fuel("ping", json!({})), 400_000),
+        ("tools/list", fuel("tools/list", json!({})), 1_300_000),
+        ("get_climb", call("get_climb", json!({"id": id})), 500_000),
         (
             "list_climbs (50)",
             call("list_climbs", json!({"area_id": crag, "limit": 50})),
-            10_000_000,
+            4_500_000,
         ),
         (
             "search_climbs",
             call("search_climbs", json!({"query": "arete"})),
-            10_000_000,
+            5_000_000,
         ),
         (
             "create_climb",
@@ -448,7 +448,7 @@ fn fuel_per_call_stays_within_bounds() {
                 "create_climb",
                 json!({"name": "New", "area_id": crag, "grades": {"yds": "5.9"}, "disciplines": ["trad"]}),
             ),
-            2_000_000,
+            1_000_000,
         ),
     ];
     for (what, used, bound) in costs {

@@ -26,7 +26,7 @@ pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
 
 /// Per instance slot, how much of its linear memory (and of its tables) stays
 /// resident between requests; see `build_engine`.
-const KEEP_RESIDENT_BYTES: usize = 4 << 20;
+const KEEP_RESIDENT_BYTES: usize = 2 << 20;
 
 /// How often the epoch ticks: the granularity of the wall-clock timeout, and how
 /// often a long-running guest yields to other requests on its worker thread.
