@@ -23,6 +23,9 @@ use std::time::Duration;
 use cli::{Cli, Command, ServeArgs, StoreArg, TokenArgs, TokenCommand};
 use kv::KvBackend;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The component this host was built with (see build.rs).
 static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CLIMBING_COMPONENT_WASM"));
 
