@@ -431,16 +431,16 @@ fn fuel_per_call_stays_within_bounds() {
     let costs = [
         ("ping", fuel("ping", json!({})), 400_000),
         ("tools/list", fuel("tools/list", json!({})), 1_300_000),
-        ("get_climb", call("get_climb", json!({"id": id})), 500_000),
+        ("get_climb", call("get_climb", json!({"id": id})), 400_000),
         (
             "list_climbs (50)",
             call("list_climbs", json!({"area_id": crag, "limit": 50})),
-            4_500_000,
+            2_500_000,
         ),
         (
             "search_climbs",
             call("search_climbs", json!({"query": "arete"})),
-            5_000_000,
+            3_600_000,
         ),
         (
             "create_climb",

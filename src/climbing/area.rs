@@ -416,6 +416,7 @@ impl Climbing<'_> {
         }
         let (climbs, _) = self.list_climbs(id, None, 1)?;
         if let Some(climb) = climbs.first() {
+            let climb = climb.decode()?;
             return invalid(format!(
                 "\"{}\" still contains climbs (e.g. \"{}\"); delete or move them first",
                 area.name, climb.name

@@ -6,6 +6,7 @@ use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
 use crate::store::StoreError;
+use crate::store::Stored;
 use serde::{Deserialize, Serialize};
 
 /// How a climb is climbed (OpenBeta's climb types).
@@ -180,6 +181,12 @@ pub struct Climb {
 }
 
 crate::record!(Climb, "c", "climb");
+
+/// The one field of a stored climb that search matches on.
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
 
 /// Fields of a new climb.
 #[derive(Debug, Clone, Deserialize)]
@@ -447,7 +454,7 @@ impl Climbing<'_> {
         query: &str,
         from: Option<&Position>,
         limit: usize,
-    ) -> DomainResult<(Vec<Climb>, Option<Position>)> {
+    ) -> DomainResult<(Vec<Stored<Climb>>, Option<Position>)> {
         let words = search::tokens(query);
         let Some(first) = words.first() else {
             return invalid("query needs a word of at least 2 letters");
@@ -458,17 +465,21 @@ impl Climbing<'_> {
             .iter()
             .filter_map(|e| e.strip_prefix("c:").map(str::to_owned))
             .collect();
-        let climbs: Vec<Climb> = self.store.get_many(&ids)?;
-        let matching = climbs.into_iter().filter(|c| {
-            let name = search::tokens(&c.name);
-            words.iter().all(|w| name.contains(w))
-        });
-        Ok((matching.collect(), slice.next))
+        let mut matching = Vec::new();
+        for climb in self.store.get_many_stored::<Climb>(&ids)? {
+            // The name is all a match needs; the climb goes out as stored.
+            let Named { name } = climb.view()?;
+            let name = search::tokens(&name);
+            if words.iter().all(|w| name.contains(w)) {
+                matching.push(climb);
+            }
+        }
+        Ok((matching, slice.next))
     }
 
-    pub fn get_climb(&self, id: &str) -> DomainResult<Climb> {
+    pub fn get_climb(&self, id: &str) -> DomainResult<Stored<Climb>> {
         validate::id("id", id)?;
-        Ok(self.store.require(id)?)
+        Ok(self.store.require_stored(id)?)
     }
 
     pub fn update_climb(
@@ -540,10 +551,10 @@ impl Climbing<'_> {
         area_id: &str,
         from: Option<&Position>,
         limit: usize,
-    ) -> DomainResult<(Vec<Climb>, Option<Position>)> {
+    ) -> DomainResult<(Vec<Stored<Climb>>, Option<Position>)> {
         validate::id("area_id", area_id)?;
         let list = IndexList::new(self.store.kv(), climbs_list(area_id));
         let slice = list.slice(from, limit)?;
-        Ok((self.store.get_many(&slice.ids)?, slice.next))
+        Ok((self.store.get_many_stored(&slice.ids)?, slice.next))
     }
 }

@@ -61,6 +61,7 @@ impl Climbing<'_> {
             loop {
                 let (climbs, next) = self.list_climbs(&a.id, from.as_ref(), validate::MAX_PAGE)?;
                 for c in &climbs {
+                    let c = c.decode()?;
                     if climbs_counted == MAX_STATS_CLIMBS {
                         truncated = true;
                         break 'areas;

@@ -1157,7 +1157,7 @@ mod tests {
         }
         // A 5.9 onsight and a V2 flash logged with other grades.
         let c2 = Climbing::new(Store::new(&p), "setter");
-        let crag = c2.get_climb(&route).unwrap().area_id;
+        let crag = c2.get_climb(&route).unwrap().decode().unwrap().area_id;
         let easy: NewClimb = serde_json::from_value(serde_json::json!({
             "name": "Easy", "area_id": crag, "grades": {"french": "5b"}, "disciplines": ["trad"],
         }))

@@ -10,8 +10,10 @@ pub mod index;
 pub mod keys;
 
 use crate::platform::{KeyValue, KvError, Platform, Swap};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Serialize, Serializer};
+use serde_json::value::RawValue;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// How often a read-modify-write retries after losing a compare-and-swap race before
 /// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
@@ -152,15 +154,41 @@ impl<'p> Store<'p> {
     /// Records for `ids` in one batch read, skipping ids whose record is gone
     /// (index entries may briefly outlive their record; see [`index`]).
     pub fn get_many<R: Record>(&self, ids: &[String]) -> StoreResult<Vec<R>> {
+        self.fetch_many::<R>(ids)?
+            .map(|(key, bytes)| decode(&key, &bytes))
+            .collect()
+    }
+
+    /// A record as stored, to hand on without decoding it.
+    pub fn require_stored<R: Record>(&self, id: &str) -> StoreResult<Stored<R>> {
+        let key = keys::record::<R>(id);
+        match self.kv().get(&key)? {
+            Some(bytes) => Stored::read(key, bytes),
+            None => Err(StoreError::NotFound {
+                kind: R::KIND,
+                id: id.to_owned(),
+            }),
+        }
+    }
+
+    /// [`Store::get_many`] without decoding the records.
+    pub fn get_many_stored<R: Record>(&self, ids: &[String]) -> StoreResult<Vec<Stored<R>>> {
+        self.fetch_many::<R>(ids)?
+            .map(|(key, bytes)| Stored::read(key, bytes))
+            .collect()
+    }
+
+    /// The keys and stored bytes of the records of `ids` that exist, in one batch read.
+    fn fetch_many<R: Record>(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<impl Iterator<Item = (String, Vec<u8>)>> {
         let keys: Vec<String> = ids.iter().map(|id| keys::record::<R>(id)).collect();
         let values = self.kv().get_many(&keys)?;
-        let mut out = Vec::with_capacity(values.len());
-        for (key, value) in keys.iter().zip(values) {
-            if let Some(bytes) = value {
-                out.push(decode(key, &bytes)?);
-            }
-        }
-        Ok(out)
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(key, value)| Some((key, value?))))
     }
 
     /// Stores a new record at version 1. Fails with `Ok(false)` if the id is taken,
@@ -230,6 +258,69 @@ impl<'p> Store<'p> {
 /// A short wait before re-reading a key another writer is about to create.
 pub fn pause() {
     std::thread::sleep(std::time::Duration::from_millis(2));
+}
+
+/// A record as stored: its JSON text, which a reply carries as it is. Reads that
+/// only return records skip decoding and re-encoding them, which is most of what
+/// they cost. The text is checked to be JSON when read, and records are stored in
+/// their output shape, so a field added later must be optional (records written
+/// before it stay valid output).
+pub struct Stored<R> {
+    key: String,
+    json: Box<RawValue>,
+    record: PhantomData<fn() -> R>,
+}
+
+impl<R: Record> Stored<R> {
+    fn read(key: String, bytes: Vec<u8>) -> StoreResult<Self> {
+        let json = String::from_utf8(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()));
+        match json {
+            Ok(json) => Ok(Self {
+                key,
+                json,
+                record: PhantomData,
+            }),
+            Err(reason) => Err(StoreError::Corrupt { key, reason }),
+        }
+    }
+
+    /// The record itself.
+    pub fn decode(&self) -> StoreResult<R> {
+        self.view()
+    }
+
+    /// Part of the record: a struct with some of its fields.
+    pub fn view<T: DeserializeOwned>(&self) -> StoreResult<T> {
+        decode(&self.key, self.json.get().as_bytes())
+    }
+}
+
+impl<R> Serialize for Stored<R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(serializer)
+    }
+}
+
+/// A stored record has its record type's schema.
+#[cfg(not(target_arch = "wasm32"))]
+impl<R: schemars::JsonSchema> schemars::JsonSchema for Stored<R> {
+    fn inline_schema() -> bool {
+        R::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        R::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        R::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        R::json_schema(generator)
+    }
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {

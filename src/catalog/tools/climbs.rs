@@ -8,6 +8,7 @@ use crate::catalog::{Ctx, Scope};
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::grades::{self, GradeKind};
 use crate::climbing::validate;
+use crate::store::Stored;
 use serde::Deserialize;
 
 pub struct GetClimb;
@@ -18,8 +19,8 @@ impl Tool for GetClimb {
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = IdArg;
-    type Output = Climb;
-    fn call(ctx: &Ctx, input: IdArg) -> Result<Climb, ToolFailure> {
+    type Output = Stored<Climb>;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<Stored<Climb>, ToolFailure> {
         Ok(ctx.climbing().get_climb(&input.id)?)
     }
 }
@@ -87,8 +88,8 @@ impl Tool for ListClimbs {
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListClimbsArgs;
-    type Output = Page<Climb>;
-    fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Climb>, ToolFailure> {
+    type Output = Page<Stored<Climb>>;
+    fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("area_id", &input.area_id)?;
         let range = grade_range(input.min_grade.as_deref(), input.max_grade.as_deref())?;
@@ -97,15 +98,22 @@ impl Tool for ListClimbs {
         let (mut items, next) = ctx
             .climbing()
             .list_climbs(&input.area_id, from.as_ref(), limit)?;
-        if let Some(d) = input.discipline {
-            items.retain(|c| c.disciplines.contains(&d));
-        }
-        if let Some((kind, low, high)) = range {
-            items.retain(|c| {
-                c.grades
-                    .score(kind)
-                    .is_some_and(|s| (low..=high).contains(&s))
-            });
+        if input.discipline.is_some() || range.is_some() {
+            // Filters look inside the climbs; without them they go out as stored.
+            let mut kept = Vec::with_capacity(items.len());
+            for stored in items {
+                let c = stored.decode()?;
+                let discipline_ok = input.discipline.is_none_or(|d| c.disciplines.contains(&d));
+                let grade_ok = range.is_none_or(|(kind, low, high)| {
+                    c.grades
+                        .score(kind)
+                        .is_some_and(|s| (low..=high).contains(&s))
+                });
+                if discipline_ok && grade_ok {
+                    kept.push(stored);
+                }
+            }
+            items = kept;
         }
         page(ctx, &list, items, next)
     }
@@ -217,8 +225,8 @@ impl Tool for SearchClimbs {
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = SearchArgs;
-    type Output = Page<Climb>;
-    fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Climb>, ToolFailure> {
+    type Output = Page<Stored<Climb>>;
+    fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         let scope = format!("search-climbs:{}", input.query);
         let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;
