@@ -385,4 +385,37 @@ mod tests {
         let got: Vec<Note> = store.get_many(&["x".into(), "gone".into()]).unwrap();
         assert_eq!(got.len(), 1);
     }
+
+    #[test]
+    fn stored_records_pass_through_unchanged_and_garbage_is_refused() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let stored_text = r#"{"id":"x","version":3,"text":"a \"quoted\" é"}"#;
+        platform.kv().set("n/x", stored_text.as_bytes()).unwrap();
+        platform.kv().set("n/bad", b"{\"id\":").unwrap();
+
+        let stored = store.require_stored::<Note>("x").unwrap();
+        assert_eq!(serde_json::to_string(&stored).unwrap(), stored_text);
+        assert_eq!(stored.decode().unwrap().text, "a \"quoted\" é");
+        let page = store
+            .get_many_stored::<Note>(&["x".into(), "gone".into()])
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            format!("[{stored_text}]")
+        );
+
+        assert!(matches!(
+            store.require_stored::<Note>("bad"),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            store.get_many_stored::<Note>(&["x".into(), "bad".into()]),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            store.require_stored::<Note>("gone"),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
 }
