@@ -20,7 +20,7 @@ use super::gym::{GymDiscipline, GymRoute};
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
 use crate::store::cursor::base64url;
 use crate::store::index::{IndexList, Position};
-use crate::store::{keys, Record, StoreError};
+use crate::store::{keys, Record, StoreError, Stored};
 use serde::{Deserialize, Serialize};
 
 /// How the climb was climbed.
@@ -233,6 +233,12 @@ pub struct Tick {
 }
 
 crate::record!(Tick, "x", "tick");
+
+/// Whose a stored tick is: all a logbook page checks.
+#[derive(Deserialize)]
+struct Climber {
+    climber: String,
+}
 
 /// A new tick: exactly one of `climb_id` and `gym_route_id`.
 #[derive(Debug, Clone, Deserialize)]
@@ -610,11 +616,18 @@ impl Climbing<'_> {
         &self,
         from: Option<&Position>,
         limit: usize,
-    ) -> DomainResult<(Vec<Tick>, Option<Position>)> {
+    ) -> DomainResult<(Vec<Stored<Tick>>, Option<Position>)> {
         let list = IndexList::new(self.store.kv(), ticks_list(&self.actor));
         let slice = list.slice(from, limit)?;
-        let mut ticks: Vec<Tick> = self.store.get_many(&slice.ids)?;
-        ticks.retain(|t| t.climber == self.actor);
+        let mut ticks = Vec::with_capacity(slice.ids.len());
+        for tick in self.store.get_many_stored::<Tick>(&slice.ids)? {
+            // Only the climber's own ticks, whatever the list holds; the tick goes
+            // out as stored.
+            let Climber { climber } = tick.view()?;
+            if climber == self.actor {
+                ticks.push(tick);
+            }
+        }
         Ok((ticks, slice.next))
     }
 
@@ -1126,6 +1139,7 @@ mod tests {
         alice.delete_tick(&t.id, None).unwrap();
         assert!(alice.get_tick(&t.id).is_err());
         let (left, _) = alice.list_ticks(None, 50).unwrap();
+        let left: Vec<Tick> = left.iter().map(|t| t.decode().unwrap()).collect();
         assert_eq!(left.iter().map(|t| &t.id).collect::<Vec<_>>(), [&today.id]);
         let index_key = format!("i/{}/0", ticks_list("alice"));
         let page = String::from_utf8(

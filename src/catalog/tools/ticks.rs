@@ -5,6 +5,7 @@ use crate::catalog::{Ctx, Scope};
 use crate::climbing::grades::{GradeSystem, SYSTEM_NAMES};
 use crate::climbing::tick::{self, LogbookStats, NewTick, Tick, TickChanges};
 use crate::climbing::validate;
+use crate::store::Stored;
 use serde::{Deserialize, Serialize};
 
 pub struct LogTick;
@@ -125,8 +126,8 @@ impl Tool for ListTicks {
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListTicksArgs;
-    type Output = Page<Tick>;
-    fn call(ctx: &Ctx, input: ListTicksArgs) -> Result<Page<Tick>, ToolFailure> {
+    type Output = Page<Stored<Tick>>;
+    fn call(ctx: &Ctx, input: ListTicksArgs) -> Result<Page<Stored<Tick>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         let list = tick::ticks_list(&ctx.caller.subject);
         let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
