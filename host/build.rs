@@ -105,8 +105,6 @@ fn main() {
     if conformance {
         cmd.args(["--features", "conformance"]);
     }
-    // The core module only; it becomes a component below, after optimizing.
-    cmd.env("RUSTFLAGS", "-C link-arg=--skip-wit-component");
     for (name, _) in env::vars_os() {
         let Some(name) = name.to_str() else { continue };
         if LEAKY_VARS.contains(&name) || LEAKY_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -114,6 +112,9 @@ fn main() {
         }
     }
     cmd.env("CARGO_TARGET_DIR", &target_dir);
+    // The core module only (set after the clean-up above, which drops an outer
+    // RUSTFLAGS); it becomes a component below, after optimizing.
+    cmd.env("RUSTFLAGS", "-C link-arg=--skip-wit-component");
 
     let output = cmd
         .output()
