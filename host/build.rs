@@ -59,7 +59,9 @@ fn main() {
     if let Some(prebuilt) = env::var_os("CLIMBING_HOST_COMPONENT") {
         let prebuilt = PathBuf::from(prebuilt);
         println!("cargo:rerun-if-changed={}", prebuilt.display());
-        copy_component(&prebuilt, &embedded);
+        let component = std::fs::read(&prebuilt)
+            .unwrap_or_else(|e| panic!("cannot read component {}: {e}", prebuilt.display()));
+        embed(&component, &embedded);
         return;
     }
 
@@ -140,12 +142,7 @@ fn main() {
         .module(&module)
         .and_then(|mut encoder| encoder.encode())
         .unwrap_or_else(|e| panic!("cannot make a component of {}: {e:#}", core.display()));
-    std::fs::write(&embedded, component)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", embedded.display()));
-    println!(
-        "cargo:rustc-env=CLIMBING_COMPONENT_WASM={}",
-        embedded.display()
-    );
+    embed(&component, &embedded);
 }
 
 /// Runs `wasm-opt -Os` (binaryen; `WASM_OPT` names another binary) on the core
@@ -185,10 +182,10 @@ fn optimize(core: &Path, to: &Path) -> PathBuf {
     }
 }
 
-/// Copies into OUT_DIR so a later component build (another feature set, another
-/// checkout) cannot change the bytes under an already compiled host.
-fn copy_component(from: &Path, to: &Path) {
-    std::fs::copy(from, to)
-        .unwrap_or_else(|e| panic!("cannot copy component {}: {e}", from.display()));
-    println!("cargo:rustc-env=CLIMBING_COMPONENT_WASM={}", to.display());
+/// Writes the component into OUT_DIR, so a later component build (another feature
+/// set, another checkout) cannot change the bytes under an already compiled host,
+/// and hands its path to the host crate.
+fn embed(component: &[u8], at: &Path) {
+    std::fs::write(at, component).unwrap_or_else(|e| panic!("cannot write {}: {e}", at.display()));
+    println!("cargo:rustc-env=CLIMBING_COMPONENT_WASM={}", at.display());
 }
