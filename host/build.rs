@@ -83,6 +83,8 @@ fn main() {
         );
     }
 
+    ensure_wasm_target();
+
     let conformance = env::var_os("CARGO_FEATURE_CONFORMANCE").is_some();
     // A target dir of its own: the outer cargo holds the lock on `target/`, so a
     // nested build there would wait forever. Feature sets get separate dirs so that
@@ -143,6 +145,48 @@ fn main() {
         .and_then(|mut encoder| encoder.encode())
         .unwrap_or_else(|e| panic!("cannot make a component of {}: {e:#}", core.display()));
     embed(&component, &embedded);
+}
+
+/// The component's target. rustup installs the `targets` of rust-toolchain.toml only
+/// when it installs the toolchain itself, so a machine that already had the pinned
+/// toolchain lacks it: add it here (and say so) rather than fail deep in the build.
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn ensure_wasm_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    if let Some(sysroot) = &sysroot {
+        if sysroot.join("lib/rustlib").join(WASM_TARGET).exists() {
+            return;
+        }
+    }
+    println!("cargo:warning=the {WASM_TARGET} target is not installed; running `rustup target add {WASM_TARGET}`");
+    // rustup's proxy set RUSTUP_TOOLCHAIN for this build, so the target lands in
+    // the pinned toolchain.
+    match Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status()
+    {
+        Ok(status) if status.success() => {}
+        Ok(status) => fail(&format!(
+            "`rustup target add {WASM_TARGET}` failed ({status}); run it by hand, then build again"
+        )),
+        Err(_) => fail(&format!(
+            "the {WASM_TARGET} target is missing and rustup is not installed; \
+             install the target for this toolchain (with rustup: `rustup target add {WASM_TARGET}`)"
+        )),
+    }
+}
+
+/// Stops the build with a message and no backtrace.
+fn fail(message: &str) -> ! {
+    eprintln!("climbing-host build: {message}");
+    std::process::exit(1);
 }
 
 /// Runs `wasm-opt -Os` (binaryen; `WASM_OPT` names another binary) on the core
