@@ -289,7 +289,7 @@ fn mint_refuses_bad_input_with_helpful_messages() {
 }
 
 #[test]
-fn serve_without_a_secret_prints_a_working_admin_token() {
+fn serve_without_a_secret_prints_a_client_token_and_a_separate_admin_token() {
     let host = Host::builder().start();
     let out = host.output();
     let mcp = format!("{}/mcp", host.url());
@@ -308,8 +308,18 @@ fn serve_without_a_secret_prints_a_working_admin_token() {
         )),
         "{out}"
     );
+    // The Claude Code line carries data scopes only: no token administration.
     let names = assert_accepted(&host, &token);
-    assert!(names.iter().any(|n| n == "issue_token"), "{names:?}");
+    assert!(names.iter().any(|n| n == "create_climb"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "issue_token"), "{names:?}");
+    // The admin token is printed on its own line, marked as such.
+    let admin_line = out
+        .lines()
+        .skip_while(|l| !l.starts_with("admin token ("))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no admin token line:\n{out}"));
+    let admin = assert_accepted(&host, admin_line.trim());
+    assert!(admin.iter().any(|n| n == "issue_token"), "{admin:?}");
     // The token names resource_url, so any loopback name of the server takes it.
     let port = host.addr().rsplit(':').next().unwrap();
     let r = post_rpc(

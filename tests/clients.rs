@@ -2,23 +2,19 @@
 //! against the built component over Streamable HTTP with a bearer token.
 //!
 //! The client scripts live in `tests/clients/`; their packages are pinned there and
-//! installed by `.ci/install-clients`. A missing interpreter or package fails the
-//! test (with that instruction) instead of skipping it.
+//! installed on first use (`common::deps`). A failed install fails the test with
+//! the command to run by hand; nothing is skipped.
 
 mod common;
 
 use common::mcp::{host_builder, token};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Generous: the Python script runs its checks twice (both protocol eras).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
-
-const INSTALL_HINT: &str =
-    "run .ci/install-clients (pip install -r tests/clients/requirements.txt \
-     and npm ci --prefix tests/clients) to install the SDK clients";
 
 fn clients_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +30,7 @@ fn run(mut cmd: Command, what: &str) -> (bool, String, String) {
         .stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {what} ({e}); {INSTALL_HINT}"));
+        .unwrap_or_else(|e| panic!("cannot run {what} ({e})"));
     // Drain both pipes on threads so a chatty script never blocks on a full pipe.
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -66,36 +62,9 @@ fn run(mut cmd: Command, what: &str) -> (bool, String, String) {
     (status.success(), out.join().unwrap(), err.join().unwrap())
 }
 
-/// Fails (never skips) when `python3` or its `mcp` package is missing.
-fn require_python() {
-    let mut cmd = Command::new("python3");
-    cmd.args(["-c", "import mcp, jwt, httpx2"]);
-    let (ok, _, err) = run(cmd, "python3");
-    assert!(
-        ok,
-        "python3 cannot import the MCP SDK: {}\n{INSTALL_HINT}",
-        err.trim()
-    );
-}
-
-/// Fails (never skips) when `node` or the installed SDK is missing.
-fn require_node() {
-    let (ok, _, err) = run(
-        {
-            let mut cmd = Command::new("node");
-            cmd.arg("--version");
-            cmd
-        },
-        "node",
-    );
-    assert!(ok, "node does not run: {}\n{INSTALL_HINT}", err.trim());
-    let sdk = clients_dir().join("node_modules/@modelcontextprotocol/sdk/package.json");
-    assert!(sdk.exists(), "{} is missing; {INSTALL_HINT}", sdk.display());
-}
-
 /// Runs `interpreter script URL` with the token in `MCP_TOKEN` against a fresh
 /// host and returns the script's stdout; panics with both outputs on failure.
-fn run_client(interpreter: &str, script: &str) -> String {
+fn run_client(interpreter: &Path, script: &str) -> String {
     let host = host_builder().start();
     let url = format!("{}/mcp", host.url());
     let mut cmd = Command::new(interpreter);
@@ -105,6 +74,7 @@ fn run_client(interpreter: &str, script: &str) -> String {
         .env("MCP_TOKEN", token("sdk", "climb:read climb:write"))
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1");
+    let interpreter = interpreter.display();
     let (ok, out, err) = run(cmd, &format!("{interpreter} {script}"));
     assert!(
         ok,
@@ -117,8 +87,7 @@ fn run_client(interpreter: &str, script: &str) -> String {
 
 #[test]
 fn python_sdk_client_over_streamable_http_with_bearer_token() {
-    require_python();
-    let out = run_client("python3", "python_client.py");
+    let out = run_client(&common::deps::python(), "python_client.py");
     // One line per protocol era: the initialize handshake and server/discover.
     let lines: Vec<&str> = out
         .lines()
@@ -137,8 +106,7 @@ fn python_sdk_client_over_streamable_http_with_bearer_token() {
 
 #[test]
 fn typescript_sdk_client_over_streamable_http_with_bearer_token() {
-    require_node();
-    let out = run_client("node", "ts_client.mjs");
+    let out = run_client(&common::deps::node_clients(), "ts_client.mjs");
     assert!(
         out.contains("(protocol 2025-11-25): 9 checks passed"),
         "{out}"

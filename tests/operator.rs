@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
 /// `climbing-host ARGS` in `cwd`, without the test environment's SPIN_VARIABLE_*
 /// and CLIMBING_TOKEN.
 fn host_cmd(args: &[&str], cwd: &Path) -> Output {
@@ -82,15 +80,11 @@ fn of_type<'a>(lines: &'a [Value], t: &str) -> Vec<&'a Value> {
 
 #[test]
 fn status_page_renders_in_a_headless_browser() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is not installed: this test loads the status page in a real headless browser. \
-         Install it with .ci/install-browser (apt-get install -y chromium)"
-    );
+    let chromium = common::deps::chromium();
     let host = Host::start();
     let profile = temp_dir();
     let url = format!("{}/", host.url());
-    let mut child = Command::new(CHROMIUM)
+    let mut child = Command::new(&chromium)
         .args([
             "--headless",
             "--no-sandbox",

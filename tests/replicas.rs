@@ -534,17 +534,7 @@ fn write_urls(path: &Path, hosts: &[Host]) {
 /// (`tests/clients/python_replicas.py`), through a rolling restart.
 #[test]
 fn python_sdk_session_round_robin_through_a_rolling_restart() {
-    let hint = "run .ci/install-clients to install the SDK clients";
-    let probe = Command::new("python3")
-        .args(["-c", "import mcp, httpx2"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {hint}"));
-    assert!(
-        probe.status.success(),
-        "python3 cannot import the MCP SDK: {}\n{hint}",
-        String::from_utf8_lossy(&probe.stderr).trim()
-    );
-
+    let python = common::deps::python();
     let dir = temp_dir();
     let builder = host_builder()
         .sqlite(dir.path().join("kv.db"))
@@ -556,7 +546,7 @@ fn python_sdk_session_round_robin_through_a_rolling_restart() {
     write_urls(&urls, &hosts);
 
     let clients = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/clients");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(&python)
         .current_dir(&clients)
         .arg("python_replicas.py")
         .arg("--urls-file")
@@ -573,7 +563,7 @@ fn python_sdk_session_round_robin_through_a_rolling_restart() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {hint}"));
+        .unwrap_or_else(|e| panic!("cannot run {} ({e})", python.display()));
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let stdout = std::thread::spawn(move || {

@@ -1,12 +1,14 @@
 //! How `serve` makes the component usable out of the box: the `resource_url` every
 //! token names (the listening address unless configured), the HS256 secret
 //! (generated and kept next to the store unless configured) and, with a generated
-//! secret, a ready admin token.
+//! secret, ready tokens: a `climb:read climb:write` one for Claude Code and an
+//! admin one for the operator. `serve` also records its resource URL next to the
+//! secret, so `token mint --store` names the right audience on any `--listen`.
 
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::StoreArg;
 use crate::token::{self, RESOURCE_URL_VARIABLE, SECRET_ENV, SECRET_VARIABLE};
@@ -16,6 +18,9 @@ use crate::variables::Variables;
 pub const ADMIN_SUBJECT: &str = "local-admin";
 pub const ADMIN_SCOPES: &[&str] = &["climb:read", "climb:write", "admin"];
 pub const ADMIN_TTL_DAYS: u64 = 30;
+/// The token in the printed `claude mcp add` line: data, not administration.
+pub const CLIENT_SUBJECT: &str = "claude-code";
+pub const CLIENT_SCOPES: &[&str] = &["climb:read", "climb:write"];
 
 /// Where the secret came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +29,23 @@ pub enum SecretOrigin {
     Flag,
     /// `SPIN_VARIABLE_JWT_HS256_SECRET`.
     Env,
-    /// Generated, kept in this file (`created`: by this start).
-    File { path: PathBuf, created: bool },
+    /// Generated, kept in this file next to `store` (`created`: by this start).
+    File {
+        path: PathBuf,
+        store: PathBuf,
+        created: bool,
+    },
     /// Generated for this process only (`--store memory`).
     Memory,
+}
+
+/// The tokens `serve` prints when it holds the secret itself.
+#[derive(Debug)]
+pub struct ReadyTokens {
+    /// `climb:read climb:write`, for the Claude Code line.
+    pub client: String,
+    /// `climb:read climb:write admin`, for the operator.
+    pub admin: String,
 }
 
 #[derive(Debug)]
@@ -36,8 +54,8 @@ pub struct Access {
     pub resource_url: String,
     pub resource_url_configured: bool,
     pub secret: SecretOrigin,
-    /// With a generated secret: an admin token for `resource_url`.
-    pub admin_token: Option<String>,
+    /// With a generated secret: tokens for `resource_url`.
+    pub tokens: Option<ReadyTokens>,
     /// Said on stderr at start.
     pub warnings: Vec<String>,
 }
@@ -105,25 +123,33 @@ pub fn configure(
                 StoreArg::Sqlite(db) => {
                     let path = token::secret_file_for_store(db);
                     let (secret, created) = token::load_or_create_secret(&path)?;
-                    (secret, SecretOrigin::File { path, created })
+                    let store = db.clone();
+                    (
+                        secret,
+                        SecretOrigin::File {
+                            path,
+                            store,
+                            created,
+                        },
+                    )
                 }
             };
             vars.set(SECRET_VARIABLE, secret);
             origin
         }
     };
-    let admin_token = match secret {
+    let tokens = match secret {
         SecretOrigin::File { .. } | SecretOrigin::Memory => {
             let secret = vars.value(SECRET_VARIABLE).unwrap_or_default();
-            let scopes: Vec<String> = ADMIN_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-            let (token, _) = token::mint(
-                secret,
-                &resource_url,
-                ADMIN_SUBJECT,
-                &scopes,
-                ADMIN_TTL_DAYS,
-            )?;
-            Some(token)
+            let mint = |subject: &str, scopes: &[&str]| {
+                let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+                token::mint(secret, &resource_url, subject, &scopes, ADMIN_TTL_DAYS)
+                    .map(|(token, _)| token)
+            };
+            Some(ReadyTokens {
+                client: mint(CLIENT_SUBJECT, CLIENT_SCOPES)?,
+                admin: mint(ADMIN_SUBJECT, ADMIN_SCOPES)?,
+            })
         }
         SecretOrigin::Flag | SecretOrigin::Env => None,
     };
@@ -131,7 +157,7 @@ pub fn configure(
         resource_url,
         resource_url_configured,
         secret,
-        admin_token,
+        tokens,
         warnings,
     })
 }
@@ -185,7 +211,11 @@ impl Access {
                 )?;
                 writeln!(out, "  {mint}")?;
             }
-            SecretOrigin::File { path, created } => {
+            SecretOrigin::File {
+                path,
+                store,
+                created,
+            } => {
                 writeln!(
                     out,
                     "jwt_hs256_secret: {} {} (mode 0600; tokens survive restarts)",
@@ -196,13 +226,17 @@ impl Access {
                     },
                     path.display()
                 )?;
+                // `token mint --store` finds the secret and this resource URL.
                 writeln!(out, "mint more tokens with:")?;
-                let secret_file = if *path == token::default_secret_file() {
+                let store = if store.as_path() == Path::new(crate::cli::DEFAULT_STORE) {
                     String::new()
                 } else {
-                    format!(" --secret-file {}", path.display())
+                    format!(" --store {}", store.display())
                 };
-                writeln!(out, "  {mint}{secret_file}")?;
+                writeln!(
+                    out,
+                    "  climbing-host token mint --subject NAME --scope \"climb:read climb:write\"{store}"
+                )?;
             }
             SecretOrigin::Memory => {
                 writeln!(
@@ -211,15 +245,21 @@ impl Access {
                 )?;
             }
         }
-        let bearer = match &self.admin_token {
-            Some(token) => {
+        let bearer = match &self.tokens {
+            Some(tokens) => {
                 writeln!(
                     out,
-                    "admin token (sub {ADMIN_SUBJECT}, scope \"{}\", valid {ADMIN_TTL_DAYS} days):",
+                    "admin token (sub {ADMIN_SUBJECT}, scope \"{}\", valid {ADMIN_TTL_DAYS} days; for \
+                     the operator commands, not for an MCP client):",
                     ADMIN_SCOPES.join(" ")
                 )?;
-                writeln!(out, "  {token}")?;
-                token.as_str()
+                writeln!(out, "  {}", tokens.admin)?;
+                writeln!(
+                    out,
+                    "client token (sub {CLIENT_SUBJECT}, scope \"{}\", valid {ADMIN_TTL_DAYS} days) in:",
+                    CLIENT_SCOPES.join(" ")
+                )?;
+                tokens.client.as_str()
             }
             None => "<token>",
         };
@@ -261,8 +301,10 @@ mod tests {
         assert_eq!(access.secret, SecretOrigin::Memory);
         assert!(access.warnings.is_empty());
         let secret = v.value("jwt_hs256_secret").unwrap().to_owned();
-        let token = access.admin_token.clone().unwrap();
+        let tokens = access.tokens.as_ref().unwrap();
+        let token = tokens.client.clone();
         let out = banner(&access);
+        assert!(out.contains(&tokens.admin), "{out}");
         assert!(!out.contains(&secret), "{out}");
         assert!(out.trim_end().ends_with(&format!(
             "claude mcp add --transport http climbing http://127.0.0.1:3000/mcp --header \"Authorization: Bearer {token}\""
@@ -278,7 +320,7 @@ mod tests {
         let addr: SocketAddr = "0.0.0.0:3000".parse().unwrap();
         let access = configure(&mut v, &flags, &StoreArg::Memory, addr).unwrap();
         assert_eq!(access.secret, SecretOrigin::Env);
-        assert!(access.admin_token.is_none());
+        assert!(access.tokens.is_none());
         assert_eq!(access.resource_url, "https://climb.example.com/mcp");
         // allowed_hosts is still missing.
         assert_eq!(access.warnings.len(), 1);

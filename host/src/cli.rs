@@ -1,5 +1,5 @@
-//! Command line (clap): `serve` and `token mint`; `import`, `export`, `doctor` and
-//! `bench` will join the [`Command`] enum.
+//! Command line (clap): `serve`, `token`, the admin commands (`import`, `export`,
+//! `doctor`) and `bench`.
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -69,9 +69,14 @@ pub struct MintArgs {
     pub ttl_days: u64,
 
     /// The server's resource_url (`aud`). Default: SPIN_VARIABLE_RESOURCE_URL, else
-    /// http://127.0.0.1:3000/mcp (what `serve` uses on its default address).
+    /// the one `serve` recorded next to --store, else http://127.0.0.1:3000/mcp.
     #[arg(long, value_name = "URL")]
     pub audience: Option<String>,
+
+    /// The store `serve` uses: its secret and recorded resource URL are read from
+    /// the same directory.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
+    pub store: PathBuf,
 
     /// The server's jwt_hs256_secret (visible to other local users in the process
     /// list; prefer --secret-file).
@@ -93,6 +98,11 @@ pub struct ServeArgs {
     /// `memory` for a store that is discarded on exit.
     #[arg(long, default_value = DEFAULT_STORE)]
     pub store: StoreArg,
+
+    /// On the first run of the default store, start empty instead of with the
+    /// bundled demo data.
+    #[arg(long)]
+    pub empty: bool,
 
     /// Serve this component instead of the one embedded at build time.
     #[arg(long, value_name = "PATH")]

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod bench;
 mod bindings;
+mod bootstrap;
 mod cli;
 mod kv;
 mod metrics;
@@ -77,12 +78,27 @@ fn serve(args: ServeArgs) -> Result<()> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
 
+    // First run on the default store: start with the demo data (bootstrap.rs).
+    let seeded = match &args.store {
+        StoreArg::Sqlite(db)
+            if !args.empty
+                && db.as_path() == std::path::Path::new(cli::DEFAULT_STORE)
+                && !db.exists() =>
+        {
+            bootstrap::seed_demo(db, &args.vars)?;
+            true
+        }
+        _ => false,
+    };
     let kv: Arc<dyn KvBackend> = match &args.store {
         StoreArg::Memory => Arc::new(kv::memory::MemoryKv::new()),
         StoreArg::Sqlite(path) => Arc::new(kv::sqlite::SqliteKv::open(path)?),
     };
     let mut vars = variables::Variables::from_sources(std::env::vars(), &args.vars)?;
     let access = access::configure(&mut vars, &args.vars, &args.store, addr)?;
+    if let StoreArg::Sqlite(db) = &args.store {
+        token::record_resource_url(db, &access.resource_url)?;
+    }
     let vars = Arc::new(vars);
     let env_outbound = std::env::var(outbound::ENV_ALLOW_OUTBOUND).unwrap_or_default();
     let outbound = Arc::new(outbound::AllowList::parse(
@@ -132,6 +148,13 @@ fn serve(args: ServeArgs) -> Result<()> {
         writeln!(out, "climbing-host listening on http://{addr}")?;
         writeln!(out, "MCP endpoint: http://{addr}/mcp")?;
         writeln!(out, "store: {store_description}")?;
+        if seeded {
+            writeln!(
+                out,
+                "store: new, seeded with the bundled demo data ({}); `serve --empty` on a new store starts without it",
+                bootstrap::DEMO_SUMMARY
+            )?;
+        }
         writeln!(out, "engine: {engine_description}")?;
         let mut names: Vec<&str> = vars.names().collect();
         names.sort_unstable();

@@ -25,6 +25,9 @@ pub const RESOURCE_URL_ENV: &str = "SPIN_VARIABLE_RESOURCE_URL";
 pub const DEFAULT_AUDIENCE: &str = "http://127.0.0.1:3000/mcp";
 /// The file `serve` keeps a generated secret in, next to its SQLite store.
 pub const SECRET_FILE_NAME: &str = "secret";
+/// The file `serve` records its resource URL in, next to its SQLite store, so
+/// `token mint --store` names the audience of the server that last served it.
+pub const RESOURCE_URL_FILE_NAME: &str = "resource_url";
 /// Shortest HS256 secret jwt-simple signs or verifies with (96 bits), here and in
 /// the component.
 pub const MIN_SECRET_BYTES: usize = 12;
@@ -41,14 +44,16 @@ pub fn mint_command(args: &MintArgs, env: impl Fn(&str) -> Option<String>) -> Re
     if subject.chars().count() > MAX_SUBJECT_CHARS {
         bail!("--subject is longer than {MAX_SUBJECT_CHARS} characters");
     }
+    let recorded = store_file(&args.store, RESOURCE_URL_FILE_NAME);
     let audience = match &args.audience {
         Some(audience) => audience.clone(),
         None => env(RESOURCE_URL_ENV)
             .filter(|url| !url.is_empty())
+            .or_else(|| read_recorded_resource_url(&recorded))
             .unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
     };
     check_audience(&audience)?;
-    let secret = resolve_secret(args, &env, &default_secret_file())?;
+    let secret = resolve_secret(args, &env, &secret_file_for_store(&args.store))?;
     let (token, jti) = mint(&secret, &audience, subject, &scopes, args.ttl_days)?;
     eprintln!(
         "climbing-host: token for sub {subject:?}, scope {:?}, aud {audience}, valid {} day{}, jti {jti}",
@@ -142,15 +147,30 @@ pub fn generate_secret() -> Result<String> {
 
 /// `<dir of the SQLite file>/secret`.
 pub fn secret_file_for_store(db: &Path) -> PathBuf {
+    store_file(db, SECRET_FILE_NAME)
+}
+
+/// `<dir of the SQLite file>/<name>`.
+fn store_file(db: &Path, name: &str) -> PathBuf {
     db.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-        .join(SECRET_FILE_NAME)
+        .join(name)
 }
 
-/// The secret file `serve` keeps next to its default store.
-pub fn default_secret_file() -> PathBuf {
-    secret_file_for_store(Path::new(crate::cli::DEFAULT_STORE))
+/// Records `url` as the resource URL of the server on store `db` (see
+/// [`RESOURCE_URL_FILE_NAME`]). Replicas on one store should share one
+/// `resource_url` anyway; the last to start wins.
+pub fn record_resource_url(db: &Path, url: &str) -> Result<()> {
+    let path = store_file(db, RESOURCE_URL_FILE_NAME);
+    std::fs::write(&path, format!("{url}\n"))
+        .with_context(|| format!("cannot record the resource URL in {}", path.display()))
+}
+
+fn read_recorded_resource_url(path: &Path) -> Option<String> {
+    let url = std::fs::read_to_string(path).ok()?;
+    let url = url.trim();
+    (!url.is_empty()).then(|| url.to_owned())
 }
 
 /// `--secret`, `--secret-file`, `SPIN_VARIABLE_JWT_HS256_SECRET`, then the file
@@ -179,9 +199,9 @@ fn resolve_secret(
         return read_secret_file(default_file);
     }
     bail!(
-        "no secret to sign with: pass --secret-file PATH (or --secret S) with the server's \
-         jwt_hs256_secret, set {SECRET_ENV}, or run `climbing-host serve` in this directory \
-         once so it generates {}",
+        "no secret to sign with: {} does not exist. Pass --store with the store `serve` \
+         uses (its secret is kept next to it), --secret-file PATH with the server's \
+         jwt_hs256_secret, or set {SECRET_ENV}",
         default_file.display()
     )
 }

@@ -115,7 +115,7 @@ pub fn verify(
             let key = HS256Key::from_bytes(secret);
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, None)))
-                .map_err(explain)?;
+                .map_err(|e| explain(e, settings))?;
             (claims, TokenKind::Service)
         }
         "RS256" => {
@@ -132,7 +132,7 @@ pub fn verify(
                 .ok_or_else(|| Invalid("the token's signing key (kid) is not one of the issuer's keys".into()))?;
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, Some(issuer))))
-                .map_err(explain)?;
+                .map_err(|e| explain(e, settings))?;
             let verified = checked(claims, TokenKind::User)?;
             // A failed cache write only means the next request verifies again.
             let _ = platform.kv().set(&cache_key, &crate::store::encode(&verified));
@@ -216,14 +216,22 @@ fn cached(platform: &dyn Platform, key: &str) -> Result<Option<Verified>, Invali
     Ok(Some(verified))
 }
 
-fn explain(e: jwt_simple::Error) -> Invalid {
+fn explain(e: jwt_simple::Error, settings: &Settings) -> Invalid {
     let reason = match e.downcast_ref::<JWTError>() {
+        Some(JWTError::RequiredAudienceMismatch) | Some(JWTError::RequiredAudienceMissing) => {
+            // Naming the expected audience is safe (it is public, in the
+            // protected-resource metadata) and is what fixes a token minted
+            // for another address.
+            let mut expected: Vec<&str> = settings.audiences.iter().map(String::as_str).collect();
+            expected.sort_unstable();
+            return Invalid(format!(
+                "the token's audience (aud) is not this server's resource URL; mint it with aud {}",
+                expected.join(" or ")
+            ));
+        }
         Some(JWTError::TokenHasExpired) => "the token has expired; get a new one",
         Some(JWTError::TokenNotValidYet | JWTError::ClockDrift) => {
             "the token is not valid yet (nbf or iat in the future)"
-        }
-        Some(JWTError::RequiredAudienceMismatch) | Some(JWTError::RequiredAudienceMissing) => {
-            "the token's audience (aud) is not this server's resource URL"
         }
         Some(JWTError::RequiredIssuerMismatch) | Some(JWTError::RequiredIssuerMissing) => {
             "the token's issuer (iss) is not the configured OAuth issuer"

@@ -74,28 +74,61 @@ static PROMPTS: &[PromptSpec] = &[
     },
 ];
 
+/// Candidates shown when a crag name is ambiguous.
+const SHOWN_CANDIDATES: usize = 8;
+
+/// The area a prompt's `crag` argument names: an id, else the one area whose name
+/// is exactly that (case and accents ignored), else the only area whose name
+/// contains its words. Anything else is refused with the candidates, so the
+/// caller can pass an id.
+fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<crate::climbing::area::Area> {
+    let climbing = ctx.climbing();
+    if crate::climbing::validate::id("crag", wanted).is_ok() {
+        if let Ok(area) = climbing.get_area(wanted) {
+            return Ok(area);
+        }
+    }
+    let (found, _) = climbing
+        .search_areas(wanted, None, crate::climbing::validate::MAX_PAGE)
+        .map_err(|e| CatalogError::invalid(format!("crag: {e}")))?;
+    let words = crate::climbing::search::tokens(wanted);
+    let (exact, partial): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|a| crate::climbing::search::tokens(&a.name) == words);
+    let candidates = match (exact.len(), partial.len()) {
+        (1, _) | (0, 1) => return Ok(exact.into_iter().chain(partial).next().expect("one")),
+        (0, 0) => {
+            return Err(CatalogError::invalid(format!(
+            "no area named or with id \"{wanted}\"; complete the crag argument or use search_areas"
+        )))
+        }
+        (0, _) => partial,
+        _ => exact,
+    };
+    let listed: Vec<String> = candidates
+        .iter()
+        .take(SHOWN_CANDIDATES)
+        .map(|a| format!("{} ({}, id {})", a.name, a.kind.as_str(), a.id))
+        .collect();
+    let more = candidates.len().saturating_sub(SHOWN_CANDIDATES);
+    Err(CatalogError::invalid(format!(
+        "crag \"{wanted}\" matches {} areas: {}{}; pass the id of the one you mean as crag",
+        candidates.len(),
+        listed.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )))
+}
+
 /// Resolves the crag by id or name, so the prompt names a real place.
 fn plan_crag_day(ctx: &Ctx, args: &Map<String, Value>) -> CatalogResult<Value> {
     let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").trim();
-    let climbing = ctx.climbing();
-    let wanted = arg("crag");
-    let by_id = crate::climbing::validate::id("crag", wanted)
-        .ok()
-        .and_then(|_| climbing.get_area(wanted).ok());
-    let crag = match by_id {
-        Some(a) => a,
-        None => climbing
-            .search_areas(wanted, None, 20)
-            .ok()
-            .and_then(|(found, _)| found.into_iter().find(|a| a.kind.holds_climbs()))
-            .ok_or_else(|| {
-                CatalogError::invalid(format!(
-                    "no crag named or with id \"{wanted}\"; complete the crag argument or use search_areas"
-                ))
-            })?,
-    };
+    let crag = resolve_crag(ctx, arg("crag"))?;
     let mut text = format!(
-        "Plan a day of climbing at {} (a {}, area id {}). Use get_area_path for where it is, list_climbs with area_id {} to see its climbs",
+        "Plan a day of climbing at {} (a {}, area id {}). Use get_area_path for where it is, list_climbs with area_id {} to see its climbs (and those of its sub-areas)",
         crag.name,
         crag.kind.as_str(),
         crag.id,

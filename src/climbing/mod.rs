@@ -13,6 +13,7 @@ pub mod media;
 pub mod repair;
 pub mod search;
 pub mod stats;
+pub mod subtree;
 pub mod tick;
 pub mod validate;
 

@@ -12,6 +12,7 @@
 //! ```
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod deps;
 pub mod mcp;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

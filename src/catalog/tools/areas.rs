@@ -181,7 +181,8 @@ impl Tool for MoveArea {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Words the name must contain (case and accents ignored), e.g. "smith rock".
+    /// Words the area's name must contain (case and accents ignored), e.g.
+    /// "smith rock".
     pub query: String,
     /// From a previous page's next_cursor.
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! Climb tools.
 
-use super::areas::{DeleteArgs, SearchArgs};
+use super::areas::DeleteArgs;
 use super::{
     open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
 };
@@ -29,7 +29,8 @@ impl Tool for GetClimb {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListClimbsArgs {
-    /// The crag, sector, wall or boulder whose climbs to list.
+    /// The area whose climbs to list: a sector, wall or boulder lists its own;
+    /// a crag, area, region or country every climb below it.
     pub area_id: String,
     /// From a previous page's next_cursor.
     #[serde(default)]
@@ -62,9 +63,9 @@ fn grade_range(
             ))
         })
     };
-    let min = min.map(|t| read("min_grade", t)).transpose()?;
-    let max = max.map(|t| read("max_grade", t)).transpose()?;
-    Ok(match (min, max) {
+    let low = min.map(|t| read("min_grade", t)).transpose()?;
+    let high = max.map(|t| read("max_grade", t)).transpose()?;
+    Ok(match (low, high) {
         (None, None) => None,
         (Some(a), None) => Some((a.system.discipline(), a.score, f64::MAX)),
         (None, Some(b)) => Some((b.system.discipline(), f64::MIN, b.score)),
@@ -75,6 +76,13 @@ fn grade_range(
                         .into(),
                 ));
             }
+            if a.score > b.score {
+                return Err(ToolFailure::Refused(format!(
+                    "min_grade \"{}\" is harder than max_grade \"{}\", so nothing can match; swap them",
+                    min.unwrap_or_default(),
+                    max.unwrap_or_default()
+                )));
+            }
             Some((a.system.discipline(), a.score, b.score))
         }
     })
@@ -84,7 +92,7 @@ pub struct ListClimbs;
 impl Tool for ListClimbs {
     const NAME: &'static str = "list_climbs";
     const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in a crag, sector, wall or boulder, in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str = "List the climbs in an area and everything below it (a region or crag lists all its sectors' climbs; a wall only its own), area by area in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListClimbsArgs;
@@ -93,11 +101,23 @@ impl Tool for ListClimbs {
         let limit = validate::page_size(input.limit)?;
         validate::id("area_id", &input.area_id)?;
         let range = grade_range(input.min_grade.as_deref(), input.max_grade.as_deref())?;
+        if let (Some(discipline), Some((kind, _, _))) = (input.discipline, range) {
+            let boulder = discipline == Discipline::Boulder;
+            if boulder != (kind == GradeKind::Boulder) {
+                return Err(ToolFailure::Refused(format!(
+                    "discipline {} takes {} grades, but the grade range is in {} grades; use e.g. {}",
+                    if boulder { "boulder" } else { "(a route discipline)" },
+                    if boulder { "boulder" } else { "route" },
+                    kind.as_str(),
+                    if boulder { "V3 to V6 or 6A to 7A" } else { "5.10a to 5.11a or 6a to 7a" },
+                )));
+            }
+        }
         let list = crate::climbing::climb::climbs_list(&input.area_id);
         let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
         let (mut items, next) = ctx
             .climbing()
-            .list_climbs(&input.area_id, from.as_ref(), limit)?;
+            .list_subtree_climbs(&input.area_id, from, limit)?;
         if input.discipline.is_some() || range.is_some() {
             // Filters look inside the climbs; without them they go out as stored.
             let mut kept = Vec::with_capacity(items.len());
@@ -217,16 +237,32 @@ impl Tool for MoveClimb {
     }
 }
 
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SearchClimbsArgs {
+    /// Words the climb's own name must contain (case and accents ignored), e.g.
+    /// "chain reaction". Area names do not match.
+    pub query: String,
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Entries scanned per page, 1 to 200 (default 50); a page may hold fewer
+    /// matches when the query has several words.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
 pub struct SearchClimbs;
 impl Tool for SearchClimbs {
     const NAME: &'static str = "search_climbs";
     const TITLE: &'static str = "Search climbs by name";
-    const DESCRIPTION: &'static str = "Find climbs whose name contains every word of the query (case and accents ignored). Paginated.";
+    const DESCRIPTION: &'static str = "Find climbs whose own name contains every word of the query (case and accents ignored); it does not match area names: for the climbs of a place, find the area with search_areas and call list_climbs with its id. Paginated.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
-    type Input = SearchArgs;
+    type Input = SearchClimbsArgs;
     type Output = Page<Stored<Climb>>;
-    fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
+    fn call(ctx: &Ctx, input: SearchClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         let scope = format!("search-climbs:{}", input.query);
         let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;

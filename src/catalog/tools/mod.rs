@@ -13,7 +13,6 @@ use super::schema;
 use super::schema::Described;
 use super::{CatalogError, CatalogResult, Ctx, Scope};
 use crate::climbing::DomainError;
-use crate::store::index::Position;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -386,22 +385,22 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-pub fn open_cursor(
+pub fn open_cursor<P: serde::de::DeserializeOwned>(
     ctx: &Ctx,
     list: &str,
     cursor: Option<&str>,
-) -> Result<Option<Position>, ToolFailure> {
+) -> Result<Option<P>, ToolFailure> {
     cursor
         .map(|c| ctx.open_cursor(list, c))
         .transpose()
         .map_err(ToolFailure::from)
 }
 
-pub fn page<T>(
+pub fn page<T, P: serde::Serialize>(
     ctx: &Ctx,
     list: &str,
     items: Vec<T>,
-    next: Option<Position>,
+    next: Option<P>,
 ) -> Result<Page<T>, ToolFailure> {
     let next_cursor = match next {
         Some(pos) => Some(ctx.seal_cursor(list, &pos)?),

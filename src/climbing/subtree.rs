@@ -1,0 +1,267 @@
+//! The climbs of a whole subtree, paged: listing a region or a crag lists every
+//! climb below it, not only the climbs filed directly under it.
+//!
+//! The walk is depth first (an area's own climbs, then each child's subtree in
+//! the children's order) and resumable: its state is a small stack of frames, one
+//! per level (the tree is at most five levels deep), that travels in the page's
+//! cursor. A page reads the index pages it walks over and the climbs it returns,
+//! and enters at most [`AREAS_PER_PAGE`] areas, so its cost is bounded whatever
+//! the size of the tree; a page cut short by that bound still has a cursor.
+
+use super::area::children_list;
+use super::climb::{climbs_list, Climb};
+use super::{validate, Climbing, DomainResult};
+use crate::store::index::{IndexList, Position};
+use crate::store::Stored;
+use serde::{Deserialize, Serialize};
+
+/// Areas a page may enter before it stops short.
+pub const AREAS_PER_PAGE: usize = 64;
+
+/// Where a subtree walk resumes. Also reads the plain list position that
+/// earlier releases put in `list_climbs` cursors (a position in the area's own
+/// climbs), so cursors handed out before an upgrade keep working.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SubtreeCursor {
+    Walk {
+        #[serde(rename = "w")]
+        stack: Vec<Frame>,
+    },
+    OwnClimbs(Position),
+}
+
+/// One level of the walk: an area and how far into it the walk has got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    #[serde(rename = "a")]
+    area: String,
+    #[serde(rename = "s")]
+    step: Step,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Step {
+    /// In the area's own climbs, from this position (the start when `None`).
+    #[serde(rename = "c")]
+    Climbs(Option<Position>),
+    /// In the area's children: the next child to enter is at this position.
+    #[serde(rename = "k")]
+    Children(Option<Position>),
+    /// Every child entered; done once the current child's subtree is.
+    #[serde(rename = "d")]
+    Done,
+}
+
+impl Climbing<'_> {
+    /// Up to `limit` climbs of the subtree of `area_id`, from `from`.
+    pub fn list_subtree_climbs(
+        &self,
+        area_id: &str,
+        from: Option<SubtreeCursor>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Stored<Climb>>, Option<SubtreeCursor>)> {
+        validate::id("area_id", area_id)?;
+        let mut stack = match from {
+            None => vec![Frame::new(area_id)],
+            Some(SubtreeCursor::OwnClimbs(pos)) => vec![Frame {
+                area: area_id.to_owned(),
+                step: Step::Climbs(Some(pos)),
+            }],
+            Some(SubtreeCursor::Walk { stack }) => stack,
+        };
+        let mut ids: Vec<String> = Vec::new();
+        let mut entered = 0;
+        while let Some(top) = stack.last_mut() {
+            match &top.step {
+                Step::Climbs(pos) => {
+                    let list = IndexList::new(self.store.kv(), climbs_list(&top.area));
+                    let slice = list.slice(pos.as_ref(), limit - ids.len())?;
+                    ids.extend(slice.ids);
+                    top.step = match slice.next {
+                        Some(next) => Step::Climbs(Some(next)),
+                        None => Step::Children(None),
+                    };
+                    // A full page ends here, unless all that is left is the
+                    // children step and the area turns out to have none (checked
+                    // below, so a crag's last page has no cursor).
+                    if ids.len() == limit && matches!(top.step, Step::Climbs(_)) {
+                        break;
+                    }
+                }
+                Step::Children(pos) => {
+                    let pos = pos.clone();
+                    let list = IndexList::new(self.store.kv(), children_list(Some(&top.area)));
+                    let slice = list.slice(pos.as_ref(), 1)?;
+                    let child = slice.ids.into_iter().next();
+                    top.step = match slice.next {
+                        Some(next) => Step::Children(Some(next)),
+                        None => Step::Done,
+                    };
+                    match child {
+                        Some(child) if ids.len() < limit && entered < AREAS_PER_PAGE => {
+                            entered += 1;
+                            stack.push(Frame::new(&child));
+                        }
+                        Some(_) => {
+                            // Not entered on this page: step back so the next page
+                            // enters it.
+                            top.step = Step::Children(pos);
+                            break;
+                        }
+                        None => {
+                            stack.pop();
+                        }
+                    }
+                }
+                Step::Done => {
+                    stack.pop();
+                }
+            }
+        }
+        let next = (!stack.is_empty()).then_some(SubtreeCursor::Walk { stack });
+        Ok((self.store.get_many_stored(&ids)?, next))
+    }
+}
+
+impl Frame {
+    fn new(area: &str) -> Self {
+        Frame {
+            area: area.to_owned(),
+            step: Step::Climbs(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::climbing::area::{AreaKind, NewArea};
+    use crate::climbing::climb::{Discipline, Grades, NewClimb};
+    use crate::platform::memory::MemoryPlatform;
+    use crate::store::Store;
+
+    fn area(c: &Climbing, name: &str, kind: AreaKind, parent: Option<&str>) -> String {
+        c.create_area(NewArea {
+            name: name.into(),
+            kind,
+            parent_id: parent.map(Into::into),
+            location: None,
+            description: None,
+            access_notes: None,
+        })
+        .unwrap()
+        .id
+    }
+
+    fn climbs(c: &Climbing, area_id: &str, prefix: &str, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                c.create_climb(NewClimb {
+                    name: format!("{prefix} {i}"),
+                    area_id: area_id.into(),
+                    grades: Grades {
+                        yds: Some("5.10a".into()),
+                        ..Default::default()
+                    },
+                    disciplines: vec![Discipline::Sport],
+                    length_m: None,
+                    bolts: None,
+                    pitches: None,
+                    fa: None,
+                    safety: None,
+                    location: None,
+                    left_right_index: None,
+                    description: None,
+                })
+                .unwrap()
+                .id
+            })
+            .collect()
+    }
+
+    /// Every page, in order, with `limit` climbs a page.
+    fn walk(c: &Climbing, root: &str, limit: usize) -> (Vec<String>, usize) {
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        let mut from = None;
+        loop {
+            let (items, next) = c.list_subtree_climbs(root, from, limit).unwrap();
+            pages += 1;
+            assert!(items.len() <= limit);
+            seen.extend(items.iter().map(|s| s.decode().unwrap().id));
+            // Through the cursor's wire form, as a client hands it back.
+            match next {
+                Some(n) => {
+                    from = Some(serde_json::from_value(serde_json::to_value(n).unwrap()).unwrap())
+                }
+                None => return (seen, pages),
+            }
+        }
+    }
+
+    #[test]
+    fn a_region_lists_every_climb_below_it_depth_first() {
+        let p = MemoryPlatform::default();
+        let c = Climbing::new(Store::new(&p), "tester");
+        let region = area(&c, "Oregon", AreaKind::Region, None);
+        let park = area(&c, "Smith Rock", AreaKind::Area, Some(&region));
+        let dihedrals = area(&c, "The Dihedrals", AreaKind::Crag, Some(&park));
+        let own = climbs(&c, &dihedrals, "own", 3);
+        let wall = area(&c, "Left Wall", AreaKind::Wall, Some(&dihedrals));
+        let on_wall = climbs(&c, &wall, "wall", 4);
+        let empty = area(&c, "Empty Crag", AreaKind::Crag, Some(&park));
+        let monkey = area(&c, "Monkey Face", AreaKind::Crag, Some(&park));
+        let on_monkey = climbs(&c, &monkey, "monkey", 5);
+        let _ = empty;
+        let expected: Vec<String> = own
+            .iter()
+            .chain(&on_wall)
+            .chain(&on_monkey)
+            .cloned()
+            .collect();
+        for limit in [1, 2, 3, 4, 5, 12, 50] {
+            let (seen, _) = walk(&c, &region, limit);
+            assert_eq!(seen, expected, "limit {limit}");
+        }
+        // A wall lists its own climbs; a crag its own and its walls'.
+        assert_eq!(walk(&c, &wall, 50).0, on_wall);
+        let crag: Vec<String> = own.iter().chain(&on_wall).cloned().collect();
+        assert_eq!(walk(&c, &dihedrals, 50).0, crag);
+        // A leaf whose climbs fill the page exactly ends without a cursor.
+        assert_eq!(walk(&c, &wall, 4), (on_wall.clone(), 1));
+    }
+
+    #[test]
+    fn a_page_enters_a_bounded_number_of_areas() {
+        let p = MemoryPlatform::default();
+        let c = Climbing::new(Store::new(&p), "tester");
+        let region = area(&c, "Big", AreaKind::Region, None);
+        let mut expected = Vec::new();
+        for i in 0..(AREAS_PER_PAGE + 10) {
+            let crag = area(&c, &format!("Crag {i}"), AreaKind::Crag, Some(&region));
+            if i % 20 == 19 || i == AREAS_PER_PAGE + 9 {
+                expected.extend(climbs(&c, &crag, "c", 1));
+            }
+        }
+        let (first, next) = c.list_subtree_climbs(&region, None, 50).unwrap();
+        assert!(next.is_some(), "a page stops after {AREAS_PER_PAGE} areas");
+        assert!(first.len() < expected.len());
+        assert_eq!(walk(&c, &region, 50).0, expected);
+    }
+
+    #[test]
+    fn a_cursor_from_a_plain_list_position_still_works() {
+        let p = MemoryPlatform::default();
+        let c = Climbing::new(Store::new(&p), "tester");
+        let region = area(&c, "R", AreaKind::Region, None);
+        let crag = area(&c, "Crag", AreaKind::Crag, Some(&region));
+        let all = climbs(&c, &crag, "c", 5);
+        let (_, next) = c.list_climbs(&crag, None, 2).unwrap();
+        let old = serde_json::to_value(next.unwrap()).unwrap();
+        let from: SubtreeCursor = serde_json::from_value(old).unwrap();
+        let (rest, _) = c.list_subtree_climbs(&crag, Some(from), 50).unwrap();
+        let rest: Vec<String> = rest.iter().map(|s| s.decode().unwrap().id).collect();
+        assert_eq!(rest, all[2..]);
+    }
+}
