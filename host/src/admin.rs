@@ -302,8 +302,11 @@ fn export(args: ExportArgs) -> Result<()> {
         for area in client.all("list_areas", args)? {
             let id = area["id"].as_str().unwrap_or_default().to_owned();
             line(&mut out, "area", area)?;
+            // list_climbs covers the subtree; each climb goes out with its own area.
             for climb in client.all("list_climbs", json!({"area_id": id}))? {
-                line(&mut out, "climb", climb)?;
+                if climb["area_id"] == id.as_str() {
+                    line(&mut out, "climb", climb)?;
+                }
             }
             queue.push_back(Some(id));
         }

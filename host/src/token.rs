@@ -199,9 +199,9 @@ fn resolve_secret(
         return read_secret_file(default_file);
     }
     bail!(
-        "no secret to sign with: {} does not exist. Pass --store with the store `serve` \
-         uses (its secret is kept next to it), --secret-file PATH with the server's \
-         jwt_hs256_secret, or set {SECRET_ENV}",
+        "no secret to sign with: {} does not exist. Pass --store with the store \
+         `climbing-host serve` uses (it keeps its secret beside it), --secret-file PATH \
+         with the server's jwt_hs256_secret, or set {SECRET_ENV}",
         default_file.display()
     )
 }

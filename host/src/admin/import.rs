@@ -383,6 +383,8 @@ impl Importer<'_> {
             self.client
                 .all("list_climbs", json!({"area_id": area.id}))?
                 .iter()
+                // The area's own climbs (list_climbs also lists those below it).
+                .filter(|c| c["area_id"] == area.id.as_str())
                 .map(|c| norm(c["name"].as_str().unwrap_or("")))
                 .collect()
         };
