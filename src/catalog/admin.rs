@@ -2,7 +2,7 @@
 
 use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
-use crate::auth::tokens::{self, TokenInfo, MAX_TTL_DAYS, TOKEN_LIST};
+use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
 use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
@@ -18,7 +18,7 @@ pub struct IssueTokenArgs {
     pub subject: String,
     /// Scopes to grant: climb:read, climb:write, admin.
     pub scopes: Vec<String>,
-    /// Lifetime in days, 1 to 366 (default 90).
+    /// Lifetime in days, 1 to 366 (default 90); at most 30 for a token with the admin scope.
     #[serde(default)]
     pub ttl_days: Option<u32>,
     /// What the token is for, to recognise it later in list_tokens.
@@ -45,6 +45,11 @@ impl Tool for IssueToken {
     type Output = IssuedToken;
     fn call(ctx: &Ctx, input: IssueTokenArgs) -> Result<IssuedToken, ToolFailure> {
         let subject = validate::name("subject", &input.subject)?;
+        if subject.contains("://") {
+            return Err(ToolFailure::Refused(
+                "subject must not contain \"://\": such names are reserved for OAuth users".into(),
+            ));
+        }
         if input.scopes.is_empty() {
             return Err(ToolFailure::Refused(
                 "scopes needs at least one of climb:read, climb:write, admin".into(),
@@ -61,10 +66,22 @@ impl Tool for IssueToken {
                 scopes.push(scope);
             }
         }
-        let ttl_days = input.ttl_days.unwrap_or(90);
-        if !(1..=MAX_TTL_DAYS).contains(&ttl_days) {
+        // The policy: an admin token lives at most MAX_ADMIN_TTL_DAYS, any other
+        // at most MAX_TTL_DAYS (docs/security.md).
+        let max_days = if scopes.contains(&Scope::Admin) {
+            MAX_ADMIN_TTL_DAYS
+        } else {
+            MAX_TTL_DAYS
+        };
+        let ttl_days = input.ttl_days.unwrap_or(90.min(max_days));
+        if !(1..=max_days).contains(&ttl_days) {
             return Err(ToolFailure::Refused(format!(
-                "ttl_days {ttl_days} is out of range: use 1 to {MAX_TTL_DAYS}"
+                "ttl_days {ttl_days} is out of range: use 1 to {max_days}{}",
+                if max_days == MAX_ADMIN_TTL_DAYS {
+                    " for a token with the admin scope"
+                } else {
+                    ""
+                }
             )));
         }
         let description =
@@ -81,6 +98,18 @@ impl Tool for IssueToken {
             description,
         )
         .map_err(ToolFailure::Refused)?;
+        // Minting is recorded in the history like any change, under the token id.
+        ctx.climbing().record_change(
+            "token",
+            &info.id,
+            crate::climbing::history::Action::Created,
+            format!(
+                "issued to \"{}\" with {} for {ttl_days} day{}",
+                info.subject,
+                info.scopes.join(" "),
+                if ttl_days == 1 { "" } else { "s" }
+            ),
+        )?;
         Ok(IssuedToken { token, info })
     }
 }
@@ -133,7 +162,7 @@ pub struct RevokeToken;
 impl Tool for RevokeToken {
     const NAME: &'static str = "revoke_token";
     const TITLE: &'static str = "Revoke a token";
-    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens that carry a jti.";
+    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.";
     const SCOPE: Scope = Scope::Admin;
     const ANNOTATIONS: Annotations = Annotations {
         read_only: false,
@@ -149,6 +178,14 @@ impl Tool for RevokeToken {
             ));
         }
         let info = tokens::revoke(&Store::new(ctx.platform), &input.id)?;
+        if crate::climbing::validate::id("id", &input.id).is_ok() {
+            ctx.climbing().record_change(
+                "token",
+                &input.id,
+                crate::climbing::history::Action::Deleted,
+                "revoked",
+            )?;
+        }
         Ok(Revoked { id: input.id, info })
     }
 }
