@@ -4,6 +4,7 @@ use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
+use crate::climbing::orphans::{OrphanReport, DELETED_LIST};
 use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
 use crate::store::index::Position;
@@ -222,9 +223,65 @@ impl Tool for RepairIndexes {
     }
 }
 
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrphanArgs {
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Put back deleted areas that still hold records and remove media of deleted
+    /// records (default: only report them).
+    #[serde(default)]
+    pub fix: bool,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+pub struct OrphanPage {
+    #[serde(flatten)]
+    pub report: OrphanReport,
+    /// Pass as `cursor` to check the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+pub struct FindOrphans;
+impl Tool for FindOrphans {
+    const NAME: &'static str = "find_orphans";
+    const TITLE: &'static str = "Find records whose parent is gone";
+    const DESCRIPTION: &'static str = "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    };
+    type Input = OrphanArgs;
+    type Output = OrphanPage;
+    fn call(ctx: &Ctx, input: OrphanArgs) -> Result<OrphanPage, ToolFailure> {
+        let from: Option<Position> = input
+            .cursor
+            .as_deref()
+            .map(|c| ctx.open_cursor(DELETED_LIST, c))
+            .transpose()?;
+        let report = ctx.climbing().find_orphans(from.as_ref(), input.fix)?;
+        let next_cursor = report
+            .next
+            .as_ref()
+            .map(|p| ctx.seal_cursor(DELETED_LIST, p))
+            .transpose()?;
+        Ok(OrphanPage {
+            report,
+            next_cursor,
+        })
+    }
+}
+
 pub static TOOLS: &[super::tools::ToolSpec] = &[
     super::tools::spec::<IssueToken>(),
     super::tools::spec::<ListTokens>(),
     super::tools::spec::<RevokeToken>(),
     super::tools::spec::<RepairIndexes>(),
+    super::tools::spec::<FindOrphans>(),
 ];
