@@ -65,6 +65,8 @@ async fn read_request(
         headers,
         body: Vec::new(),
     };
+    // The head first: an unauthorized client is answered before its body is read.
+    let pending = http::answer_head(platform, &request)?;
     let mut stream = req.into_body_stream();
     // A body declared too large is refused unread, after a bounded drain so a
     // client that writes its whole body before reading (urllib) gets the 413
@@ -81,7 +83,6 @@ async fn read_request(
         }
         return Err(http::too_large());
     }
-    let pending = http::answer_head(platform, &request)?;
     let mut too_large = false;
     let mut body = Vec::new();
     let mut received = 0;
