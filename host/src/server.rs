@@ -36,7 +36,43 @@ pub struct Server {
     slots: Arc<Semaphore>,
     /// Instances each client address holds: one client can take at most
     /// [`MAX_INSTANCES_PER_CLIENT`] of the slots, so the others always get some.
-    clients: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    clients: Arc<ClientShares>,
+}
+
+/// Each client address's share of the instance slots.
+struct ClientShares {
+    per_client: usize,
+    shares: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+impl ClientShares {
+    fn new(per_client: u32) -> Self {
+        Self {
+            per_client: per_client as usize,
+            shares: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The share of one client address (created on its first request).
+    fn of(&self, client: IpAddr) -> Arc<Semaphore> {
+        let mut shares = self.shares.lock().unwrap_or_else(|p| p.into_inner());
+        shares
+            .entry(client)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_client)))
+            .clone()
+    }
+
+    /// Forgets a client address that holds nothing, so the map stays as small as
+    /// the set of clients with requests in flight.
+    fn forget_idle(&self, client: IpAddr) {
+        let mut shares = self.shares.lock().unwrap_or_else(|p| p.into_inner());
+        if shares
+            .get(&client)
+            .is_some_and(|s| Arc::strong_count(s) == 1 && s.available_permits() == self.per_client)
+        {
+            shares.remove(&client);
+        }
+    }
 }
 
 /// Most instances one client address may hold at once; its further requests
@@ -67,27 +103,7 @@ impl Server {
             runtime,
             expose_metrics,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
-            clients: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The slots of one client address (created on its first request).
-    fn client_slots(&self, client: IpAddr) -> Arc<Semaphore> {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients
-            .entry(client)
-            .or_insert_with(|| Arc::new(Semaphore::new(MAX_INSTANCES_PER_CLIENT as usize)))
-            .clone()
-    }
-
-    /// Forgets a client address that holds nothing, so the map stays as small as
-    /// the set of clients with requests in flight.
-    fn release_client(&self, client: IpAddr) {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.get(&client).is_some_and(|s| {
-            Arc::strong_count(s) == 1 && s.available_permits() == MAX_INSTANCES_PER_CLIENT as usize
-        }) {
-            clients.remove(&client);
+            clients: Arc::new(ClientShares::new(MAX_INSTANCES_PER_CLIENT)),
         }
     }
 
@@ -140,7 +156,8 @@ impl Server {
             return json_error(StatusCode::BAD_REQUEST, message);
         }
         let outcome = self.run(req, peer.ip()).await;
-        self.release_client(peer.ip());
+        // Also when the request ended before its instance ran.
+        self.clients.forget_idle(peer.ip());
         match outcome {
             Ok(response) => response,
             Err(Failure::TimedOut) => {
@@ -179,7 +196,8 @@ impl Server {
         // The client's own share first, then a slot of the pool: a client that
         // holds its share waits behind itself, not in front of everyone else.
         let client_permit: OwnedSemaphorePermit = self
-            .client_slots(client)
+            .clients
+            .of(client)
             .acquire_owned()
             .await
             .map_err(|e| Failure::Host(e.to_string()))?;
@@ -213,6 +231,7 @@ impl Server {
             .map_err(host_err)?;
 
         let runtime = self.runtime.clone();
+        let clients = self.clients.clone();
         // The guest runs in its own task so it can keep writing the body after
         // the response head has gone out.
         let task = tokio::spawn(async move {
@@ -229,6 +248,7 @@ impl Server {
             drop(store);
             drop(permit);
             drop(client_permit);
+            clients.forget_idle(client);
             (result, cost)
         });
         let abort = task.abort_handle();
@@ -458,6 +478,32 @@ fn json_error(status: StatusCode, message: &str) -> Response<HyperOutgoingBody> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_client_holds_at_most_its_share() {
+        let shares = ClientShares::new(3);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let held: Vec<_> = (0..3)
+            .map(|_| shares.of(a).try_acquire_owned().unwrap())
+            .collect();
+        assert!(
+            shares.of(a).try_acquire_owned().is_err(),
+            "a fourth slot for one client"
+        );
+        let other = shares.of(b).try_acquire_owned();
+        assert!(other.is_ok(), "another client waits behind the first");
+        drop(other);
+        shares.forget_idle(b);
+        shares.forget_idle(a);
+        assert_eq!(
+            shares.shares.lock().unwrap().len(),
+            1,
+            "only the busy client is kept"
+        );
+        drop(held);
+        shares.forget_idle(a);
+        assert!(shares.shares.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn requests_look_as_they_do_on_spin() {
