@@ -1,5 +1,6 @@
 //! The component's `wasi:http/incoming-handler` export: converts the WASI request to
-//! an [`HttpRequest`], reading at most [`MAX_BODY_BYTES`] of body, and back.
+//! an [`HttpRequest`], answers what its head decides (the bearer token included)
+//! before reading any body, then reads at most [`MAX_BODY_BYTES`] of body.
 
 use crate::http::{self, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::platform::wasi::WasiPlatform;
@@ -13,8 +14,9 @@ const MAX_DRAIN_BYTES: usize = 8 << 20;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
-    let response = match read_request(req).await {
-        Ok(request) => http::handle(&WasiPlatform::default(), &request),
+    let platform = WasiPlatform::default();
+    let response = match read_request(&platform, req).await {
+        Ok((pending, request)) => http::answer_body(&platform, pending, &request),
         Err(response) => response,
     };
     let mut builder = Response::builder();
@@ -25,7 +27,10 @@ async fn handle(req: IncomingRequest) -> Response {
     builder.body(response.body).build()
 }
 
-async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse> {
+async fn read_request(
+    platform: &WasiPlatform,
+    req: IncomingRequest,
+) -> Result<(http::Pending, HttpRequest), HttpResponse> {
     let method = req.method().to_string();
     let path_with_query = req.path_with_query().unwrap_or_default();
     let path = path_with_query
@@ -54,14 +59,33 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
         .iter()
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.trim().parse::<u64>().ok());
-    // A body declared too large is refused before any of it is read.
-    if declared_length.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    let mut request = HttpRequest {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+    };
+    // The head first: an unauthorized client is answered before its body is read.
+    let pending = http::answer_head(platform, &request)?;
+    let mut stream = req.into_body_stream();
+    // A body declared too large is refused unread, after a bounded drain so a
+    // client that writes its whole body before reading (urllib) gets the 413
+    // instead of a reset connection.
+    if let Some(len) = declared_length.filter(|len| *len > MAX_BODY_BYTES as u64) {
+        if len <= (MAX_BODY_BYTES + MAX_DRAIN_BYTES) as u64 {
+            let mut drained = 0;
+            while let Some(Ok(chunk)) = stream.next().await {
+                drained += chunk.len();
+                if drained as u64 >= len {
+                    break;
+                }
+            }
+        }
         return Err(http::too_large());
     }
     let mut too_large = false;
     let mut body = Vec::new();
     let mut received = 0;
-    let mut stream = req.into_body_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
             http::error_response(
@@ -89,10 +113,6 @@ async fn read_request(req: IncomingRequest) -> Result<HttpRequest, HttpResponse>
     if too_large {
         return Err(http::too_large());
     }
-    Ok(HttpRequest {
-        method,
-        path,
-        headers,
-        body,
-    })
+    request.body = body;
+    Ok((pending, request))
 }

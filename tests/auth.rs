@@ -209,9 +209,10 @@ fn oauth_tokens_with_a_fetched_jwks_are_cached_and_rotated() {
     );
     let r = create_area(&host, &user);
     assert_eq!(r.status, 200, "{}", r.text());
+    // OAuth users act as issuer#sub, apart from service tokens with that sub.
     assert_eq!(
         r.json()["result"]["structuredContent"]["created_by"],
-        "climber@example.com"
+        format!("{ISSUER}#climber@example.com")
     );
     assert_eq!(issuer.fetches.load(Ordering::SeqCst), 1);
     assert_eq!(create_area(&host, &user).status, 200);

@@ -146,7 +146,8 @@ fn client(i: usize, url: &str, crag: &str, target: &str, start: &std::sync::Barr
             Err(e) => t.create_errors.push((word, e)),
         }
         // (b) read the shared climb's version, then update it with that version.
-        let bolts = (i * 1000 + j + 1) as u32;
+        // Unique per (thread, iteration) and within the bolts range (0 to 2000).
+        let bolts = (i * 100 + j + 1) as u32;
         match tool(&agent, url, &auth, "get_climb", json!({"id": target})) {
             Ok(r) if r["isError"] == false => {
                 let v = r["structuredContent"]["version"].as_u64().unwrap();

@@ -374,7 +374,35 @@ fn doctor(args: DoctorArgs) -> Result<()> {
             }
         }
     }
-    let found = dangling + misplaced;
+    // Then the records the walk cannot meet: those under deleted areas and climbs.
+    let (mut orphans, mut restored) = (0u64, 0u64);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut call = json!({"fix": args.fix});
+        if let Some(c) = &cursor {
+            call["cursor"] = json!(c);
+        }
+        let page = client.must("find_orphans", call)?;
+        let n = |k: &str| page[k].as_u64().unwrap_or(0);
+        let page_orphans = n("orphan_areas") + n("orphan_climbs") + n("orphan_media");
+        if page_orphans > 0 {
+            problems.push(format!(
+                "  under deleted records: {} areas, {} climbs, {} media",
+                n("orphan_areas"),
+                n("orphan_climbs"),
+                n("orphan_media")
+            ));
+        }
+        orphans += page_orphans;
+        restored += page["restored_areas"]
+            .as_array()
+            .map_or(0, |a| a.len() as u64);
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let found = dangling + misplaced + orphans;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -384,6 +412,21 @@ fn doctor(args: DoctorArgs) -> Result<()> {
         if areas == 1 { "" } else { "s" },
         if entries == 1 { "y" } else { "ies" },
     )?;
+    if orphans > 0 {
+        writeln!(
+            out,
+            "doctor: {orphans} record{} whose parent is gone{}",
+            if orphans == 1 { "" } else { "s" },
+            if restored > 0 {
+                format!(
+                    " ({restored} deleted area{} put back)",
+                    if restored == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        )?;
+    }
     for p in &problems {
         writeln!(out, "{p}")?;
     }

@@ -11,9 +11,13 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
@@ -30,7 +34,55 @@ pub struct Server {
     expose_metrics: bool,
     /// One permit per live instance, so bursts queue instead of exhausting the pool.
     slots: Arc<Semaphore>,
+    /// Instances each client address holds: one client can take at most
+    /// [`MAX_INSTANCES_PER_CLIENT`] of the slots, so the others always get some.
+    clients: Arc<ClientShares>,
 }
+
+/// Each client address's share of the instance slots.
+struct ClientShares {
+    per_client: usize,
+    shares: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+impl ClientShares {
+    fn new(per_client: u32) -> Self {
+        Self {
+            per_client: per_client as usize,
+            shares: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The share of one client address (created on its first request).
+    fn of(&self, client: IpAddr) -> Arc<Semaphore> {
+        let mut shares = self.shares.lock().unwrap_or_else(|p| p.into_inner());
+        shares
+            .entry(client)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_client)))
+            .clone()
+    }
+
+    /// Forgets a client address that holds nothing, so the map stays as small as
+    /// the set of clients with requests in flight.
+    fn forget_idle(&self, client: IpAddr) {
+        let mut shares = self.shares.lock().unwrap_or_else(|p| p.into_inner());
+        if shares
+            .get(&client)
+            .is_some_and(|s| Arc::strong_count(s) == 1 && s.available_permits() == self.per_client)
+        {
+            shares.remove(&client);
+        }
+    }
+}
+
+/// Most instances one client address may hold at once; its further requests
+/// wait for one of its own to finish.
+pub const MAX_INSTANCES_PER_CLIENT: u32 = MAX_CONCURRENT_INSTANCES / 4;
+
+/// How long a request's body may take to arrive, from when the request gets an
+/// instance: a client that stops sending cannot hold one for the whole request
+/// time limit. The component reads a late body as a broken one (400).
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a request got no response from the component.
 enum Failure {
@@ -51,6 +103,7 @@ impl Server {
             runtime,
             expose_metrics,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
+            clients: Arc::new(ClientShares::new(MAX_INSTANCES_PER_CLIENT)),
         }
     }
 
@@ -102,7 +155,10 @@ impl Server {
         if let Err(message) = prepare_like_spin(&mut req, peer) {
             return json_error(StatusCode::BAD_REQUEST, message);
         }
-        match self.run(req).await {
+        let outcome = self.run(req, peer.ip()).await;
+        // Also when the request ended before its instance ran.
+        self.clients.forget_idle(peer.ip());
+        match outcome {
             Ok(response) => response,
             Err(Failure::TimedOut) => {
                 eprintln!("climbing-host: {method} {path}: request exceeded the time limit");
@@ -132,7 +188,19 @@ impl Server {
         }
     }
 
-    async fn run(&self, req: Request<Incoming>) -> Result<Response<HyperOutgoingBody>, Failure> {
+    async fn run(
+        &self,
+        req: Request<Incoming>,
+        client: IpAddr,
+    ) -> Result<Response<HyperOutgoingBody>, Failure> {
+        // The client's own share first, then a slot of the pool: a client that
+        // holds its share waits behind itself, not in front of everyone else.
+        let client_permit: OwnedSemaphorePermit = self
+            .clients
+            .of(client)
+            .acquire_owned()
+            .await
+            .map_err(|e| Failure::Host(e.to_string()))?;
         let permit: OwnedSemaphorePermit = self
             .slots
             .clone()
@@ -149,6 +217,8 @@ impl Server {
             .new_store(deadline)
             .map_err(|e| Failure::Host(format!("{e:#}")))?;
         let (sender, receiver) = oneshot::channel();
+        let body_deadline = tokio::time::Instant::now() + BODY_READ_TIMEOUT;
+        let req = req.map(|body| TimedBody::new(body, body_deadline));
         let incoming = store
             .data_mut()
             .http()
@@ -161,6 +231,7 @@ impl Server {
             .map_err(host_err)?;
 
         let runtime = self.runtime.clone();
+        let clients = self.clients.clone();
         // The guest runs in its own task so it can keep writing the body after
         // the response head has gone out.
         let task = tokio::spawn(async move {
@@ -176,6 +247,8 @@ impl Server {
             // The instance (and its pool slot) goes before the permit does.
             drop(store);
             drop(permit);
+            drop(client_permit);
+            clients.forget_idle(client);
             (result, cost)
         });
         let abort = task.abort_handle();
@@ -254,6 +327,50 @@ impl Server {
         let body = body.map_err(|e| Failure::Guest(format!("response body failed: {e}")))?;
         add_cost_headers(&mut parts.headers, &cost);
         Ok(Response::from_parts(parts, full(body.to_bytes())))
+    }
+}
+
+/// A request body that fails once [`BODY_READ_TIMEOUT`] has passed, so a stalled
+/// upload ends the request instead of holding its instance.
+struct TimedBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl TimedBody {
+    fn new(inner: Incoming, deadline: tokio::time::Instant) -> Self {
+        Self {
+            inner,
+            deadline: Box::pin(tokio::time::sleep_until(deadline)),
+        }
+    }
+}
+
+impl hyper::body::Body for TimedBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(wasmtime_wasi_http::Error::from)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                Poll::Ready(Some(Err(wasmtime_wasi_http::Error::ConnectionReadTimeout)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -361,6 +478,32 @@ fn json_error(status: StatusCode, message: &str) -> Response<HyperOutgoingBody> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_client_holds_at_most_its_share() {
+        let shares = ClientShares::new(3);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let held: Vec<_> = (0..3)
+            .map(|_| shares.of(a).try_acquire_owned().unwrap())
+            .collect();
+        assert!(
+            shares.of(a).try_acquire_owned().is_err(),
+            "a fourth slot for one client"
+        );
+        let other = shares.of(b).try_acquire_owned();
+        assert!(other.is_ok(), "another client waits behind the first");
+        drop(other);
+        shares.forget_idle(b);
+        shares.forget_idle(a);
+        assert_eq!(
+            shares.shares.lock().unwrap().len(),
+            1,
+            "only the busy client is kept"
+        );
+        drop(held);
+        shares.forget_idle(a);
+        assert!(shares.shares.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn requests_look_as_they_do_on_spin() {

@@ -45,7 +45,15 @@ struct Cached {
 
 /// The RSA signing keys of the issuer, ready to verify.
 pub struct Jwks {
-    keys: Vec<(Option<String>, RS256PublicKey)>,
+    keys: Vec<SigningKey>,
+}
+
+struct SigningKey {
+    kid: Option<String>,
+    /// A digest of the key material (modulus and exponent), so a remembered
+    /// verification can name the very key that made it.
+    fingerprint: String,
+    key: RS256PublicKey,
 }
 
 impl Jwks {
@@ -59,7 +67,15 @@ impl Jwks {
                 let n = URL_SAFE_NO_PAD.decode(k.n.as_deref()?).ok()?;
                 let e = URL_SAFE_NO_PAD.decode(k.e.as_deref()?).ok()?;
                 let key = RS256PublicKey::from_components(&n, &e).ok()?;
-                Some((k.kid.clone(), key))
+                let mut h = hmac_sha256::Hash::new();
+                h.update((n.len() as u64).to_be_bytes());
+                h.update(&n);
+                h.update(&e);
+                Some(SigningKey {
+                    kid: k.kid.clone(),
+                    fingerprint: crate::store::cursor::base64url(&h.finalize()[..18]),
+                    key,
+                })
             })
             .collect();
         Self { keys }
@@ -68,13 +84,18 @@ impl Jwks {
     /// The key for `kid`; a token without `kid` is only accepted when the issuer
     /// has exactly one key.
     pub fn find(&self, kid: Option<&str>) -> Option<&RS256PublicKey> {
+        self.find_key(kid).map(|k| &k.key)
+    }
+
+    /// The fingerprint of the key `find` picks for `kid`.
+    pub fn fingerprint(&self, kid: Option<&str>) -> Option<&str> {
+        self.find_key(kid).map(|k| k.fingerprint.as_str())
+    }
+
+    fn find_key(&self, kid: Option<&str>) -> Option<&SigningKey> {
         match kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .find(|(k, _)| k.as_deref() == Some(kid))
-                .map(|(_, key)| key),
-            None if self.keys.len() == 1 => self.keys.first().map(|(_, key)| key),
+            Some(kid) => self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
+            None if self.keys.len() == 1 => self.keys.first(),
             None => None,
         }
     }

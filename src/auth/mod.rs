@@ -7,6 +7,7 @@
 //! leeway, `iss`, `aud` (this server's resource URL), revocation of the `jti`, and a
 //! per-subject rate limit. Scopes are checked per method and tool by the catalog.
 
+pub mod claims;
 pub mod jwks;
 pub mod rate_limit;
 pub mod token;
@@ -143,20 +144,18 @@ pub fn authenticate(
     }
     let verified =
         token::verify(platform, &settings, token).map_err(|e| resource.unauthorized(&e.0))?;
-    if let Some(jti) = &verified.jwt_id {
-        match tokens::is_revoked(platform, jti) {
-            Ok(false) => {}
-            Ok(true) => return Err(resource.unauthorized("the token has been revoked")),
-            Err(e) => {
-                return Err(Denial {
-                    status: 503,
-                    challenge: None,
-                    message: format!(
-                        "Service Unavailable: cannot check revocation ({e}); retry shortly"
-                    ),
-                    retry_after_secs: Some(1),
-                })
-            }
+    match tokens::is_revoked(platform, verified.jwt_id.as_deref(), token) {
+        Ok(false) => {}
+        Ok(true) => return Err(resource.unauthorized("the token has been revoked")),
+        Err(e) => {
+            return Err(Denial {
+                status: 503,
+                challenge: None,
+                message: format!(
+                    "Service Unavailable: cannot check revocation ({e}); retry shortly"
+                ),
+                retry_after_secs: Some(1),
+            })
         }
     }
     rate_limit::check(platform, &verified.subject)?;

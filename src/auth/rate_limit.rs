@@ -15,7 +15,14 @@ fn key(subject: &str, window: u64) -> String {
     format!("l/{}/{window}", base64url(&digest[..12]))
 }
 
+/// Counts one request (one JSON-RPC message) for `subject`.
 pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
+    charge(platform, subject, 1)
+}
+
+/// Counts `messages` more for `subject` (the rest of a batch): the limit is on
+/// messages, so a batch of 32 costs what 32 requests cost.
+pub fn charge(platform: &dyn Platform, subject: &str, messages: usize) -> Result<(), Denial> {
     let limit = platform
         .variable("rate_limit_per_minute")
         .and_then(|v| v.parse::<i64>().ok())
@@ -26,13 +33,16 @@ pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
     let now = platform.now_ms();
     let window = now / WINDOW_MS;
     let kv = platform.kv();
-    let count = kv.increment(&key(subject, window), 1).map_err(|e| Denial {
-        status: 503,
-        challenge: None,
-        message: format!("Service Unavailable: cannot count requests ({e}); retry shortly"),
-        retry_after_secs: Some(1),
-    })?;
-    if count == 1 {
+    let delta = i64::try_from(messages).unwrap_or(i64::MAX);
+    let count = kv
+        .increment(&key(subject, window), delta)
+        .map_err(|e| Denial {
+            status: 503,
+            challenge: None,
+            message: format!("Service Unavailable: cannot count requests ({e}); retry shortly"),
+            retry_after_secs: Some(1),
+        })?;
+    if count == delta {
         // First request of a window: drop the previous window's counter (the store
         // has no expiry). A subject that goes idle leaves its last counter behind:
         // one key of a few bytes per subject.
@@ -44,7 +54,7 @@ pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
             status: 429,
             challenge: None,
             message: format!(
-                "Too Many Requests: {subject} may make {limit} requests a minute; retry in {retry_after} s"
+                "Too Many Requests: {subject} may send {limit} messages a minute (each message of a batch counts); retry in {retry_after} s"
             ),
             retry_after_secs: Some(retry_after),
         });

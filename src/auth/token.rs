@@ -1,6 +1,7 @@
 //! Bearer JWTs: which key verifies a token, what is checked, and minting service
 //! tokens. The cryptography is jwt-simple's; this module only decides policy.
 
+use super::claims;
 use super::jwks::{self, Jwks};
 use crate::platform::Platform;
 use jwt_simple::prelude::*;
@@ -12,6 +13,15 @@ use std::collections::HashSet;
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 60;
+/// Longest a service token may be valid for (what `issue_token` and
+/// `climbing-host token mint` can issue).
+pub const MAX_SERVICE_LIFETIME_SECS: u64 = super::tokens::MAX_TTL_DAYS as u64 * 86_400;
+/// Longest an OAuth access token may be valid for: issuers hand out tokens that
+/// live minutes or hours; one valid for more than a month is refused.
+pub const MAX_USER_LIFETIME_SECS: u64 = 31 * 86_400;
+/// How long a remembered RS256 verification is trusted before the signature is
+/// checked again.
+pub const VERIFIED_TTL_SECS: u64 = 300;
 
 /// The claims this server reads beyond the registered ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -33,6 +43,16 @@ pub struct Verified {
     #[serde(default)]
     pub not_before: Option<u64>,
     pub kind: TokenKind,
+}
+
+/// What is remembered about an RS256 verification: the result, the key that
+/// made it (its `kid` and a digest of its material) and when.
+#[derive(Debug, Serialize, Deserialize)]
+struct Remembered {
+    verified: Verified,
+    kid: Option<String>,
+    key_fingerprint: String,
+    verified_at: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +114,7 @@ pub fn verify(
     if token.split('.').count() != 3 {
         return invalid("the token is not a JWT (header.payload.signature)");
     }
+    let now = platform.now_ms() / 1000;
     // Most requests carry a valid service token: verify it as one straight away,
     // which reads the header once instead of twice. Any failure (another
     // algorithm, a bad signature, a malformed token) takes the path below, which
@@ -102,62 +123,98 @@ pub fn verify(
         if let Ok(claims) = HS256Key::from_bytes(secret)
             .verify_token::<ScopeClaims>(token, Some(options(settings, None)))
         {
-            return checked(claims, TokenKind::Service);
+            let times = claims::check(token, now, SERVICE)?;
+            return checked(claims, times, TokenKind::Service, None);
         }
     }
     let metadata = Token::decode_metadata(token)
         .map_err(|_| Invalid("the token is not a well-formed JWT".into()))?;
-    let (claims, kind) = match metadata.algorithm() {
+    match metadata.algorithm() {
         "HS256" => {
             let Some(secret) = &settings.hs256_secret else {
                 return invalid("service tokens (HS256) are not accepted: the server has no jwt_hs256_secret");
             };
+            // The claims policy first: jwt-simple would wrap a negative exp.
+            let times = claims::check(token, now, SERVICE)?;
             let key = HS256Key::from_bytes(secret);
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, None)))
                 .map_err(|e| explain(e, settings))?;
-            (claims, TokenKind::Service)
+            checked(claims, times, TokenKind::Service, None)
         }
         "RS256" => {
             let Some(issuer) = settings.oauth_issuer.as_deref() else {
                 return invalid("user tokens (RS256) are not accepted: the server has no oauth_issuer");
             };
+            let times = claims::check(token, now, USER)?;
+            let kid = metadata.key_id();
+            let keys: Jwks = jwks::keys_for(platform, kid).map_err(Invalid)?;
+            let (Some(key), Some(fingerprint)) = (keys.find(kid), keys.fingerprint(kid)) else {
+                return invalid("the token's signing key (kid) is not one of the issuer's keys");
+            };
             let cache_key = verified_key(token, issuer, settings);
-            if let Some(hit) = cached(platform, &cache_key)? {
+            if let Some(hit) = remembered(platform, &cache_key, kid, fingerprint, now)? {
                 return Ok(hit);
             }
-            let keys: Jwks = jwks::keys_for(platform, metadata.key_id()).map_err(Invalid)?;
-            let key = keys
-                .find(metadata.key_id())
-                .ok_or_else(|| Invalid("the token's signing key (kid) is not one of the issuer's keys".into()))?;
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, Some(issuer))))
                 .map_err(|e| explain(e, settings))?;
-            let verified = checked(claims, TokenKind::User)?;
+            let verified = checked(claims, times, TokenKind::User, Some(issuer))?;
+            let entry = Remembered {
+                verified: verified.clone(),
+                kid: kid.map(str::to_owned),
+                key_fingerprint: fingerprint.to_owned(),
+                verified_at: now,
+            };
             // A failed cache write only means the next request verifies again.
-            let _ = platform.kv().set(&cache_key, &crate::store::encode(&verified));
-            return Ok(verified);
+            let _ = platform.kv().set(&cache_key, &crate::store::encode(&entry));
+            Ok(verified)
         }
-        "none" => return invalid("unsigned tokens (alg none) are never accepted"),
-        other => {
-            return invalid(format!(
-                "tokens signed with {} are not accepted; use HS256 service tokens or RS256 OAuth tokens",
-                other.chars().take(16).collect::<String>()
-            ))
-        }
-    };
-    checked(claims, kind)
+        "none" => invalid("unsigned tokens (alg none) are never accepted"),
+        other => invalid(format!(
+            "tokens signed with {} are not accepted; use HS256 service tokens or RS256 OAuth tokens",
+            other.chars().take(16).collect::<String>()
+        )),
+    }
 }
 
-/// The claims every token must carry, read out of verified claims.
-fn checked(claims: JWTClaims<ScopeClaims>, kind: TokenKind) -> Result<Verified, Invalid> {
-    let Some(expires_at) = claims.expires_at else {
-        return invalid("the token has no expiry (exp)");
+const SERVICE: claims::Lifetime = claims::Lifetime {
+    max_secs: MAX_SERVICE_LIFETIME_SECS,
+    jti_required: true,
+};
+const USER: claims::Lifetime = claims::Lifetime {
+    max_secs: MAX_USER_LIFETIME_SECS,
+    jti_required: false,
+};
+
+/// The subject of an OAuth user: the issuer's `sub` qualified by the issuer, so
+/// a user token and a service token with the same `sub` (or two issuers' users)
+/// are never the same climber.
+pub fn user_subject(issuer: &str, sub: &str) -> String {
+    format!("{issuer}#{sub}")
+}
+
+/// The claims every token must carry, from verified claims; the times come
+/// from [`claims::check`], which read them as the token spells them.
+fn checked(
+    claims: JWTClaims<ScopeClaims>,
+    times: claims::TimeClaims,
+    kind: TokenKind,
+    issuer: Option<&str>,
+) -> Result<Verified, Invalid> {
+    let Some(sub) = claims.subject else {
+        return invalid("the token has no subject (sub)");
     };
-    let subject = match claims.subject {
-        Some(s) if !s.is_empty() && s.len() <= 256 => s,
-        _ => return invalid("the token has no subject (sub)"),
-    };
+    claims::subject(&sub)?;
+    let subject =
+        match (kind, issuer) {
+            (TokenKind::User, Some(issuer)) => user_subject(issuer, &sub),
+            // A service subject that looks like a user's would share their logbook.
+            _ if sub.contains("://") => return invalid(
+                "a service token's subject (sub) must not contain \"://\" (that names OAuth users)",
+            ),
+            _ => sub,
+        };
     let scopes = claims
         .custom
         .scope
@@ -168,9 +225,9 @@ fn checked(claims: JWTClaims<ScopeClaims>, kind: TokenKind) -> Result<Verified, 
     Ok(Verified {
         subject,
         scopes,
-        jwt_id: claims.jwt_id,
-        expires_at: expires_at.as_secs(),
-        not_before: claims.invalid_before.map(|t| t.as_secs()),
+        jwt_id: times.jwt_id,
+        expires_at: times.expires_at,
+        not_before: times.not_before,
         kind,
     })
 }
@@ -179,7 +236,8 @@ fn checked(claims: JWTClaims<ScopeClaims>, kind: TokenKind) -> Result<Verified, 
 /// computation inside the sandbox, on every request of an OAuth user. A token
 /// that verified is remembered under a digest of the token itself and of the
 /// issuer and audiences it was checked against, so the next request with the very
-/// same token only re-checks its validity period. Only the server writes these
+/// same token only re-checks its validity period and that the key which verified
+/// it is still the issuer's (see [`remembered`]). Only the server writes these
 /// entries, and only after a full verification, so no entry can be forged; a
 /// changed issuer or resource URL names other entries.
 fn verified_key(token: &str, issuer: &str, settings: &Settings) -> String {
@@ -196,14 +254,28 @@ fn verified_key(token: &str, issuer: &str, settings: &Settings) -> String {
     )
 }
 
-fn cached(platform: &dyn Platform, key: &str) -> Result<Option<Verified>, Invalid> {
+/// A remembered verification of this token, if one exists, was made by the key
+/// the current key set has under the token's `kid`, is younger than
+/// [`VERIFIED_TTL_SECS`], and the token is still within its validity period.
+fn remembered(
+    platform: &dyn Platform,
+    key: &str,
+    kid: Option<&str>,
+    fingerprint: &str,
+    now: u64,
+) -> Result<Option<Verified>, Invalid> {
     let Ok(Some(bytes)) = platform.kv().get(key) else {
         return Ok(None);
     };
-    let Ok(verified) = serde_json::from_slice::<Verified>(&bytes) else {
+    let Ok(entry) = serde_json::from_slice::<Remembered>(&bytes) else {
         return Ok(None);
     };
-    let now = platform.now_ms() / 1000;
+    let same_key = entry.kid.as_deref() == kid && entry.key_fingerprint == fingerprint;
+    let fresh = entry.verified_at <= now && now - entry.verified_at < VERIFIED_TTL_SECS;
+    if !same_key || !fresh {
+        return Ok(None);
+    }
+    let verified = entry.verified;
     if now > verified.expires_at + LEEWAY_SECS {
         return invalid("the token has expired; get a new one");
     }

@@ -2,7 +2,8 @@
 //!
 //! An issued token is returned once and never stored; its metadata is kept as
 //! `t/<jti>` and listed through the `tk` index. Revoking writes `r/<jti>`, which
-//! every request checks (one key read), for tokens of either kind that carry a `jti`.
+//! every request checks (one batch read, with the token's digest id), for tokens
+//! of either kind; a token without a `jti` is revoked by its digest id.
 
 use super::token;
 use crate::catalog::Scope;
@@ -14,17 +15,32 @@ use serde::{Deserialize, Serialize};
 pub const TOKEN_LIST: &str = "tk";
 /// Longest lifetime of an issued service token.
 pub const MAX_TTL_DAYS: u32 = 366;
+/// Longest lifetime of an issued token that carries the `admin` scope: an admin
+/// token can mint more tokens, so it is kept short (docs/security.md).
+pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
 
 fn revoked_key(jti: &str) -> String {
     format!("r/{jti}")
 }
 
-pub fn is_revoked(platform: &dyn Platform, jti: &str) -> KvResult<bool> {
-    if jti.len() > 256 {
-        // Not one of ours, and not a valid key: treat as never revoked.
-        return Ok(false);
+/// The id that revokes a token by its digest (for tokens without a `jti`):
+/// `sha256:` and the hex SHA-256 of the token text, what
+/// `printf %s "$TOKEN" | sha256sum` prints.
+pub fn digest_id(token: &str) -> String {
+    let digest = hmac_sha256::Hash::hash(token.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Whether the token is revoked, by its `jti` or by its digest. Authentication
+/// refuses a `jti` that `revoke_token` could not name, so every token accepted
+/// can be revoked one way or the other; both keys are read in one round trip.
+pub fn is_revoked(platform: &dyn Platform, jti: Option<&str>, token: &str) -> KvResult<bool> {
+    let mut keys = vec![revoked_key(&digest_id(token))];
+    if let Some(jti) = jti {
+        keys.push(revoked_key(jti));
     }
-    Ok(platform.kv().get(&revoked_key(jti))?.is_some())
+    Ok(platform.kv().get_many(&keys)?.iter().any(Option::is_some))
 }
 
 /// What is kept about an issued token (never the token itself).

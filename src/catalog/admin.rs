@@ -2,8 +2,9 @@
 
 use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
-use crate::auth::tokens::{self, TokenInfo, MAX_TTL_DAYS, TOKEN_LIST};
+use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
+use crate::climbing::orphans::{OrphanReport, DELETED_LIST};
 use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
 use crate::store::index::Position;
@@ -18,7 +19,7 @@ pub struct IssueTokenArgs {
     pub subject: String,
     /// Scopes to grant: climb:read, climb:write, admin.
     pub scopes: Vec<String>,
-    /// Lifetime in days, 1 to 366 (default 90).
+    /// Lifetime in days, 1 to 366 (default 90); at most 30 for a token with the admin scope.
     #[serde(default)]
     pub ttl_days: Option<u32>,
     /// What the token is for, to recognise it later in list_tokens.
@@ -45,6 +46,11 @@ impl Tool for IssueToken {
     type Output = IssuedToken;
     fn call(ctx: &Ctx, input: IssueTokenArgs) -> Result<IssuedToken, ToolFailure> {
         let subject = validate::name("subject", &input.subject)?;
+        if subject.contains("://") {
+            return Err(ToolFailure::Refused(
+                "subject must not contain \"://\": such names are reserved for OAuth users".into(),
+            ));
+        }
         if input.scopes.is_empty() {
             return Err(ToolFailure::Refused(
                 "scopes needs at least one of climb:read, climb:write, admin".into(),
@@ -61,10 +67,22 @@ impl Tool for IssueToken {
                 scopes.push(scope);
             }
         }
-        let ttl_days = input.ttl_days.unwrap_or(90);
-        if !(1..=MAX_TTL_DAYS).contains(&ttl_days) {
+        // The policy: an admin token lives at most MAX_ADMIN_TTL_DAYS, any other
+        // at most MAX_TTL_DAYS (docs/security.md).
+        let max_days = if scopes.contains(&Scope::Admin) {
+            MAX_ADMIN_TTL_DAYS
+        } else {
+            MAX_TTL_DAYS
+        };
+        let ttl_days = input.ttl_days.unwrap_or(90.min(max_days));
+        if !(1..=max_days).contains(&ttl_days) {
             return Err(ToolFailure::Refused(format!(
-                "ttl_days {ttl_days} is out of range: use 1 to {MAX_TTL_DAYS}"
+                "ttl_days {ttl_days} is out of range: use 1 to {max_days}{}",
+                if max_days == MAX_ADMIN_TTL_DAYS {
+                    " for a token with the admin scope"
+                } else {
+                    ""
+                }
             )));
         }
         let description =
@@ -81,6 +99,18 @@ impl Tool for IssueToken {
             description,
         )
         .map_err(ToolFailure::Refused)?;
+        // Minting is recorded in the history like any change, under the token id.
+        ctx.climbing().record_change(
+            "token",
+            &info.id,
+            crate::climbing::history::Action::Created,
+            format!(
+                "issued to \"{}\" with {} for {ttl_days} day{}",
+                info.subject,
+                info.scopes.join(" "),
+                if ttl_days == 1 { "" } else { "s" }
+            ),
+        )?;
         Ok(IssuedToken { token, info })
     }
 }
@@ -133,7 +163,7 @@ pub struct RevokeToken;
 impl Tool for RevokeToken {
     const NAME: &'static str = "revoke_token";
     const TITLE: &'static str = "Revoke a token";
-    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens that carry a jti.";
+    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.";
     const SCOPE: Scope = Scope::Admin;
     const ANNOTATIONS: Annotations = Annotations {
         read_only: false,
@@ -149,6 +179,14 @@ impl Tool for RevokeToken {
             ));
         }
         let info = tokens::revoke(&Store::new(ctx.platform), &input.id)?;
+        if crate::climbing::validate::id("id", &input.id).is_ok() {
+            ctx.climbing().record_change(
+                "token",
+                &input.id,
+                crate::climbing::history::Action::Deleted,
+                "revoked",
+            )?;
+        }
         Ok(Revoked { id: input.id, info })
     }
 }
@@ -185,9 +223,65 @@ impl Tool for RepairIndexes {
     }
 }
 
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrphanArgs {
+    /// From a previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Put back deleted areas that still hold records and remove media of deleted
+    /// records (default: only report them).
+    #[serde(default)]
+    pub fix: bool,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+pub struct OrphanPage {
+    #[serde(flatten)]
+    pub report: OrphanReport,
+    /// Pass as `cursor` to check the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+pub struct FindOrphans;
+impl Tool for FindOrphans {
+    const NAME: &'static str = "find_orphans";
+    const TITLE: &'static str = "Find records whose parent is gone";
+    const DESCRIPTION: &'static str = "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    };
+    type Input = OrphanArgs;
+    type Output = OrphanPage;
+    fn call(ctx: &Ctx, input: OrphanArgs) -> Result<OrphanPage, ToolFailure> {
+        let from: Option<Position> = input
+            .cursor
+            .as_deref()
+            .map(|c| ctx.open_cursor(DELETED_LIST, c))
+            .transpose()?;
+        let report = ctx.climbing().find_orphans(from.as_ref(), input.fix)?;
+        let next_cursor = report
+            .next
+            .as_ref()
+            .map(|p| ctx.seal_cursor(DELETED_LIST, p))
+            .transpose()?;
+        Ok(OrphanPage {
+            report,
+            next_cursor,
+        })
+    }
+}
+
 pub static TOOLS: &[super::tools::ToolSpec] = &[
     super::tools::spec::<IssueToken>(),
     super::tools::spec::<ListTokens>(),
     super::tools::spec::<RevokeToken>(),
     super::tools::spec::<RepairIndexes>(),
+    super::tools::spec::<FindOrphans>(),
 ];

@@ -60,6 +60,33 @@ impl Caller {
     pub fn may(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
     }
+
+    /// Refuses with `insufficient_scope` unless the caller holds `scope`.
+    pub fn require(&self, scope: Scope, what: &str) -> CatalogResult<()> {
+        if self.may(scope) {
+            return Ok(());
+        }
+        Err(CatalogError::Forbidden {
+            scope,
+            message: format!(
+                "{what} needs the scope {}; ask for a token that grants it",
+                scope.as_str()
+            ),
+        })
+    }
+}
+
+/// The scope each method needs before it runs, for the methods that read
+/// climbing data (`tools/call` checks each tool's own scope). Methods not listed
+/// read nothing but the server's fixed catalog (`initialize`, `tools/list`,
+/// `prompts/list`, `resources/templates/list`, `ping`, ...).
+pub fn method_scope(method: &str) -> Option<Scope> {
+    match method {
+        "resources/list" | "resources/read" | "prompts/get" | "completion/complete" => {
+            Some(Scope::Read)
+        }
+        _ => None,
+    }
 }
 
 /// A notification produced while handling a request (progress, log message). The

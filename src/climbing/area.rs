@@ -251,6 +251,17 @@ impl Climbing<'_> {
             list.add(&area.id)?;
             self.index_area(&area)?;
             if self.store.insert(&mut area)? {
+                if let Some(parent_id) = &area.parent_id {
+                    if !self.parent_still_exists(parent_id)? {
+                        // The parent was deleted meanwhile: undo, leave nothing behind.
+                        self.store.delete::<Area>(&area.id)?;
+                        list.remove(&area.id, None)?;
+                        self.unindex_area(&area, None)?;
+                        return invalid(format!(
+                            "parent_id \"{parent_id}\" was deleted while the area was created; nothing was stored"
+                        ));
+                    }
+                }
                 self.record_change(
                     "area",
                     &area.id,
@@ -424,6 +435,25 @@ impl Climbing<'_> {
         }
         // Record first, index entries after: readers skip ids whose record is gone.
         self.store.delete::<Area>(id)?;
+        // A climb or sub-area created (or moved) into this area while it was
+        // checked above is in its lists by now: writers add the index entry, then
+        // the record, then confirm the parent still exists. Seeing one, put the
+        // area back (its parent's entry is still in place) and refuse; the writer
+        // either sees the area again or sees it gone and undoes its write, so no
+        // record is left under an area that does not exist.
+        if let Some(name) = self.first_child_name(id)? {
+            self.store.kv().set(
+                &crate::store::keys::record::<Area>(id),
+                &crate::store::encode(&area),
+            )?;
+            return invalid(format!(
+                "\"{}\" gained \"{name}\" while it was being deleted; it was kept, delete or move its contents first",
+                area.name
+            ));
+        }
+        // What still names this area (media, or a record a crash left) is found
+        // through its tombstone (see orphans.rs).
+        self.note_deleted('a', id, &area)?;
         IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
             .remove(id, None)?;
         self.unindex_area(&area, None)?;
@@ -434,6 +464,25 @@ impl Climbing<'_> {
             format!("deleted \"{}\"", area.name),
         )?;
         Ok(area)
+    }
+
+    /// The name of a live sub-area or climb of `id`, if it has any.
+    fn first_child_name(&self, id: &str) -> DomainResult<Option<String>> {
+        let (children, _) = self.list_areas(Some(id), None, 1)?;
+        if let Some(child) = children.first() {
+            return Ok(Some(child.name.clone()));
+        }
+        let (climbs, _) = self.list_climbs(id, None, 1)?;
+        match climbs.first() {
+            Some(climb) => Ok(Some(climb.decode()?.name)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the area `id` still exists, asked by a writer right after it
+    /// stored a record under it (see `delete_area`).
+    pub(crate) fn parent_still_exists(&self, id: &str) -> DomainResult<bool> {
+        Ok(self.store.get::<Area>(id)?.is_some())
     }
 
     /// Moves an area (and everything in it) under another parent.
@@ -482,6 +531,20 @@ impl Climbing<'_> {
             self.touch(&mut a.audit);
             Ok::<(), DomainError>(())
         })?;
+        if let Some(pid) = new_parent_id {
+            if !self.parent_still_exists(pid)? {
+                // The new parent was deleted meanwhile (see delete_area): move back.
+                self.store.update(id, None, |a: &mut Area| {
+                    a.parent_id = area.parent_id.clone();
+                    a.ancestors = area.ancestors.clone();
+                    Ok::<(), DomainError>(())
+                })?;
+                IndexList::new(self.store.kv(), children_list(new_parent_id)).remove(id, None)?;
+                return invalid(format!(
+                    "new_parent_id \"{pid}\" was deleted while the area was moved; it stays where it was"
+                ));
+            }
+        }
         IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
             .remove(id, None)?;
         for d in descendants {

@@ -205,8 +205,10 @@ pub struct NewClimb {
     /// Length in metres, up to 5000.
     #[serde(default)]
     pub length_m: Option<f64>,
+    /// Number of bolts, 0 to 2000.
     #[serde(default)]
     pub bolts: Option<u32>,
+    /// Number of pitches, 1 to 200.
     #[serde(default)]
     pub pitches: Option<u32>,
     #[serde(default)]
@@ -215,6 +217,7 @@ pub struct NewClimb {
     pub safety: Option<Safety>,
     #[serde(default)]
     pub location: Option<LatLng>,
+    /// Position from left to right at the wall, -1000000 to 1000000.
     #[serde(default)]
     pub left_right_index: Option<i32>,
     /// Up to 10,000 characters.
@@ -284,6 +287,7 @@ pub fn check_new_climb(new: &NewClimb) -> DomainResult<NewClimb> {
     let grades = new.grades.checked()?;
     check_disciplines(&new.disciplines)?;
     check_length(new.length_m)?;
+    check_counts(new.pitches, new.bolts, new.left_right_index)?;
     let location = validate::location("location", new.location)?;
     let fa = validate::optional_text("fa", new.fa.clone(), validate::MAX_NAME_CHARS)?;
     let description = validate::optional_text(
@@ -318,6 +322,37 @@ fn check_length(length_m: Option<f64>) -> DomainResult<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// The longest climbs on Earth have a few dozen pitches and a few hundred bolts;
+/// these bounds leave room for every real one and refuse typos and junk.
+pub const MAX_PITCHES: u32 = 200;
+pub const MAX_BOLTS: u32 = 2_000;
+/// `left_right_index` orders a wall's topo; OpenBeta's values stay far inside this.
+pub const MAX_LEFT_RIGHT_INDEX: i32 = 1_000_000;
+
+/// Pitches, bolts and the topo position are within sane ranges.
+fn check_counts(
+    pitches: Option<u32>,
+    bolts: Option<u32>,
+    left_right_index: Option<i32>,
+) -> DomainResult<()> {
+    if let Some(p) = pitches.filter(|p| !(1..=MAX_PITCHES).contains(p)) {
+        return invalid(format!(
+            "pitches {p} is out of range: give the number of pitches, 1 to {MAX_PITCHES}"
+        ));
+    }
+    if let Some(b) = bolts.filter(|b| *b > MAX_BOLTS) {
+        return invalid(format!(
+            "bolts {b} is out of range: give the number of bolts, 0 to {MAX_BOLTS}"
+        ));
+    }
+    if let Some(i) = left_right_index.filter(|i| i.unsigned_abs() > MAX_LEFT_RIGHT_INDEX as u32) {
+        return invalid(format!(
+            "left_right_index {i} is out of range: use -{MAX_LEFT_RIGHT_INDEX} to {MAX_LEFT_RIGHT_INDEX}"
+        ));
+    }
+    Ok(())
 }
 
 impl Climbing<'_> {
@@ -367,6 +402,16 @@ impl Climbing<'_> {
             let entry = search::entry('c', &climb.id);
             search::index_name(self.store.kv(), &climb.name, &entry)?;
             if self.store.insert(&mut climb)? {
+                if !self.parent_still_exists(&area.id)? {
+                    // The area was deleted meanwhile (see delete_area): undo.
+                    self.store.delete::<Climb>(&climb.id)?;
+                    list.remove(&climb.id, None)?;
+                    search::unindex_name(self.store.kv(), &climb.name, &entry)?;
+                    return invalid(format!(
+                        "area_id \"{}\" was deleted while the climb was created; nothing was stored",
+                        area.id
+                    ));
+                }
                 self.record_change(
                     "climb",
                     &climb.id,
@@ -396,6 +441,7 @@ impl Climbing<'_> {
         }
         // Record first, index entries after: readers skip ids whose record is gone.
         self.store.delete::<Climb>(id)?;
+        self.note_deleted('c', id, &climb)?;
         IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
         search::unindex_name(self.store.kv(), &climb.name, &search::entry('c', id))?;
         self.record_change(
@@ -438,6 +484,18 @@ impl Climbing<'_> {
             self.touch(&mut c.audit);
             Ok::<(), DomainError>(())
         })?;
+        if !self.parent_still_exists(&area.id)? {
+            // The new area was deleted meanwhile (see delete_area): move back.
+            self.store.update(id, None, |c: &mut Climb| {
+                c.area_id = climb.area_id.clone();
+                Ok::<(), DomainError>(())
+            })?;
+            IndexList::new(self.store.kv(), climbs_list(&area.id)).remove(id, None)?;
+            return invalid(format!(
+                "new_area_id \"{}\" was deleted while the climb was moved; the climb stays where it was",
+                area.id
+            ));
+        }
         IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
         self.record_change(
             "climb",
@@ -496,6 +554,7 @@ impl Climbing<'_> {
             check_disciplines(d)?;
         }
         check_length(changes.length_m)?;
+        check_counts(changes.pitches, changes.bolts, None)?;
         validate::location("location", changes.location)?;
         let fa = validate::optional_text("fa", changes.fa.clone(), validate::MAX_NAME_CHARS)?;
         let description = validate::optional_text(

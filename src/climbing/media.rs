@@ -50,7 +50,7 @@ pub struct NewMedia {
     pub credit: Option<String>,
 }
 
-fn media_list(entity_id: &str) -> String {
+pub fn media_list(entity_id: &str) -> String {
     format!("ml/{entity_id}")
 }
 
@@ -106,11 +106,27 @@ impl Climbing<'_> {
         Ok((self.store.get_many(&slice.ids)?, slice.next))
     }
 
-    pub fn delete_media(&self, id: &str) -> DomainResult<Media> {
+    /// Removes a media reference. The rule: whoever added it may remove it, and
+    /// so may a `moderator` (a caller with the admin scope); nobody else, since
+    /// the credit and the link are the contributor's. Recorded in the history of
+    /// the area or climb, as the addition was.
+    pub fn delete_media(&self, id: &str, moderator: bool) -> DomainResult<Media> {
         validate::id("id", id)?;
         let media: Media = self.store.require(id)?;
+        if media.audit.created_by != self.actor && !moderator {
+            return invalid(format!(
+                "media {id} was added by someone else; only they or an admin may remove it"
+            ));
+        }
         self.store.delete::<Media>(id)?;
         IndexList::new(self.store.kv(), media_list(&media.entity_id)).remove(id, None)?;
+        let kind = self.entity_kind(&media.entity_id)?.unwrap_or("media");
+        self.record_change(
+            kind,
+            &media.entity_id,
+            super::history::Action::Updated,
+            format!("media {id} removed ({})", media.url),
+        )?;
         Ok(media)
     }
 

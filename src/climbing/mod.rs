@@ -10,6 +10,7 @@ pub mod gym;
 pub mod history;
 pub mod import;
 pub mod media;
+pub mod orphans;
 pub mod repair;
 pub mod search;
 pub mod stats;

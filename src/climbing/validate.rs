@@ -55,9 +55,9 @@ fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
     {
         return invalid(format!("{field} contains control characters; remove them"));
     }
-    if let Some(c) = value.chars().find(|c| is_invisible_format(*c)) {
+    if let Some(c) = first_invisible(value) {
         return invalid(format!(
-            "{field} contains the invisible character U+{:04X} (direction overrides, zero-width characters and byte-order marks can disguise text); remove it",
+            "{field} contains the invisible character U+{:04X} (format characters, tag characters, variation selectors, fillers and line separators can hide or disguise text); remove it",
             c as u32
         ));
     }
@@ -76,13 +76,70 @@ fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
 /// Most combining marks on one base character (real scripts need a few).
 const MAX_COMBINING_RUN: usize = 4;
 
-/// Unicode format characters that change how text displays without being seen:
-/// bidirectional controls, zero-width characters, the byte-order mark, soft hyphen.
-/// (The zero-width joiner stays allowed: emoji and some scripts need it.)
-fn is_invisible_format(c: char) -> bool {
+/// Whether `c` is a character that shows nothing or changes how the text around
+/// it shows: every format character (general category Cf: bidirectional
+/// controls, zero-width characters, tag characters U+E0000.., interlinear
+/// annotations U+FFF9..U+FFFB, musical beam controls U+1D173..), line and
+/// paragraph separators (Zl, Zp), private-use characters, and the Unicode
+/// Default_Ignorable_Code_Point set (variation selectors, the combining grapheme
+/// joiner, Hangul fillers, Mongolian selectors, ...), from DerivedCoreProperties.txt.
+pub fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        G::Format | G::LineSeparator | G::ParagraphSeparator | G::PrivateUse
+    ) || is_default_ignorable(c)
+}
+
+/// Default_Ignorable_Code_Point (Unicode 16, DerivedCoreProperties.txt); the
+/// property is stable, so the list only ever grows inside reserved blocks.
+fn is_default_ignorable(c: char) -> bool {
     matches!(c as u32,
-        0x00AD | 0x061C | 0x180E | 0x200B | 0x200C | 0x200E | 0x200F
-        | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
+}
+
+const ZWJ: char = '\u{200D}';
+const EMOJI_PRESENTATION: char = '\u{FE0F}';
+const TEXT_PRESENTATION: char = '\u{FE0E}';
+
+fn is_pictograph(c: char) -> bool {
+    use unicode_properties::UnicodeEmoji;
+    // Digits, '#' and '*' are emoji characters too (keycaps); they take no joiner.
+    c.is_emoji_char() && !c.is_ascii()
+}
+
+/// The first invisible character of `value` that is not part of an emoji
+/// sequence. Emoji need two of them: a presentation selector (U+FE0E, U+FE0F)
+/// right after a pictograph, and the zero-width joiner between two pictographs
+/// ("👩‍🔬", "🏳️‍🌈"). Anywhere else they are refused like the rest.
+fn first_invisible(value: &str) -> Option<char> {
+    let chars: Vec<char> = value.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_invisible(c) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let allowed = match c {
+            EMOJI_PRESENTATION | TEXT_PRESENTATION => before.is_some_and(is_pictograph),
+            ZWJ => {
+                // The pictograph before may carry its presentation selector.
+                let base = match before {
+                    Some(EMOJI_PRESENTATION) => i.checked_sub(2).map(|j| chars[j]),
+                    other => other,
+                };
+                base.is_some_and(is_pictograph)
+                    && chars.get(i + 1).is_some_and(|&n| is_pictograph(n))
+            }
+            _ => false,
+        };
+        if !allowed {
+            return Some(c);
+        }
+    }
+    None
 }
 
 fn is_combining_mark(c: char) -> bool {
@@ -144,6 +201,63 @@ mod tests {
         assert!(name("name", &format!("a{}", "\u{301}".repeat(5))).is_err());
         assert_eq!(name("name", "Ceu\u{308}se").unwrap(), "Ceu\u{308}se");
         assert!(name("name", "Škrlatica ⛰").is_ok());
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_outside_emoji_sequences() {
+        for c in [
+            '\u{E0041}',
+            '\u{E0001}',
+            '\u{E007F}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{034F}',
+            '\u{FFF9}',
+            '\u{FFFA}',
+            '\u{FFFB}',
+            '\u{1D173}',
+            '\u{1D17A}',
+            '\u{180B}',
+            '\u{180F}',
+            '\u{2061}',
+            '\u{206A}',
+            '\u{200D}',
+            '\u{E000}',
+            '\u{F0000}',
+            '\u{110BD}',
+            '\u{13430}',
+            '\u{1BCA0}',
+        ] {
+            let text = format!("Smith{c}Rock");
+            assert!(name("name", &text).is_err(), "U+{:04X} accepted", c as u32);
+            assert!(optional_text("d", Some(text), 100).is_err());
+        }
+        // Emoji sequences keep their joiners and presentation selectors.
+        for ok in [
+            "Crag 👩\u{200D}🔬",
+            "Pride 🏳\u{FE0F}\u{200D}🌈",
+            "Heart ❤\u{FE0F}",
+            "Mtn ⛰",
+        ] {
+            assert!(name("name", ok).is_ok(), "{ok:?}");
+        }
+        // ...but only there.
+        for bad in [
+            "a\u{200D}b",
+            "👩\u{200D}",
+            "\u{200D}🔬 x",
+            "x\u{FE0F}",
+            "👩\u{200D}\u{200D}🔬",
+        ] {
+            assert!(name("name", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -342,9 +342,10 @@ fn both_token_kinds_work_and_jwks_is_cached_and_rotated() {
 
     let user = rs256(&k1, ISSUER, AUDIENCE, "climb:read climb:write", 600);
     let r = create_with(&p, Some(&format!("Bearer {user}")));
+    // OAuth users are named by issuer and subject, apart from service tokens.
     assert_eq!(
         json_of(&r)["result"]["structuredContent"]["created_by"],
-        "bob@example.com"
+        format!("{ISSUER}#bob@example.com")
     );
     assert_eq!(p.http_gets.get(), 1);
     create_with(&p, Some(&format!("Bearer {user}")));
@@ -557,8 +558,8 @@ fn verified_rs256_tokens_are_remembered_but_still_expire_and_revoke() {
     assert_eq!(ping().status, 200);
     let cached_ops = p.kv.ops.get() - before;
     assert_eq!(
-        cached_ops, 3,
-        "remembered token + revocation + rate limit, no JWKS read"
+        cached_ops, 4,
+        "remembered token + the cached key set (is its key still there?) + revocation + rate limit, no JWKS fetch"
     );
     // Revocation applies to remembered tokens too.
     let admin = format!("Bearer {}", token(&["admin"]));

@@ -72,13 +72,54 @@ pub fn error_response(status: u16, code: i64, message: &str) -> HttpResponse {
     )
 }
 
+/// Answers a request whose body is in `req.body`: [`answer_head`], then
+/// [`answer_body`].
 pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
-    if let Err(denied) = origin::check(platform, req) {
-        return denied;
+    match answer_head(platform, req) {
+        Ok(pending) => answer_body(platform, pending, req),
+        Err(response) => response,
     }
+}
+
+/// A `POST /mcp` whose head passed every check: who sends it, ready for its body.
+pub struct Pending {
+    caller: crate::catalog::Caller,
+    resource: auth::Resource,
+}
+
+/// Headers that must appear at most once: with two, one reader could take the
+/// first and another the last (an admin token followed by junk, two hosts).
+const SINGLE_HEADERS: &[&str] = &[
+    "authorization",
+    "host",
+    "origin",
+    "content-type",
+    "content-length",
+    "mcp-protocol-version",
+    "mcp-method",
+    "mcp-name",
+];
+
+/// Everything that can be decided from the request line and headers, before a
+/// byte of the body is read: the answer for every route but `POST /mcp`, and for
+/// that one the Host/Origin, media-type and bearer-token checks. An unauthorized
+/// client is answered here, so it never holds the server while it sends (or
+/// never finishes sending) a body. `req.body` is not read.
+pub fn answer_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpResponse> {
+    if let Some(name) = SINGLE_HEADERS
+        .iter()
+        .find(|name| req.headers.iter().filter(|(n, _)| n == *name).count() > 1)
+    {
+        return Err(error_response(
+            400,
+            protocol::jsonrpc::INVALID_REQUEST,
+            &format!("Bad Request: the request has more than one {name} header; send exactly one"),
+        ));
+    }
+    origin::check(platform, req)?;
     let path = req.path.trim_end_matches('/');
     if path == auth::METADATA_PATH || path == format!("{}/mcp", auth::METADATA_PATH) {
-        return match req.method.as_str() {
+        return Err(match req.method.as_str() {
             "GET" | "HEAD" => {
                 let resource =
                     auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
@@ -92,11 +133,11 @@ pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
                 "Method Not Allowed: use GET",
             )
             .with_header("allow", "GET, HEAD"),
-        };
+        });
     }
-    match path {
+    Err(match path {
         "/mcp" => match req.method.as_str() {
-            "POST" => mcp_post(platform, req),
+            "POST" => return mcp_head(platform, req),
             _ => error_response(
                 405,
                 protocol::jsonrpc::INVALID_REQUEST,
@@ -114,53 +155,69 @@ pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
             protocol::jsonrpc::INVALID_REQUEST,
             &format!("Not Found: {}; the MCP endpoint is POST /mcp", truncate(&req.path)),
         ),
-    }
+    })
 }
 
-fn mcp_post(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+fn mcp_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpResponse> {
     let content_type = req.header("content-type").unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
-        return error_response(
+        return Err(error_response(
             415,
             protocol::jsonrpc::INVALID_REQUEST,
             &format!(
                 "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json (got '{}')",
                 truncate(content_type)
             ),
-        );
+        ));
     }
-    let accept = req.header("accept");
-    if let Some(accept) = accept {
+    if let Some(accept) = req.header("accept") {
         if !accepts(accept, "application/json") && !accepts(accept, "text/event-stream") {
-            return error_response(
+            return Err(error_response(
                 406,
                 protocol::jsonrpc::INVALID_REQUEST,
                 "Not Acceptable: the Accept header must allow application/json (and text/event-stream)",
-            );
+            ));
         }
     }
+    let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+    match auth::authenticate(platform, &resource, req.header("authorization")) {
+        Ok(caller) => Ok(Pending { caller, resource }),
+        Err(denial) => Err(denied(denial)),
+    }
+}
+
+fn denied(denial: auth::Denial) -> HttpResponse {
+    let mut response = error_response(
+        denial.status,
+        protocol::jsonrpc::INVALID_REQUEST,
+        &denial.message,
+    );
+    if let Some(challenge) = denial.challenge {
+        response = response.with_header("www-authenticate", challenge);
+    }
+    if let Some(secs) = denial.retry_after_secs {
+        response = response.with_header("retry-after", secs.to_string());
+    }
+    response
+}
+
+/// Runs an authenticated `POST /mcp` with its body.
+pub fn answer_body(platform: &dyn Platform, pending: Pending, req: &HttpRequest) -> HttpResponse {
+    let Pending { caller, resource } = pending;
     if req.body.len() > MAX_BODY_BYTES {
         return too_large();
     }
-    let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
-    let caller = match auth::authenticate(platform, &resource, req.header("authorization")) {
-        Ok(caller) => caller,
-        Err(denial) => {
-            let mut response = error_response(
-                denial.status,
-                protocol::jsonrpc::INVALID_REQUEST,
-                &denial.message,
-            );
-            if let Some(challenge) = denial.challenge {
-                response = response.with_header("www-authenticate", challenge);
-            }
-            if let Some(secs) = denial.retry_after_secs {
-                response = response.with_header("retry-after", secs.to_string());
-            }
-            return response;
+    // The rate limit counts JSON-RPC messages: authentication counted this
+    // request as one, a batch is charged for the rest of its messages before any
+    // of them runs.
+    let messages = protocol::message_count(&req.body);
+    if messages > 1 {
+        if let Err(denial) = auth::rate_limit::charge(platform, &caller.subject, messages - 1) {
+            return denied(denial);
         }
-    };
+    }
+    let accept = req.header("accept");
     let request = protocol::Request {
         host: req.header("host").unwrap_or("localhost"),
         headers: protocol::era::Headers {

@@ -50,7 +50,7 @@ pub fn check(platform: &dyn Platform, req: &HttpRequest) -> Result<(), HttpRespo
                 .map(str::trim)
                 .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
         });
-        if !listed && !authority_of(origin).is_some_and(host_ok) {
+        if !listed && !origin_authority(origin).is_some_and(host_ok) {
             return Err(error_response(
                 403,
                 INVALID_REQUEST,
@@ -69,6 +69,51 @@ fn authority_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// The `host[:port]` of an Origin, which is exactly `scheme://host[:port]` (RFC
+/// 6454): no path, no user info, an http(s) scheme.
+fn origin_authority(origin: &str) -> Option<&str> {
+    let (scheme, authority) = origin.split_once("://")?;
+    let ok = (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+        && !authority.is_empty()
+        && !authority.contains(['/', '?', '#', '@']);
+    ok.then_some(authority)
+}
+
+/// Whether `authority` is a well-formed `host[:port]`: a DNS name or IPv4
+/// address of letters, digits, `-` and `.`, or a bracketed IPv6 address, and a
+/// port of digits up to 65535. Anything else (`127.0.0.1:4201@evil.com`,
+/// `127.0.0.1:4201.evil.com`) is not an authority this server can be.
+fn well_formed(authority: &str) -> bool {
+    let (host, port) = split_host_port(authority);
+    // After a bracketed address comes nothing or a port.
+    let rest = &authority[host.len()..];
+    if !rest.is_empty() && !rest.starts_with(':') {
+        return false;
+    }
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            !v6.is_empty()
+                && v6
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        }
+        None => {
+            !host.is_empty()
+                && host.len() <= 253
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        }
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
+    });
+    host_ok && port_ok
 }
 
 /// Splits `host[:port]`, keeping IPv6 brackets: `[::1]:3000` -> (`[::1]`, Some(`3000`)).
@@ -90,6 +135,9 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
 }
 
 fn host_allowed(authority: &str, allowed: Option<&str>, resource_host: Option<&str>) -> bool {
+    if !well_formed(authority) {
+        return false;
+    }
     let (host, port) = split_host_port(authority);
     let matches = |entry: &str| {
         let entry = entry.trim();
@@ -135,5 +183,41 @@ mod tests {
             Some("localhost:3000")
         );
         assert_eq!(authority_of("null"), None);
+    }
+
+    #[test]
+    fn malformed_authorities_are_never_allowed() {
+        for bad in [
+            "127.0.0.1:4201@evil.com",
+            "127.0.0.1:4201.evil.com",
+            "localhost:80:80",
+            "localhost:",
+            "localhost:99999",
+            "localhost:-1",
+            "user@localhost",
+            "local host",
+            "[::1",
+            "[::1]x",
+            "localhost\\@evil",
+        ] {
+            assert!(!host_allowed(bad, None, None), "{bad}");
+            assert!(!host_allowed(bad, Some("*"), None), "{bad} with *");
+        }
+        for bad in [
+            "http://127.0.0.1:4201.evil.com",
+            "http://127.0.0.1:4201@evil.com",
+            "http://localhost/path",
+            "ftp://localhost",
+            "http://",
+            "null",
+        ] {
+            assert!(
+                !origin_authority(bad).is_some_and(|a| host_allowed(a, None, None)),
+                "{bad}"
+            );
+        }
+        assert!(
+            origin_authority("http://localhost:3000").is_some_and(|a| host_allowed(a, None, None))
+        );
     }
 }

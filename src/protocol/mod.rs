@@ -45,6 +45,21 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+/// How many JSON-RPC messages a body holds, for the rate limit: the length of a
+/// batch (up to [`MAX_BATCH`] + 1; longer ones are refused unrun), else 1.
+pub fn message_count(body: &[u8]) -> usize {
+    let starts_batch = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'[');
+    if !starts_batch {
+        return 1;
+    }
+    serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(body)
+        .map(|batch| batch.len().clamp(1, MAX_BATCH + 1))
+        .unwrap_or(1)
+}
+
 pub fn handle(platform: &dyn Platform, caller: &Caller, request: &Request) -> Reply {
     let value: Value = match strict_json::parse(request.body) {
         Ok(v) => v,
@@ -283,6 +298,9 @@ enum Body {
 }
 
 fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, Failure> {
+    if let Some(scope) = catalog::method_scope(method) {
+        ctx.caller.require(scope, method)?;
+    }
     if method == "tools/list" {
         return Ok(Body::Raw(catalog::tools::list(ctx, params)?));
     }

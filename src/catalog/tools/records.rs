@@ -79,13 +79,14 @@ pub struct DeleteMedia;
 impl Tool for DeleteMedia {
     const NAME: &'static str = "delete_media";
     const TITLE: &'static str = "Remove a media reference";
-    const DESCRIPTION: &'static str = "Remove a media reference from its area or climb.";
+    const DESCRIPTION: &'static str = "Remove a media reference from its area or climb. Only whoever added it, or a token with the admin scope, may remove it; the removal is recorded in the history.";
     const SCOPE: Scope = Scope::Write;
     const ANNOTATIONS: Annotations = DELETE;
     type Input = DeleteArgs;
     type Output = Media;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Media, ToolFailure> {
-        Ok(ctx.climbing().delete_media(&input.id)?)
+        let moderator = ctx.caller.may(Scope::Admin);
+        Ok(ctx.climbing().delete_media(&input.id, moderator)?)
     }
 }
 
