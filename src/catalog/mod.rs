@@ -300,7 +300,7 @@ impl From<CursorError> for CatalogError {
 impl From<StoreError> for CatalogError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Kv(_) | StoreError::Corrupt { .. } => CatalogError::Internal(e.to_string()),
+            e if e.is_store_trouble() => CatalogError::Internal(e.to_string()),
             other => CatalogError::invalid(other.to_string()),
         }
     }
