@@ -8,9 +8,10 @@
 pub mod cursor;
 pub mod index;
 pub mod keys;
-pub mod retry;
+
 
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+pub use crate::platform::retry;
 use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;

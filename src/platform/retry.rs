@@ -1,4 +1,5 @@
-//! Bounds for every retry loop that writes to the store.
+//! Bounds for every retry loop against the store (here, below the store layer, so
+//! the platform's own retries of transient errors use them too).
 //!
 //! A store that keeps refusing (every compare-and-swap fails, every call times out)
 //! must not turn one request into an endless stream of writes. Each loop therefore
