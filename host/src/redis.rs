@@ -8,9 +8,7 @@
 //! a small pool between requests, and every call has a time limit, so a server that
 //! stops answering fails the call instead of holding the request's thread.
 
-use crate::bindings::fermyon::spin::redis::{
-    self as wit, Error, RedisParameter, RedisResult,
-};
+use crate::bindings::fermyon::spin::redis::{self as wit, Error, RedisParameter, RedisResult};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -83,10 +81,9 @@ impl RedisHost {
         cmd: &redis::Cmd,
     ) -> Result<T, Error> {
         let entry = self.connection(r)?;
-        let conn = entry
-            .conn
-            .as_mut()
-            .ok_or_else(|| Error::Other("the Redis connection broke earlier in this request".into()))?;
+        let conn = entry.conn.as_mut().ok_or_else(|| {
+            Error::Other("the Redis connection broke earlier in this request".into())
+        })?;
         match cmd.query::<T>(conn) {
             Ok(value) => Ok(value),
             Err(e) => {
@@ -192,7 +189,12 @@ impl wit::HostConnection for RedisHost {
         self.query(&r, redis::cmd("GET").arg(key))
     }
 
-    fn set(&mut self, r: Resource<RedisConnection>, key: String, value: Vec<u8>) -> Result<(), Error> {
+    fn set(
+        &mut self,
+        r: Resource<RedisConnection>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), Error> {
         self.query::<()>(&r, redis::cmd("SET").arg(key).arg(value))
     }
 
@@ -213,7 +215,11 @@ impl wit::HostConnection for RedisHost {
         self.query(&r, redis::cmd("SADD").arg(key).arg(values))
     }
 
-    fn smembers(&mut self, r: Resource<RedisConnection>, key: String) -> Result<Vec<String>, Error> {
+    fn smembers(
+        &mut self,
+        r: Resource<RedisConnection>,
+        key: String,
+    ) -> Result<Vec<String>, Error> {
         self.query(&r, redis::cmd("SMEMBERS").arg(key))
     }
 

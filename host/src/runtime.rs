@@ -142,10 +142,9 @@ impl Runtime {
             &mut linker,
             |s| &mut s.vars,
         )?;
-        bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<RedisHost>>(
-            &mut linker,
-            |s| &mut s.redis,
-        )?;
+        bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<RedisHost>>(&mut linker, |s| {
+            &mut s.redis
+        })?;
         let pre = ProxyPre::new(
             linker
                 .instantiate_pre(&component)

@@ -190,4 +190,5 @@ pub static TOOLS: &[super::tools::ToolSpec] = &[
     super::tools::spec::<ListTokens>(),
     super::tools::spec::<RevokeToken>(),
     super::tools::spec::<RepairIndexes>(),
+    super::tools::spec::<super::store_check::CheckStore>(),
 ];

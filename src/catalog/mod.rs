@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod prompts;
 pub mod resources;
 mod schema;
+mod store_check;
 pub mod tools;
 
 use crate::climbing::{Climbing, DomainError};

@@ -2,9 +2,9 @@
 //! unit tests (with [`memory::MemoryPlatform`]) and inside the component (with `wasi`).
 
 pub mod memory;
-pub mod retry;
 #[cfg(target_arch = "wasm32")]
 pub mod redis;
+pub mod retry;
 #[cfg(target_arch = "wasm32")]
 pub mod wasi;
 

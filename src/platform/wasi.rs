@@ -4,8 +4,8 @@
 //! random.
 
 use super::redis::RedisKv;
-use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap, Unavailable};
 use super::retry::Budget;
+use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap, Unavailable};
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store};
 use std::time::Duration;
 

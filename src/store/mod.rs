@@ -5,13 +5,13 @@
 //! Lists that can grow live in sharded index pages ([`index`]); list positions are
 //! opaque, tamper-evident cursors ([`cursor`]).
 
+pub mod conformance;
 pub mod cursor;
 pub mod index;
 pub mod keys;
 
-
-use crate::platform::{KeyValue, KvError, Platform, Swap};
 pub use crate::platform::retry;
+use crate::platform::{KeyValue, KvError, Platform, Swap};
 use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;
