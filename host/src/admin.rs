@@ -71,8 +71,10 @@ pub enum AdminCommand {
     Import(ImportArgs),
     /// Export the whole store as JSON lines (one object per line, with a "type").
     Export(ExportArgs),
-    /// Check the area and climb indexes of the whole tree (--fix repairs them).
-    /// Exits with status 2 when problems were found and not fixed.
+    /// Check the store (check_store: compare-and-swap, increments, batches), then the
+    /// area and climb indexes of the whole tree (--fix repairs them). Exits with
+    /// status 3 when the store is unsafe, 2 when index problems were found and not
+    /// fixed.
     Doctor(DoctorArgs),
 }
 
@@ -346,6 +348,40 @@ fn export(args: ExportArgs) -> Result<()> {
 
 fn doctor(args: DoctorArgs) -> Result<()> {
     let client = Client::connect(&args.conn)?;
+    // The store itself first: index checks mean nothing on a store that loses writes.
+    let store = client.must("check_store", json!({}))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "doctor: store check: {}",
+            store["verdict"].as_str().unwrap_or("no verdict")
+        )?;
+        for check in store["checks"].as_array().into_iter().flatten() {
+            let passed = check["passed"].as_bool() == Some(true);
+            let mark = match (passed, check["required"].as_bool() == Some(true)) {
+                (true, _) => "ok  ",
+                (false, true) => "FAIL",
+                (false, false) => "warn",
+            };
+            writeln!(
+                out,
+                "  {mark} {}: {}",
+                check["name"].as_str().unwrap_or("?"),
+                check["detail"].as_str().unwrap_or("")
+            )?;
+        }
+        if store["safe"].as_bool() != Some(true) {
+            writeln!(
+                out,
+                "doctor: the store is UNSAFE; stop writing through this deployment and fix its store first"
+            )?;
+            out.flush()?;
+            drop(out);
+            drop(client);
+            std::process::exit(3);
+        }
+    }
     let (mut areas, mut entries, mut dangling, mut misplaced) = (0usize, 0u64, 0u64, 0u64);
     let mut queue: VecDeque<Option<String>> = VecDeque::from([None]);
     let mut problems = Vec::new();

@@ -6,5 +6,6 @@ wasmtime::component::bindgen!({
     with: {
         "wasi:keyvalue/store.bucket": crate::kv::Bucket,
         "wasi:keyvalue/atomics.cas": crate::kv::Cas,
+        "fermyon:spin/redis.connection": crate::redis::RedisConnection,
     },
 });

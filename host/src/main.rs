@@ -10,6 +10,7 @@ mod cli;
 mod kv;
 mod metrics;
 mod outbound;
+mod redis;
 mod runtime;
 mod server;
 mod token;

@@ -18,6 +18,7 @@ use crate::bindings;
 use crate::kv::{KvBackend, KvHost};
 use crate::metrics::{MemoryLimiter, RequestCost};
 use crate::outbound::{AllowList, OutboundHooks};
+use crate::redis::{RedisHost, RedisPool};
 use crate::variables::{Variables, VariablesHost};
 
 /// Instances that may be alive at once; requests beyond this wait for a slot.
@@ -71,6 +72,7 @@ pub struct HostState {
     hooks: OutboundHooks,
     kv: KvHost,
     vars: VariablesHost,
+    redis: RedisHost,
     limiter: MemoryLimiter,
 }
 
@@ -102,6 +104,7 @@ pub struct Runtime {
     kv: Arc<dyn KvBackend>,
     vars: Arc<Variables>,
     outbound: Arc<AllowList>,
+    redis: Arc<RedisPool>,
     /// Where the compiled component came from, for the banner.
     pub compiled_from: CompileSource,
 }
@@ -139,6 +142,9 @@ impl Runtime {
             &mut linker,
             |s| &mut s.vars,
         )?;
+        bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<RedisHost>>(&mut linker, |s| {
+            &mut s.redis
+        })?;
         let pre = ProxyPre::new(
             linker
                 .instantiate_pre(&component)
@@ -155,6 +161,7 @@ impl Runtime {
             kv,
             vars,
             outbound,
+            redis: Arc::default(),
             compiled_from,
         })
     }
@@ -187,6 +194,10 @@ impl Runtime {
             },
             kv: KvHost::new(self.kv.clone()),
             vars: VariablesHost(self.vars.clone()),
+            redis: RedisHost::new(
+                self.redis.clone(),
+                self.vars.value("redis_url").map(str::to_owned),
+            ),
             limiter: MemoryLimiter::new(self.limits.max_memory_bytes),
         };
         let mut store = Store::new(&self.engine, state);

@@ -81,7 +81,8 @@ pub fn issue(
     let now = store.platform().now_ms() / 1000;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     let list = IndexList::new(store.kv(), TOKEN_LIST);
-    loop {
+    // A fresh id only after a clean "id taken"; a store error ends the loop.
+    for _ in 0..crate::store::ID_ATTEMPTS {
         let jti = store.new_id();
         let mut info = TokenInfo {
             id: jti.clone(),
@@ -108,6 +109,7 @@ pub fn issue(
         }
         list.remove(&jti, None).map_err(|e| e.to_string())?;
     }
+    Err(crate::store::ids_exhausted("token").to_string())
 }
 
 pub fn list(

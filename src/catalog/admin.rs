@@ -284,4 +284,5 @@ pub static TOOLS: &[super::tools::ToolSpec] = &[
     super::tools::spec::<RevokeToken>(),
     super::tools::spec::<RepairIndexes>(),
     super::tools::spec::<FindOrphans>(),
+    super::tools::spec::<super::store_check::CheckStore>(),
 ];

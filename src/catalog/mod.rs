@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod prompts;
 pub mod resources;
 mod schema;
+mod store_check;
 pub mod tools;
 
 use crate::climbing::{Climbing, DomainError};
@@ -327,7 +328,7 @@ impl From<CursorError> for CatalogError {
 impl From<StoreError> for CatalogError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Kv(_) | StoreError::Corrupt { .. } => CatalogError::Internal(e.to_string()),
+            e if e.is_store_trouble() => CatalogError::Internal(e.to_string()),
             other => CatalogError::invalid(other.to_string()),
         }
     }

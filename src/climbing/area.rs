@@ -233,7 +233,8 @@ impl Climbing<'_> {
             }
         };
         let list = IndexList::new(self.store.kv(), children_list(new.parent_id.as_deref()));
-        loop {
+        // A fresh id only after a clean "id taken"; a store error ends the loop.
+        for _ in 0..crate::store::ID_ATTEMPTS {
             let mut area = Area {
                 id: self.store.new_id(),
                 version: 1,
@@ -274,6 +275,7 @@ impl Climbing<'_> {
             list.remove(&area.id, None)?;
             self.unindex_area(&area, None)?;
         }
+        Err(crate::store::ids_exhausted("area").into())
     }
 
     /// Adds an area to the name, prefix and map indexes.

@@ -380,7 +380,8 @@ impl Climbing<'_> {
             ));
         }
         let list = IndexList::new(self.store.kv(), climbs_list(&area.id));
-        loop {
+        // A fresh id only after a clean "id taken"; a store error ends the loop.
+        for _ in 0..crate::store::ID_ATTEMPTS {
             let mut climb = Climb {
                 id: self.store.new_id(),
                 version: 1,
@@ -423,6 +424,7 @@ impl Climbing<'_> {
             list.remove(&climb.id, None)?;
             search::unindex_name(self.store.kv(), &climb.name, &entry)?;
         }
+        Err(crate::store::ids_exhausted("climb").into())
     }
 
     pub fn delete_climb(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Climb> {

@@ -1064,7 +1064,8 @@ impl Climbing<'_> {
         mut make: impl FnMut(String) -> R,
         recheck: impl Fn() -> DomainResult<()>,
     ) -> DomainResult<R> {
-        loop {
+        // A fresh id only after a clean "id taken"; a store error ends the loop.
+        for _ in 0..crate::store::ID_ATTEMPTS {
             let mut record = make(self.store.new_id());
             let id = record.id().to_owned();
             self.add_to(lists, &id)?;
@@ -1079,6 +1080,7 @@ impl Climbing<'_> {
             // The random id was taken (vanishingly rare): drop our entries and retry.
             self.remove_from(lists, &id)?;
         }
+        Err(crate::store::ids_exhausted(R::KIND).into())
     }
 
     /// Deletes a record others depend on: refused by `dependents` (which says what to

@@ -110,4 +110,6 @@ impl<'p> Climbing<'p> {
 }
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod tests;

@@ -503,7 +503,8 @@ impl Climbing<'_> {
         let target = self.target(new.climb_id.as_deref(), new.gym_route_id.as_deref())?;
         target.check_style(new.style)?;
         let list = IndexList::new(self.store.kv(), ticks_list(&self.actor));
-        loop {
+        // A fresh id only after a clean "id taken"; a store error ends the loop.
+        for _ in 0..crate::store::ID_ATTEMPTS {
             let mut tick = Tick {
                 id: self.store.new_id(),
                 version: 1,
@@ -526,6 +527,7 @@ impl Climbing<'_> {
             }
             list.remove(&tick.id, None)?;
         }
+        Err(crate::store::ids_exhausted("tick").into())
     }
 
     pub fn get_tick(&self, id: &str) -> DomainResult<Tick> {

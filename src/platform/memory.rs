@@ -1,19 +1,53 @@
 //! In-memory platform for native unit tests: same semantics as the host's memory backend.
 
-use super::{CasRead, KeyValue, KvResult, Platform, Swap};
+use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// A misbehaving store, for tests of the retry paths: each is something a real
+/// backend has been seen to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Every compare-and-swap reports a conflict and writes nothing.
+    RefuseEveryCas,
+    /// Every compare-and-swap writes, then reports an error (Spin 4.0.2's Redis
+    /// key-value backend does this on every swap).
+    FailAfterWrite,
+    /// Every call waits this long and then fails, as a store that stopped answering.
+    TimeOut(Duration),
+}
 
 #[derive(Default)]
 pub struct MemoryKv {
     data: RefCell<BTreeMap<String, Vec<u8>>>,
     /// Number of KV calls made, as the host's `climbing-host-kv-ops` counter counts them.
     pub ops: Cell<u64>,
+    /// Calls that changed stored data (set, delete, increment, a swap that wrote).
+    pub writes: Cell<u64>,
+    pub fault: Cell<Fault>,
 }
 
 impl MemoryKv {
     fn count(&self) {
         self.ops.set(self.ops.get() + 1);
+    }
+
+    fn wrote(&self) {
+        self.writes.set(self.writes.get() + 1);
+    }
+
+    /// The injected time-out, if any: waits, then fails the call.
+    fn time_out(&self) -> KvResult<()> {
+        match self.fault.get() {
+            Fault::TimeOut(wait) => {
+                std::thread::sleep(wait);
+                Err(KvError("timed out waiting for the store".into()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Removes a key without counting an operation (tests simulating crashes).
@@ -30,17 +64,21 @@ impl MemoryKv {
 impl KeyValue for MemoryKv {
     fn get(&self, key: &str) -> KvResult<Option<Vec<u8>>> {
         self.count();
+        self.time_out()?;
         Ok(self.data.borrow().get(key).cloned())
     }
 
     fn get_many(&self, keys: &[String]) -> KvResult<Vec<Option<Vec<u8>>>> {
         self.count();
+        self.time_out()?;
         let data = self.data.borrow();
         Ok(keys.iter().map(|k| data.get(k).cloned()).collect())
     }
 
     fn set(&self, key: &str, value: &[u8]) -> KvResult<()> {
         self.count();
+        self.time_out()?;
+        self.wrote();
         self.data
             .borrow_mut()
             .insert(key.to_owned(), value.to_vec());
@@ -49,12 +87,16 @@ impl KeyValue for MemoryKv {
 
     fn delete(&self, key: &str) -> KvResult<()> {
         self.count();
+        self.time_out()?;
+        self.wrote();
         self.data.borrow_mut().remove(key);
         Ok(())
     }
 
     fn increment(&self, key: &str, delta: i64) -> KvResult<i64> {
         self.count();
+        self.time_out()?;
+        self.wrote();
         let mut data = self.data.borrow_mut();
         let current = data
             .get(key)
@@ -69,6 +111,7 @@ impl KeyValue for MemoryKv {
         // Two calls, as in WASI: `cas.new` and `cas.current`.
         self.count();
         self.count();
+        self.time_out()?;
         let current = self.data.borrow().get(key).cloned();
         Ok(CasRead {
             current: current.clone(),
@@ -78,6 +121,10 @@ impl KeyValue for MemoryKv {
 
     fn cas_swap(&self, read: CasRead, value: &[u8]) -> KvResult<Swap> {
         self.count();
+        self.time_out()?;
+        if self.fault.get() == Fault::RefuseEveryCas {
+            return Ok(Swap::Conflict);
+        }
         let (key, seen) = *read
             .handle
             .downcast::<(String, Option<Vec<u8>>)>()
@@ -87,6 +134,10 @@ impl KeyValue for MemoryKv {
             return Ok(Swap::Conflict);
         }
         data.insert(key, value.to_vec());
+        self.wrote();
+        if self.fault.get() == Fault::FailAfterWrite {
+            return Err(KvError("connection reset after EXEC".into()));
+        }
         Ok(Swap::Written)
     }
 }

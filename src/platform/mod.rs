@@ -3,6 +3,9 @@
 
 pub mod memory;
 #[cfg(target_arch = "wasm32")]
+pub mod redis;
+pub mod retry;
+#[cfg(target_arch = "wasm32")]
 pub mod wasi;
 
 use std::fmt;
@@ -50,6 +53,33 @@ pub trait KeyValue {
     fn cas_read(&self, key: &str) -> KvResult<CasRead>;
     /// Writes `value` only if the key still holds what `read` saw (absence included).
     fn cas_swap(&self, read: CasRead, value: &[u8]) -> KvResult<Swap>;
+}
+
+/// A store that cannot be used (misconfigured): every call fails with why.
+pub struct Unavailable(pub KvError);
+
+impl KeyValue for Unavailable {
+    fn get(&self, _: &str) -> KvResult<Option<Vec<u8>>> {
+        Err(self.0.clone())
+    }
+    fn get_many(&self, _: &[String]) -> KvResult<Vec<Option<Vec<u8>>>> {
+        Err(self.0.clone())
+    }
+    fn set(&self, _: &str, _: &[u8]) -> KvResult<()> {
+        Err(self.0.clone())
+    }
+    fn delete(&self, _: &str) -> KvResult<()> {
+        Err(self.0.clone())
+    }
+    fn increment(&self, _: &str, _: i64) -> KvResult<i64> {
+        Err(self.0.clone())
+    }
+    fn cas_read(&self, _: &str) -> KvResult<CasRead> {
+        Err(self.0.clone())
+    }
+    fn cas_swap(&self, _: CasRead, _: &[u8]) -> KvResult<Swap> {
+        Err(self.0.clone())
+    }
 }
 
 /// Everything the server takes from its host besides HTTP itself.

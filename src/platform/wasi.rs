@@ -1,20 +1,47 @@
-//! The platform inside the component: `wasi:keyvalue@0.2.0-draft2` (through spin-sdk's
-//! generated bindings), Spin variables, WASI clocks and random.
+//! The platform inside the component: the key-value store chosen by the `kv_backend`
+//! variable (`wasi:keyvalue@0.2.0-draft2` through spin-sdk's generated bindings, or
+//! Redis through Spin's outbound Redis interface), Spin variables, WASI clocks and
+//! random.
 
-use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap};
+use super::redis::RedisKv;
+use super::retry::Budget;
+use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap, Unavailable};
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store};
+use std::time::Duration;
 
 /// The Spin key-value store every deployment declares (`key_value_stores = ["default"]`).
 const STORE_LABEL: &str = "default";
 
 #[derive(Default)]
 pub struct WasiPlatform {
-    kv: WasiKv,
+    kv: std::cell::OnceCell<Box<dyn KeyValue>>,
+}
+
+impl WasiPlatform {
+    /// The store `kv_backend` names: `keyvalue` (the default: the host's
+    /// `wasi:keyvalue` store) or `redis` (the server at `redis_url`).
+    fn backend(&self) -> Box<dyn KeyValue> {
+        match self.variable("kv_backend").as_deref() {
+            None | Some("keyvalue") => Box::new(WasiKv::default()),
+            Some("redis") => match self.variable("redis_url") {
+                Some(url) => Box::new(RedisKv::new(url)),
+                None => Box::new(Unavailable(KvError(
+                    "kv_backend is \"redis\" but redis_url is not set; set it to \
+                     redis://HOST:PORT (and allow that origin in allowed_outbound_hosts)"
+                        .into(),
+                ))),
+            },
+            Some(other) => Box::new(Unavailable(KvError(format!(
+                "kv_backend is \"{other}\"; it must be \"keyvalue\" (the runtime's key-value \
+                 store, the default) or \"redis\""
+            )))),
+        }
+    }
 }
 
 impl Platform for WasiPlatform {
     fn kv(&self) -> &dyn KeyValue {
-        &self.kv
+        self.kv.get_or_init(|| self.backend()).as_ref()
     }
 
     fn variable(&self, name: &str) -> Option<String> {
@@ -57,22 +84,53 @@ fn kv_error(e: store::Error) -> KvError {
 impl WasiKv {
     fn bucket(&self) -> KvResult<&store::Bucket> {
         self.bucket
-            .get_or_init(|| store::open(STORE_LABEL).map_err(kv_error))
+            .get_or_init(|| transient(|| store::open(STORE_LABEL)))
             .as_ref()
             .map_err(Clone::clone)
     }
 }
 
+/// Attempts of a call that failed because another process held the SQLite file.
+const LOCKED_ATTEMPTS: usize = 8;
+
+/// Runs `call`, again (backing off, bounded) while it fails with SQLite's "database
+/// is locked": several Spin processes on one file see it under load, and Spin
+/// neither waits for the lock nor retries. The calls retried here leave nothing
+/// behind when they fail this way (Spin runs each in its own statement or
+/// transaction, rolled back on error). The compare-and-swap write is not retried
+/// here: its handle is spent, and the store layer reads back instead.
+fn transient<T>(mut call: impl FnMut() -> Result<T, store::Error>) -> KvResult<T> {
+    let mut budget = Budget::with_time(LOCKED_ATTEMPTS, Duration::from_millis(800));
+    let mut last = None;
+    while budget.attempt() {
+        match call() {
+            Ok(value) => return Ok(value),
+            Err(store::Error::Other(msg)) if is_locked(&msg) => last = Some(msg),
+            Err(e) => return Err(kv_error(e)),
+        }
+    }
+    Err(KvError(format!(
+        "{} (the store stayed locked by another process through {LOCKED_ATTEMPTS} attempts; retry the request)",
+        last.unwrap_or_else(|| "database is locked".into())
+    )))
+}
+
+fn is_locked(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
+}
+
 impl KeyValue for WasiKv {
     fn get(&self, key: &str) -> KvResult<Option<Vec<u8>>> {
-        self.bucket()?.get(key).map_err(kv_error)
+        let bucket = self.bucket()?;
+        transient(|| bucket.get(key))
     }
 
     fn get_many(&self, keys: &[String]) -> KvResult<Vec<Option<Vec<u8>>>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let found = batch::get_many(self.bucket()?, keys).map_err(kv_error)?;
+        let bucket = self.bucket()?;
+        let found = transient(|| batch::get_many(bucket, keys))?;
         // Backends may omit absent keys or return them in another order: match by key.
         let mut by_key: std::collections::HashMap<String, Option<Vec<u8>>> =
             found.into_iter().collect();
@@ -80,20 +138,24 @@ impl KeyValue for WasiKv {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> KvResult<()> {
-        self.bucket()?.set(key, value).map_err(kv_error)
+        let bucket = self.bucket()?;
+        transient(|| bucket.set(key, value))
     }
 
     fn delete(&self, key: &str) -> KvResult<()> {
-        self.bucket()?.delete(key).map_err(kv_error)
+        let bucket = self.bucket()?;
+        transient(|| bucket.delete(key))
     }
 
     fn increment(&self, key: &str, delta: i64) -> KvResult<i64> {
-        atomics::increment(self.bucket()?, key, delta).map_err(kv_error)
+        let bucket = self.bucket()?;
+        transient(|| atomics::increment(bucket, key, delta))
     }
 
     fn cas_read(&self, key: &str) -> KvResult<CasRead> {
-        let cas = atomics::Cas::new(self.bucket()?, key).map_err(kv_error)?;
-        let current = cas.current().map_err(kv_error)?;
+        let bucket = self.bucket()?;
+        let cas = transient(|| atomics::Cas::new(bucket, key))?;
+        let current = transient(|| cas.current())?;
         Ok(CasRead {
             current,
             handle: Box::new(cas),

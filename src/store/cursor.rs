@@ -64,15 +64,28 @@ impl CursorCodec {
             kv.set(keys::CURSOR_KEY, &fresh)?;
             return Ok(Self::new(fresh));
         }
-        for _ in 0..super::CAS_RETRIES * 4 {
+        let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
+        while budget.attempt() {
             if let Some(key) = kv.get(keys::CURSOR_KEY)? {
                 return Ok(Self::new(key));
             }
-            super::pause();
         }
-        Err(super::StoreError::Contended {
-            key: keys::CURSOR_KEY.into(),
-        })
+        // The elected creator never wrote it (it died in between): create it by
+        // compare-and-swap, which every backend with a real CAS settles exactly.
+        let read = kv.cas_read(keys::CURSOR_KEY)?;
+        if let Some(key) = read.current.clone() {
+            return Ok(Self::new(key));
+        }
+        let fresh = platform.random_bytes(32);
+        if kv.cas_swap(read, &fresh)? == crate::platform::Swap::Written {
+            return Ok(Self::new(fresh));
+        }
+        match kv.get(keys::CURSOR_KEY)? {
+            Some(key) => Ok(Self::new(key)),
+            None => Err(super::StoreError::Contended {
+                key: keys::CURSOR_KEY.into(),
+            }),
+        }
     }
 
     fn tag(&self, scope: &str, payload: &[u8]) -> [u8; 32] {

@@ -10,6 +10,7 @@
 //! index never misses a record; readers skip ids whose record does not exist.
 
 use super::cursor::{CursorCodec, CursorError};
+use super::retry::Budget;
 use super::{decode, encode, keys, StoreError, StoreResult, CAS_RETRIES};
 use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,10 @@ impl<'a> IndexList<'a> {
 
     /// Appends `id` (if it is not already on the page it would go to) and returns
     /// the page number, which callers may keep as a hint for [`IndexList::remove`].
+    ///
+    /// Bounded in attempts and time. Adding is idempotent, so a swap that failed
+    /// with a store error is settled by the next round: it re-reads the page and
+    /// finds the id there if the write landed.
     pub fn add(&self, id: &str) -> StoreResult<u32> {
         let tail_key = self.tail_key();
         let mut page_no: u32 = match self.kv.get(&tail_key)? {
@@ -84,23 +89,48 @@ impl<'a> IndexList<'a> {
                 .unwrap_or(0),
             None => 0,
         };
-        for _ in 0..CAS_RETRIES * 4 {
+        let mut budget = Budget::new(CAS_RETRIES * 4);
+        let mut last_error = None;
+        // Rounds spent waiting for another writer's claimed page to appear.
+        let mut waited_for_page = 0;
+        while budget.attempt() {
             let key = keys::index_page(&self.name, page_no);
-            let read = self.kv.cas_read(&key)?;
+            let read = match self.kv.cas_read(&key) {
+                Ok(read) => read,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            };
             let Some(bytes) = read.current.as_deref() else {
                 // A new page. Spin's SQLite backend turns a compare-and-swap of an
                 // absent key into a plain upsert, so two creators could overwrite each
                 // other; an atomic increment elects one creator, the others wait for
-                // its page to appear and then append to it with a real CAS.
-                if self.kv.increment(&claim_key(&key), 1)? == 1 {
-                    let page = Page {
-                        ids: vec![id.to_owned()],
-                        sealed: false,
-                    };
-                    self.kv.set(&key, &encode(&page))?;
-                    return Ok(page_no);
+                // its page to appear and then append to it with a real CAS. A creator
+                // that died between its claim and its write would block the list for
+                // good, so after a while a waiter creates the page by compare-and-swap
+                // (exact on every backend whose CAS is real).
+                let page = Page {
+                    ids: vec![id.to_owned()],
+                    sealed: false,
+                };
+                if waited_for_page >= CLAIM_PATIENCE {
+                    match self.kv.cas_swap(read, &encode(&page)) {
+                        Ok(Swap::Written) => return Ok(page_no),
+                        Ok(Swap::Conflict) => {}
+                        Err(e) => last_error = Some(e),
+                    }
+                    continue;
                 }
-                super::pause();
+                drop(read);
+                match self.kv.increment(&claim_key(&key), 1) {
+                    Ok(1) => {
+                        self.kv.set(&key, &encode(&page))?;
+                        return Ok(page_no);
+                    }
+                    Ok(_) => waited_for_page += 1,
+                    Err(e) => last_error = Some(e),
+                }
                 continue;
             };
             let mut page: Page = decode(&key, bytes)?;
@@ -117,8 +147,13 @@ impl<'a> IndexList<'a> {
             } else {
                 page.ids.push(id.to_owned());
             }
-            if self.kv.cas_swap(read, &encode(&page))? == Swap::Conflict {
-                continue;
+            match self.kv.cas_swap(read, &encode(&page)) {
+                Ok(Swap::Written) => {}
+                Ok(Swap::Conflict) => continue,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
             }
             if !full {
                 return Ok(page_no);
@@ -126,7 +161,10 @@ impl<'a> IndexList<'a> {
             page_no += 1;
             self.kv.set(&tail_key, page_no.to_string().as_bytes())?;
         }
-        Err(StoreError::Contended { key: tail_key })
+        Err(match last_error {
+            Some(e) => StoreError::Kv(e),
+            None => StoreError::Contended { key: tail_key },
+        })
     }
 
     /// Removes `id`, looking first on page `hint`, then on every page in order.
@@ -149,25 +187,44 @@ impl<'a> IndexList<'a> {
         }
     }
 
-    /// Returns (removed, page was sealed).
+    /// Returns (removed, page was sealed). Removing is idempotent too: after a
+    /// failed swap the next round re-reads and finds the id gone if it landed.
     fn remove_from_page(&self, id: &str, page_no: u32) -> StoreResult<(bool, bool)> {
         let key = keys::index_page(&self.name, page_no);
-        for _ in 0..CAS_RETRIES {
-            let read = self.kv.cas_read(&key)?;
+        let mut budget = Budget::new(CAS_RETRIES);
+        let mut last_error = None;
+        let mut tried = false;
+        while budget.attempt() {
+            let read = match self.kv.cas_read(&key) {
+                Ok(read) => read,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            };
             let Some(bytes) = read.current.as_deref() else {
-                return Ok((false, false));
+                return Ok((tried, false));
             };
             let mut page: Page = decode(&key, bytes)?;
             let before = page.ids.len();
             page.ids.retain(|x| x != id);
             if page.ids.len() == before {
-                return Ok((false, page.sealed));
+                return Ok((tried, page.sealed));
             }
-            if self.kv.cas_swap(read, &encode(&page))? == Swap::Written {
-                return Ok((true, page.sealed));
+            let sealed = page.sealed;
+            match self.kv.cas_swap(read, &encode(&page)) {
+                Ok(Swap::Written) => return Ok((true, sealed)),
+                Ok(Swap::Conflict) => {}
+                Err(e) => {
+                    tried = true;
+                    last_error = Some(e);
+                }
             }
         }
-        Err(StoreError::Contended { key })
+        Err(match last_error {
+            Some(e) => StoreError::Kv(e),
+            None => StoreError::Contended { key },
+        })
     }
 
     /// Up to `limit` ids from `from` (the start when `None`). Reads one page, or a few
@@ -214,6 +271,9 @@ impl<'a> IndexList<'a> {
         Ok(Slice { ids, next })
     }
 }
+
+/// Rounds an appender waits for a claimed page before creating it itself.
+const CLAIM_PATIENCE: usize = 24;
 
 /// The counter that elects the creator of page `key`.
 fn claim_key(page_key: &str) -> String {

@@ -5,11 +5,14 @@
 //! Lists that can grow live in sharded index pages ([`index`]); list positions are
 //! opaque, tamper-evident cursors ([`cursor`]).
 
+pub mod conformance;
 pub mod cursor;
 pub mod index;
 pub mod keys;
 
+pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -18,7 +21,8 @@ use std::marker::PhantomData;
 /// How often a read-modify-write retries after losing a compare-and-swap race before
 /// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
 /// blocked by a storm of writers on the very same key.
-pub const CAS_RETRIES: usize = 32;
+pub const CAS_RETRIES: usize = retry::CAS_ATTEMPTS;
+pub use retry::ID_ATTEMPTS;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
@@ -39,10 +43,29 @@ pub enum StoreError {
         expected: u64,
         current: u64,
     },
-    /// Too many concurrent writers on one key; the caller may simply retry.
+    /// Too many concurrent writers on one key (or a store that refuses every
+    /// compare-and-swap); nothing was written, the caller may simply retry.
     Contended {
         key: String,
     },
+    /// The store failed while a write was on its way and reading back could not
+    /// tell whether it landed: the caller must look before writing again.
+    Unconfirmed {
+        kind: &'static str,
+        id: String,
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// True for store trouble (not a refusal of the request itself): the reply is a
+    /// server error and the request may be retried once the store is healthy.
+    pub fn is_store_trouble(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Kv(_) | StoreError::Corrupt { .. } | StoreError::Unconfirmed { .. }
+        )
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -64,9 +87,18 @@ impl fmt::Display for StoreError {
                  the current version is {current}. Read it again, reapply your change, and \
                  send expected_version {current}."
             ),
-            StoreError::Contended { key } => {
-                write!(f, "too many concurrent writes to {key}; retry the request")
-            }
+            StoreError::Contended { key } => write!(
+                f,
+                "the store refused every attempt to write {key} (too many concurrent writes, \
+                 or a store whose compare-and-swap never succeeds); nothing was changed, \
+                 retry the request"
+            ),
+            StoreError::Unconfirmed { kind, id, detail } => write!(
+                f,
+                "the key-value store failed during a write and did not confirm whether \
+                 {kind} \"{id}\" was saved ({detail}); look it up by id before retrying, \
+                 so it is not written twice"
+            ),
         }
     }
 }
@@ -193,14 +225,53 @@ impl<'p> Store<'p> {
 
     /// Stores a new record at version 1. Fails with `Ok(false)` if the id is taken,
     /// so the caller can pick another id.
+    ///
+    /// A store error or a lost swap is settled by reading the key back: our own bytes
+    /// there mean the write landed (some stores report failure after committing),
+    /// someone else's mean the id is taken, absence means try again. The loop is
+    /// bounded; when it ends without an answer the error says whether the record may
+    /// still have been written ([`StoreError::Unconfirmed`]) or certainly was not.
     pub fn insert<R: Record>(&self, record: &mut R) -> StoreResult<bool> {
         record.set_version(1);
         let key = keys::record::<R>(record.id());
-        let read = self.kv().cas_read(&key)?;
-        if read.current.is_some() {
-            return Ok(false);
+        let bytes = encode(record);
+        let mut budget = Budget::new(retry::CAS_ATTEMPTS);
+        let mut ambiguous: Option<KvError> = None;
+        let mut last_error: Option<KvError> = None;
+        while budget.attempt() {
+            let read = match self.kv().cas_read(&key) {
+                Ok(read) => read,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            };
+            if let Some(current) = &read.current {
+                return Ok(*current == bytes);
+            }
+            match self.kv().cas_swap(read, &bytes) {
+                Ok(Swap::Written) => return Ok(true),
+                // Lost a race for this very key, or a store that fails swaps: the
+                // next read tells which.
+                Ok(Swap::Conflict) => {}
+                Err(e) => ambiguous = Some(e),
+            }
         }
-        Ok(self.kv().cas_swap(read, &encode(record))? == Swap::Written)
+        let gave_up =
+            |read_back: Option<KvError>| match (&ambiguous, read_back.or(last_error.clone())) {
+                (Some(e), _) => StoreError::Unconfirmed {
+                    kind: R::KIND,
+                    id: record.id().to_owned(),
+                    detail: e.0.clone(),
+                },
+                (None, Some(e)) => StoreError::Kv(e),
+                (None, None) => StoreError::Contended { key: key.clone() },
+            };
+        match self.kv().get(&key) {
+            Ok(Some(current)) => Ok(current == bytes),
+            Ok(None) => Err(gave_up(None)),
+            Err(e) => Err(gave_up(Some(e))),
+        }
     }
 
     /// Deletes a record. Callers remove index entries afterwards (readers skip ids
@@ -212,6 +283,12 @@ impl<'p> Store<'p> {
     /// Read-modify-write of one record under compare-and-swap. `change` may refuse
     /// (domain rules) with an error of its own; with `expected_version`, a record at
     /// another version is a [`StoreError::VersionConflict`] and nothing is written.
+    ///
+    /// Bounded in attempts and time, backing off between them. After a swap that
+    /// failed with a store error, the next read settles it: our bytes mean it landed,
+    /// the bytes we had read mean it did not (versions only grow, so they cannot
+    /// come back), anything else means the record moved on and our change may or may
+    /// not be in it, which is [`StoreError::Unconfirmed`] rather than a second apply.
     pub fn update<R: Record, E: From<StoreError>>(
         &self,
         id: &str,
@@ -219,8 +296,18 @@ impl<'p> Store<'p> {
         mut change: impl FnMut(&mut R) -> Result<(), E>,
     ) -> Result<R, E> {
         let key = keys::record::<R>(id);
-        for _ in 0..CAS_RETRIES {
-            let read = self.kv().cas_read(&key).map_err(StoreError::from)?;
+        let mut budget = Budget::new(retry::CAS_ATTEMPTS);
+        // After an ambiguous swap: what we had read, what we tried to write, why.
+        let mut in_doubt: Option<(Vec<u8>, Vec<u8>, R, KvError)> = None;
+        let mut last_error: Option<KvError> = None;
+        while budget.attempt() {
+            let read = match self.kv().cas_read(&key) {
+                Ok(read) => read,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            };
             let Some(bytes) = read.current.as_deref() else {
                 return Err(StoreError::NotFound {
                     kind: R::KIND,
@@ -228,6 +315,19 @@ impl<'p> Store<'p> {
                 }
                 .into());
             };
+            if let Some((before, attempted, written, error)) = in_doubt.take() {
+                if bytes == attempted.as_slice() {
+                    return Ok(written);
+                }
+                if bytes != before.as_slice() {
+                    return Err(StoreError::Unconfirmed {
+                        kind: R::KIND,
+                        id: id.to_owned(),
+                        detail: error.0,
+                    }
+                    .into());
+                }
+            }
             let mut record: R = decode(&key, bytes)?;
             if let Some(expected) = expected_version {
                 if record.version() != expected {
@@ -242,22 +342,34 @@ impl<'p> Store<'p> {
             }
             change(&mut record)?;
             record.set_version(record.version() + 1);
-            if self
-                .kv()
-                .cas_swap(read, &encode(&record))
-                .map_err(StoreError::from)?
-                == Swap::Written
-            {
-                return Ok(record);
+            let before = bytes.to_vec();
+            let attempted = encode(&record);
+            match self.kv().cas_swap(read, &attempted) {
+                Ok(Swap::Written) => return Ok(record),
+                Ok(Swap::Conflict) => {}
+                Err(e) => in_doubt = Some((before, attempted, record, e)),
             }
         }
-        Err(StoreError::Contended { key }.into())
+        Err(match (in_doubt, last_error) {
+            (Some((.., error)), _) => StoreError::Unconfirmed {
+                kind: R::KIND,
+                id: id.to_owned(),
+                detail: error.0,
+            },
+            (None, Some(e)) => StoreError::Kv(e),
+            (None, None) => StoreError::Contended { key },
+        }
+        .into())
     }
 }
 
-/// A short wait before re-reading a key another writer is about to create.
-pub fn pause() {
-    std::thread::sleep(std::time::Duration::from_millis(2));
+/// The error of a create that found every fresh id it drew already taken: with
+/// random 72-bit ids that is a store answering "present" for absent keys.
+pub fn ids_exhausted(kind: &'static str) -> StoreError {
+    StoreError::Kv(KvError(format!(
+        "every new {kind} id tried was reported as already taken; the store answers \
+         wrongly for absent keys (run the check_store admin tool); nothing was created"
+    )))
 }
 
 /// A record as stored: its JSON text, which a reply carries as it is. Reads that

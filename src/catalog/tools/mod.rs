@@ -67,7 +67,7 @@ impl From<DomainError> for ToolFailure {
 impl From<StoreError> for ToolFailure {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Kv(_) | StoreError::Corrupt { .. } => {
+            e if e.is_store_trouble() => {
                 ToolFailure::Protocol(CatalogError::Internal(e.to_string()))
             }
             other => ToolFailure::Refused(other.to_string()),

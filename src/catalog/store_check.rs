@@ -1,0 +1,34 @@
+//! `check_store`: the store conformance check of [`crate::store::conformance`] as an
+//! admin tool, so an operator (or `climbing-host doctor`) can prove a live
+//! deployment's store before trusting it with data.
+
+use super::tools::{Annotations, Tool, ToolFailure};
+use super::{Ctx, Scope};
+use crate::store::conformance::{self, StoreReport};
+use crate::store::cursor::base64url;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CheckStoreArgs {}
+
+pub struct CheckStore;
+impl Tool for CheckStore {
+    const NAME: &'static str = "check_store";
+    const TITLE: &'static str = "Check the key-value store";
+    const DESCRIPTION: &'static str = "Run a short conformance check of this deployment's key-value store on a few scratch keys: compare-and-swap detects conflicts, increments are exact, batch reads answer in key order. Says plainly (safe: false, verdict UNSAFE) when writes through the store could be lost or duplicated.";
+    const SCOPE: Scope = Scope::Admin;
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    };
+    type Input = CheckStoreArgs;
+    type Output = StoreReport;
+    fn call(ctx: &Ctx, _input: CheckStoreArgs) -> Result<StoreReport, ToolFailure> {
+        // Fresh keys for each run, so concurrent checks never meet.
+        let run = base64url(&ctx.platform.random_bytes(9));
+        Ok(conformance::check(ctx.platform.kv(), &run))
+    }
+}
