@@ -9,7 +9,8 @@ use crate::store::StoreError;
 use crate::store::Stored;
 use serde::{Deserialize, Serialize};
 
-/// How a climb is climbed (OpenBeta's climb types).
+// How a climb is climbed (OpenBeta's climb types). Not a doc comment, which would
+// go into every tool schema that lists disciplines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -39,37 +40,29 @@ pub enum Safety {
     X,
 }
 
-/// A climb's grade in the systems it is known by (e.g. `{"yds": "5.10a", "french": "6a"}`).
-/// Every grade is checked against its system's table and stored normalized.
+/// The grade in each system it is known by, e.g. `{"yds": "5.10a", "french": "6a"}`,
+/// uiaa "VII+", ewbank "21", saxon "VIIb", norwegian "7-", british "E1 5b", vscale
+/// "V4", font "7A"; checked and stored normalized.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Grades {
-    /// Yosemite Decimal System, e.g. "5.10a".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yds: Option<String>,
-    /// French, e.g. "6b+".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub french: Option<String>,
-    /// UIAA, e.g. "VII+" or "7+".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uiaa: Option<String>,
-    /// Ewbank, e.g. "21".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ewbank: Option<String>,
-    /// Saxon, e.g. "VIIb".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saxon: Option<String>,
-    /// Norwegian, e.g. "7-".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub norwegian: Option<String>,
-    /// British adjectival and technical, e.g. "E1 5b".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub british: Option<String>,
-    /// V-scale, e.g. "V4".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vscale: Option<String>,
-    /// Fontainebleau, e.g. "7A".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font: Option<String>,
 }

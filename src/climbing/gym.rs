@@ -118,8 +118,7 @@ impl WallAngle {
     }
 }
 
-/// The colour of a route's holds (or tape). `other` for anything else; say which in
-/// the route's name or notes.
+/// The colour of a route's holds (or tape); `other`: say which in the name or notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -531,16 +530,14 @@ pub struct SetterChanges {
 pub struct NewGymRoute {
     /// The wall it is on (the venue follows from the wall).
     pub wall_id: String,
-    /// red, orange, yellow, green, blue, purple, pink, black, white, grey, brown,
-    /// teal or other.
     pub hold_colour: HoldColour,
     /// The grade as the gym gives it, 1 to 16 characters, e.g. "V4", "6b+", "5.11a".
     pub grade: String,
     /// The grading system of `grade`: e.g. vscale, font, french, yds, uiaa, ewbank,
     /// british, or a gym's own scale; 1 to 16 characters of a-z, 0-9 and _.
     pub grade_system: String,
-    /// boulder, lead, top_rope or auto_belay; boulders go on boulder or training
-    /// walls, the others on lead, top_rope or auto_belay walls.
+    /// Boulders go on boulder or training walls, the others on lead, top_rope or
+    /// auto_belay walls.
     pub discipline: GymDiscipline,
     /// Setters of the same venue credited with the route (up to 10).
     #[serde(default)]

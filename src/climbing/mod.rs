@@ -62,9 +62,7 @@ pub fn invalid<T>(msg: impl Into<String>) -> DomainResult<T> {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LatLng {
-    /// Latitude, -90 to 90.
     pub lat: f64,
-    /// Longitude, -180 to 180.
     pub lng: f64,
 }
 

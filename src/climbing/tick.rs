@@ -255,11 +255,9 @@ pub struct NewTick {
     /// (UTC), for time zones ahead of it.
     #[serde(default)]
     pub date: Option<String>,
-    /// lead, follow, top_rope, solo, aid or boulder.
+    // style and attempt, and which combinations are valid, are described in
+    // log_tick's description.
     pub style: TickStyle,
-    /// onsight, flash, redpoint, pinkpoint, send, attempt or repeat. Redpoint and
-    /// pinkpoint only with lead; onsight only with lead or solo; flash with lead, solo
-    /// or boulder; send, attempt and repeat with any style.
     pub attempt: AttemptType,
     /// Your rating, 0 to 4.
     #[serde(default)]

@@ -45,7 +45,7 @@ pub struct ListAreas;
 impl Tool for ListAreas {
     const NAME: &'static str = "list_areas";
     const TITLE: &'static str = "List areas";
-    const DESCRIPTION: &'static str = "List the sub-areas of an area, or the top-level areas (countries, regions) when parent_id is omitted. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str = "List the sub-areas of an area, or the top-level areas (countries, regions) when parent_id is omitted.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListAreasArgs;
@@ -95,7 +95,6 @@ pub static TOOLS: &[super::ToolSpec] = &[
 pub struct UpdateAreaArgs {
     /// The area to change.
     pub id: String,
-    /// The version you last read; the update is refused if the area changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.

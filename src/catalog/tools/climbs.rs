@@ -159,8 +159,6 @@ impl Tool for CreateClimb {
 pub struct UpdateClimbArgs {
     /// The climb to change.
     pub id: String,
-    /// The version you last read; the update is refused if the climb changed since.
-    /// Omit to apply the change to whatever version is current.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.

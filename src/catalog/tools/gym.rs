@@ -118,8 +118,6 @@ impl Tool for GetVenue {
 pub struct UpdateVenueArgs {
     /// The venue to change.
     pub id: String,
-    /// The version you last read; the update is refused if the venue changed since.
-    /// Omit to apply the change to whatever version is current.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.
@@ -146,7 +144,8 @@ pub struct ListVenues;
 impl Tool for ListVenues {
     const NAME: &'static str = "list_venues";
     const TITLE: &'static str = "List climbing gyms";
-    const DESCRIPTION: &'static str = "List the indoor climbing venues, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str =
+        "List the indoor climbing venues, in the order they were added.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = PageArgs;
@@ -183,7 +182,7 @@ pub struct CreateWall;
 impl Tool for CreateWall {
     const NAME: &'static str = "create_wall";
     const TITLE: &'static str = "Create a gym wall";
-    const DESCRIPTION: &'static str = "Add a wall to a venue: its name, kind (lead, top_rope, boulder, auto_belay, training), angle (slab, vertical, overhang, roof, or angle_degrees past vertical) and height. Returns the wall with its id.";
+    const DESCRIPTION: &'static str = "Add a wall to a venue: its name, kind, angle (or angle_degrees past vertical) and height. Returns the wall with its id.";
     const SCOPE: Scope = Scope::Write;
     const ANNOTATIONS: Annotations = CREATE;
     type Input = NewWall;
@@ -213,7 +212,6 @@ impl Tool for GetWall {
 pub struct UpdateWallArgs {
     /// The wall to change.
     pub id: String,
-    /// The version you last read; the update is refused if the wall changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.
@@ -240,7 +238,7 @@ pub struct ListWalls;
 impl Tool for ListWalls {
     const NAME: &'static str = "list_walls";
     const TITLE: &'static str = "List a gym's walls";
-    const DESCRIPTION: &'static str = "List the walls of a venue, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str = "List the walls of a venue, in the order they were added.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = VenueListArgs;
@@ -310,7 +308,6 @@ impl Tool for GetSetter {
 pub struct UpdateSetterArgs {
     /// The setter to change.
     pub id: String,
-    /// The version you last read; the update is refused if the setter changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.
@@ -337,7 +334,8 @@ pub struct ListSetters;
 impl Tool for ListSetters {
     const NAME: &'static str = "list_setters";
     const TITLE: &'static str = "List a gym's setters";
-    const DESCRIPTION: &'static str = "List the route setters of a venue, active and inactive, in the order they were added. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str =
+        "List the route setters of a venue, active and inactive, in the order they were added.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = VenueListArgs;
@@ -407,7 +405,6 @@ impl Tool for GetGymRoute {
 pub struct UpdateGymRouteArgs {
     /// The route to change.
     pub id: String,
-    /// The version you last read; the update is refused if the route changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.
@@ -440,7 +437,6 @@ pub struct ListGymRoutesArgs {
     /// The routes of this venue (give wall_id or venue_id, not both).
     #[serde(default)]
     pub venue_id: Option<String>,
-    /// current (set or closed; the default), set, closed, stripped or any.
     #[serde(default)]
     pub status: Option<StatusFilter>,
     #[serde(default)]

@@ -117,8 +117,8 @@ pub const fn spec<T: Tool>() -> ToolSpec {
         description: T::DESCRIPTION,
         scope: T::SCOPE,
         annotations: T::ANNOTATIONS,
-        input_schema: schema_fn::<T::Input>(),
-        output_schema: Some(schema_fn::<T::Output>()),
+        input_schema: input_schema_fn::<T::Input>(),
+        output_schema: Some(output_schema_fn::<T::Output>()),
         run: Runner::Serialized(run::<T>),
     }
 }
@@ -149,13 +149,25 @@ impl CallResult {
     }
 }
 
-/// The schema generator of `T`. Inside the component the tool definitions come
-/// from [`definitions`], serialized at build time, so schema generation is left out
-/// of the `.wasm` altogether.
-const fn schema_fn<T: Described>() -> fn() -> Value {
+/// The input schema generator of `T`. Inside the component the tool definitions
+/// come from [`definitions`], serialized at build time, so schema generation is left
+/// out of the `.wasm` altogether.
+const fn input_schema_fn<T: Described>() -> fn() -> Value {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        schema::of::<T>
+        schema::input::<T>
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        || Value::Null
+    }
+}
+
+/// The output schema generator of `T` (see [`input_schema_fn`]).
+const fn output_schema_fn<T: Described>() -> fn() -> Value {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        schema::output::<T>
     }
     #[cfg(target_arch = "wasm32")]
     {
@@ -171,56 +183,60 @@ fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<String, ToolFailure> {
         ))
     })?;
     let output = T::call(ctx, input)?;
-    Ok(success_text(
-        &serde_json::to_string(&output).unwrap_or_else(|_| "null".into()),
-    ))
+    let structured = serde_json::to_string(&output).unwrap_or_else(|_| "null".into());
+    #[cfg(test)]
+    assert_matches_output_schema::<T>(&structured);
+    Ok(success_text(&structured))
+}
+
+/// Every result a unit test gets from a tool is checked against the full schema of
+/// its output type, as a client that validates `structuredContent` would.
+#[cfg(test)]
+fn assert_matches_output_schema<T: Tool>(structured: &str) {
+    let shape = schema::output::<T::Output>();
+    let result: Value = serde_json::from_str(structured).unwrap();
+    let validator = jsonschema::validator_for(&shape).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&result)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: the result does not match the output schema: {errors:?}\nresult: {result}\nschema: {shape}",
+        T::NAME
+    );
 }
 
 impl ToolSpec {
     /// The tool's entry in `tools/list`.
     pub fn describe(&self) -> Value {
+        // Hints at their MCP defaults (not read-only, destructive, not idempotent) are
+        // left out, and so are the destructive and idempotent hints of a read-only
+        // tool, which mean nothing; the display title is `title`.
+        let mut hints = serde_json::Map::new();
+        if self.annotations.read_only {
+            hints.insert("readOnlyHint".into(), true.into());
+        } else {
+            if !self.annotations.destructive {
+                hints.insert("destructiveHint".into(), false.into());
+            }
+            if self.annotations.idempotent {
+                hints.insert("idempotentHint".into(), true.into());
+            }
+        }
+        hints.insert("openWorldHint".into(), false.into());
         let mut tool = json!({
             "name": self.name,
             "title": self.title,
             "description": self.description,
             "inputSchema": (self.input_schema)(),
-            "annotations": {
-                "title": self.title,
-                "readOnlyHint": self.annotations.read_only,
-                "destructiveHint": self.annotations.destructive,
-                "idempotentHint": self.annotations.idempotent,
-                "openWorldHint": false,
-            },
+            "annotations": hints,
         });
+        #[cfg(not(target_arch = "wasm32"))]
         if let Some(output_schema) = self.output_schema {
-            // Output schemas are for validating results; their prose would only add
-            // to what every client loads into its context, so it is left out.
-            let mut schema = output_schema();
-            strip_descriptions(&mut schema);
-            tool["outputSchema"] = schema;
+            tool["outputSchema"] = schema::served_output(&output_schema());
         }
         tool
-    }
-}
-
-/// Removes the `description` keyword from a schema and its subschemas (not
-/// properties that happen to be named "description").
-fn strip_descriptions(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            map.remove("description");
-            for (keyword, value) in map.iter_mut() {
-                match (keyword.as_str(), value) {
-                    // Maps of names to subschemas.
-                    ("properties" | "$defs" | "patternProperties", Value::Object(named)) => {
-                        named.values_mut().for_each(strip_descriptions)
-                    }
-                    (_, value) => strip_descriptions(value),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_descriptions),
-        _ => {}
     }
 }
 
@@ -286,9 +302,12 @@ pub struct Definition {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn definitions_source() -> String {
     let mut out = String::from(
-        "//! Every tool's `tools/list` entry, serialized from its Rust types at build time.\n\
-         //! Generated: `UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp --lib tool_definitions`\n\
-         //! rewrites it, and that test fails while it is out of date. Do not edit.\n\n\
+        "//! Every tool's `tools/list` entry, one tool per line: its name, title and\n\
+         //! description from the tool, its schemas generated by schemars from its Rust types\n\
+         //! (settings and transforms in `catalog/schema.rs`), serialized compact, as served.\n\
+         //! Generated by a unit test: `UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp\n\
+         //! --lib tool_definitions` rewrites it, and that test fails while it is out of date.\n\
+         //! Do not edit.\n\n\
          use super::Definition;\nuse crate::catalog::Scope;\n\n\
          pub static DEFINITIONS: &[Definition] = &[\n",
     );
@@ -429,6 +448,23 @@ mod tests {
             "src/catalog/tools/definitions.rs is out of date with the tools' types; \
              run UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp --lib tool_definitions"
         );
+    }
+
+    /// What `tools/list` puts into a model's context for a read/write token, to the
+    /// byte (deterministic: the definitions are fixed at build time). A change to a
+    /// tool's text or types moves it; keep it under 48 KB.
+    #[test]
+    fn tools_list_size_for_a_read_write_token() {
+        use crate::catalog::{Caller, Ctx, Scope};
+        let platform = crate::platform::memory::MemoryPlatform::default();
+        let caller = Caller {
+            subject: "tester".into(),
+            scopes: vec![Scope::Read, Scope::Write],
+        };
+        let listed = super::list(&Ctx::new(&platform, caller), &serde_json::json!({})).unwrap();
+        println!("tools/list for a read/write token: {} bytes", listed.len());
+        assert!(listed.len() <= 48 * 1024, "{} bytes", listed.len());
+        assert_eq!(listed.len(), 47_365);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub struct LogTick;
 impl Tool for LogTick {
     const NAME: &'static str = "log_tick";
     const TITLE: &'static str = "Log a tick";
-    const DESCRIPTION: &'static str = "Record in your logbook that you climbed an outdoor climb (climb_id) or a gym route (gym_route_id): date (YYYY-MM-DD, default today), style (lead, follow, top_rope, solo, aid, boulder), attempt (onsight, flash, redpoint, pinkpoint, send, attempt, repeat), optional stars (0-4) and notes. Redpoint and pinkpoint go only with lead; onsight with lead or solo; flash with lead, solo or boulder; send, attempt and repeat with any style. The climb's name and grade are kept with the tick. Ticks are private to you.";
+    const DESCRIPTION: &'static str = "Record in your logbook that you climbed an outdoor climb (climb_id) or a gym route (gym_route_id): style, attempt, and optional date (default today), stars and notes. Redpoint and pinkpoint go only with lead; onsight with lead or solo; flash with lead, solo or boulder; send, attempt and repeat with any style. The climb's name and grade are kept with the tick. Ticks are private to you.";
     const SCOPE: Scope = Scope::Write;
     const ANNOTATIONS: Annotations = CREATE;
     type Input = NewTick;
@@ -42,8 +42,6 @@ impl Tool for GetTick {
 pub struct UpdateTickArgs {
     /// The tick to change.
     pub id: String,
-    /// The version you last read; the update is refused if the tick changed since.
-    /// Omit to apply the change to whatever version is current.
     #[serde(default)]
     pub expected_version: Option<u64>,
     /// The fields to change; omitted fields keep their values.
@@ -122,7 +120,8 @@ pub struct ListTicks;
 impl Tool for ListTicks {
     const NAME: &'static str = "list_ticks";
     const TITLE: &'static str = "List your ticks";
-    const DESCRIPTION: &'static str = "List the ticks in your logbook, in the order you logged them. Paginated: pass next_cursor back as cursor.";
+    const DESCRIPTION: &'static str =
+        "List the ticks in your logbook, in the order you logged them.";
     const SCOPE: Scope = Scope::Read;
     const ANNOTATIONS: Annotations = READ;
     type Input = ListTicksArgs;
