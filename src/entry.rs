@@ -1,30 +1,136 @@
 //! The component's `wasi:http/incoming-handler` export: converts the WASI request to
 //! an [`HttpRequest`], answers what its head decides (the bearer token included)
-//! before reading any body, then reads at most [`MAX_BODY_BYTES`] of body.
+//! before reading any body, then reads at most [`MAX_BODY_BYTES`] of body, and
+//! sends the [`HttpResponse`] back with its whole body written before the host
+//! sees the response (see [`send`]).
 
 use crate::http::{self, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::platform::wasi::WasiPlatform;
+use crate::protocol::jsonrpc::INTERNAL_ERROR;
 use futures::StreamExt;
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
+use wasi::io::streams::{OutputStream, StreamError};
 
 /// How much of a streamed body past the limit is still read (and dropped) before
 /// answering 413.
 const MAX_DRAIN_BYTES: usize = 8 << 20;
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> Response {
+async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
     let platform = WasiPlatform::default();
     let response = match read_request(&platform, req).await {
         Ok((pending, request)) => http::answer_body(&platform, pending, &request),
         Err(response) => response,
     };
-    let mut builder = Response::builder();
-    builder.status(response.status);
-    for (name, value) in &response.headers {
-        builder.header(name.as_str(), value.as_str());
+    send(response_out, response);
+}
+
+/// Hands `response` to the host with its body already written and finished, so
+/// the host's HTTP server finds head, body and end together and writes them in
+/// one go.
+///
+/// Setting the response first and writing the body after it (what the SDK's
+/// `ResponseOutparam::set_with_body` does) races the host: a server that looks
+/// at the body before the write lands sends the head alone, then the body as a
+/// second small TCP segment, which Nagle's algorithm holds until the client
+/// ACKs the first; clients delay that ACK by up to 40 ms (docs/bench.md). A
+/// `Content-Length` lets the server frame the body without chunking.
+///
+/// Whatever the host buffers without a reader (checked with `check-write`, so a
+/// host with less buffering than the body still works) is written before the
+/// response is set; the rest, if any, after it.
+fn send(out: ResponseOutparam, response: HttpResponse) {
+    let (outgoing, bytes) = match outgoing_response(&response) {
+        Some(outgoing) => (outgoing, response.body),
+        None => {
+            // A header the host refuses (a forbidden name or an invalid value) is
+            // a bug here, not the client's: answer it as an internal error. (Not
+            // setting the response at all would leave the host to answer 500.)
+            let fallback = http::error_response(
+                500,
+                INTERNAL_ERROR,
+                "Internal error: the response could not be encoded",
+            );
+            let Some(outgoing) = outgoing_response(&fallback) else {
+                return;
+            };
+            (outgoing, fallback.body)
+        }
+    };
+    let Ok(response_body) = outgoing.body() else {
+        return;
+    };
+    let Ok(stream) = response_body.write() else {
+        return;
+    };
+    // A write error means the client is gone: nothing more can reach it.
+    let rest = write_ready(&stream, &bytes).unwrap_or_default();
+    if rest.is_empty() {
+        let _ = stream.flush();
+        // The stream must be dropped before its body is finished.
+        drop(stream);
+        let _ = OutgoingBody::finish(response_body, None);
+        out.set(outgoing);
+        return;
     }
-    builder.body(response.body).build()
+    out.set(outgoing);
+    let _ = write_all_blocking(&stream, rest);
+    drop(stream);
+    let _ = OutgoingBody::finish(response_body, None);
+}
+
+/// The WASI response for `response` (status, headers plus `Content-Length`);
+/// `None` if the host refuses a header.
+fn outgoing_response(response: &HttpResponse) -> Option<OutgoingResponse> {
+    let mut entries: Vec<(String, Vec<u8>)> = response
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone().into_bytes()))
+        .collect();
+    let has_length = entries
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
+    // 1xx, 204 and 304 carry no body and no Content-Length.
+    let bodyless = response.status < 200 || response.status == 204 || response.status == 304;
+    if !has_length && !bodyless {
+        entries.push((
+            "content-length".to_owned(),
+            response.body.len().to_string().into_bytes(),
+        ));
+    }
+    let headers = Fields::from_list(&entries).ok()?;
+    let outgoing = OutgoingResponse::new(headers);
+    outgoing.set_status_code(response.status).ok()?;
+    Some(outgoing)
+}
+
+/// Writes as much of `bytes` as the stream accepts without blocking; returns
+/// what is left.
+fn write_ready<'a>(stream: &OutputStream, mut bytes: &'a [u8]) -> Result<&'a [u8], StreamError> {
+    while !bytes.is_empty() {
+        let permitted = stream.check_write()?;
+        if permitted == 0 {
+            break;
+        }
+        let n = usize::try_from(permitted)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        stream.write(&bytes[..n])?;
+        bytes = &bytes[n..];
+    }
+    Ok(bytes)
+}
+
+/// Writes all of `bytes`, waiting for the host to take them, then flushes.
+fn write_all_blocking(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
+    loop {
+        bytes = write_ready(stream, bytes)?;
+        if bytes.is_empty() {
+            return stream.blocking_flush();
+        }
+        stream.subscribe().block();
+    }
 }
 
 async fn read_request(
