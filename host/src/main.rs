@@ -1,5 +1,5 @@
 //! `climbing-host`: runs the climbing-mcp WebAssembly component locally, the way
-//! Spin would run it for one app (see DESIGN.md §3).
+//! Spin would run it for one app: `serve`, the admin commands and the benchmark.
 
 mod access;
 mod admin;
