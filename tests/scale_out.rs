@@ -188,8 +188,16 @@ impl Replica {
             .stdout(log.try_clone().unwrap())
             .stderr(log);
         self.child = Some(cmd.spawn().expect("spawning climbing-host"));
-        // The first start compiles the component (a debug build takes a while).
+        // The host listens before its component is ready; the first start compiles
+        // it (a debug build takes a while). Ready means it answers.
         wait_listening(self.port, Duration::from_secs(300), "climbing-host");
+        let patient: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(300)))
+            .build()
+            .into();
+        let answer = common::send(&patient, "GET", &self.url(), &[("host", "127.0.0.1")], None);
+        assert!(answer.is_ok(), "climbing-host did not answer: {answer:?}");
     }
 
     /// SIGKILL, whatever the replica is doing.
@@ -227,8 +235,8 @@ enum Outcome {
     Refused(String),
     /// A JSON-RPC error or a non-200 answer: the server's own failure.
     Failed(String),
-    /// No HTTP answer (the replica died mid-request).
-    Transport(String),
+    /// No HTTP answer (the replica died mid-request); the client error.
+    Transport(#[allow(dead_code)] String),
 }
 
 fn call(agent: &ureq::Agent, url: &str, subject: &str, tool: &str, args: Value) -> Outcome {
