@@ -28,6 +28,9 @@ const WRITERS: usize = 16;
 /// call limit (2 s) plus the bounded retries, well under the host's 30 s timeout.
 const REQUEST_BOUND: Duration = Duration::from_secs(10);
 
+/// Numbers the climbs the writers create, so each create has its own name.
+static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
+
 // ---- redis-server -------------------------------------------------------------
 
 /// Installs redis-server from Debian when it is not on PATH; panics with the one
@@ -399,7 +402,8 @@ fn run_writers(
                             }
                         }
                     }
-                    let name = format!("{subject}-{round}");
+                    // Unique across every run of the writers in one test.
+                    let name = format!("{subject}-{}", NEXT_NAME.fetch_add(1, Ordering::SeqCst));
                     match call(&agent, &next_url(), &subject, "create_climb", new_climb(&scene.crag, &name)) {
                         Outcome::Ok(c) => ledger.climbs.lock().unwrap().push(c["id"].as_str().unwrap().into()),
                         other => {
