@@ -369,7 +369,8 @@ mod claim_tests {
     fn a_page_whose_claimer_died_is_created_by_the_next_appender() {
         let kv = MemoryKv::default();
         // A creator took the claim of page 0 and died before writing the page.
-        kv.increment(&claim_key(&keys::index_page("t", 0)), 1).unwrap();
+        kv.increment(&claim_key(&keys::index_page("t", 0)), 1)
+            .unwrap();
         let list = IndexList::new(&kv, "t");
         let start = std::time::Instant::now();
         assert_eq!(list.add("a").unwrap(), 0);
