@@ -439,7 +439,7 @@ fn verify(url: &str, scene: &Scene, ledger: &Ledger, exact: bool) {
     let climb = must(url, "get_climb", json!({"id": scene.contended}));
     let version = climb["version"].as_u64().unwrap();
     assert!(
-        version >= 1 + accepted && version <= 1 + accepted + unsure,
+        (1 + accepted..=1 + accepted + unsure).contains(&version),
         "lost or phantom updates: version {version}, accepted {accepted}, unsure {unsure}"
     );
     if exact {
