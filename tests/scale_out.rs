@@ -28,6 +28,9 @@ const WRITERS: usize = 16;
 /// call limit (2 s) plus the bounded retries, well under the host's 30 s timeout.
 const REQUEST_BOUND: Duration = Duration::from_secs(10);
 
+/// Numbers the climbs the writers create, so each create has its own name.
+static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
+
 // ---- redis-server -------------------------------------------------------------
 
 /// Installs redis-server from Debian when it is not on PATH; panics with the one
@@ -188,8 +191,16 @@ impl Replica {
             .stdout(log.try_clone().unwrap())
             .stderr(log);
         self.child = Some(cmd.spawn().expect("spawning climbing-host"));
-        // The first start compiles the component (a debug build takes a while).
+        // The host listens before its component is ready; the first start compiles
+        // it (a debug build takes a while). Ready means it answers.
         wait_listening(self.port, Duration::from_secs(300), "climbing-host");
+        let patient: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(300)))
+            .build()
+            .into();
+        let answer = common::send(&patient, "GET", &self.url(), &[("host", "127.0.0.1")], None);
+        assert!(answer.is_ok(), "climbing-host did not answer: {answer:?}");
     }
 
     /// SIGKILL, whatever the replica is doing.
@@ -227,8 +238,8 @@ enum Outcome {
     Refused(String),
     /// A JSON-RPC error or a non-200 answer: the server's own failure.
     Failed(String),
-    /// No HTTP answer (the replica died mid-request).
-    Transport(String),
+    /// No HTTP answer (the replica died mid-request); the client error.
+    Transport(#[allow(dead_code)] String),
 }
 
 fn call(agent: &ureq::Agent, url: &str, subject: &str, tool: &str, args: Value) -> Outcome {
@@ -391,7 +402,8 @@ fn run_writers(
                             }
                         }
                     }
-                    let name = format!("{subject}-{round}");
+                    // Unique across every run of the writers in one test.
+                    let name = format!("{subject}-{}", NEXT_NAME.fetch_add(1, Ordering::SeqCst));
                     match call(&agent, &next_url(), &subject, "create_climb", new_climb(&scene.crag, &name)) {
                         Outcome::Ok(c) => ledger.climbs.lock().unwrap().push(c["id"].as_str().unwrap().into()),
                         other => {
@@ -427,7 +439,7 @@ fn verify(url: &str, scene: &Scene, ledger: &Ledger, exact: bool) {
     let climb = must(url, "get_climb", json!({"id": scene.contended}));
     let version = climb["version"].as_u64().unwrap();
     assert!(
-        version >= 1 + accepted && version <= 1 + accepted + unsure,
+        (1 + accepted..=1 + accepted + unsure).contains(&version),
         "lost or phantom updates: version {version}, accepted {accepted}, unsure {unsure}"
     );
     if exact {

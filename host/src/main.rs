@@ -95,6 +95,10 @@ fn serve(args: ServeArgs) -> Result<()> {
         StoreArg::Memory => Arc::new(kv::memory::MemoryKv::new()),
         StoreArg::Sqlite(path) => Arc::new(kv::sqlite::SqliteKv::open(path)?),
     };
+    let kv: Arc<dyn KvBackend> = match std::env::var(kv::faulty::ENV_FAULT) {
+        Ok(fault) if !fault.is_empty() => Arc::new(kv::faulty::FaultyKv::new(kv, fault.parse()?)),
+        _ => kv,
+    };
     let mut vars = variables::Variables::from_sources(std::env::vars(), &args.vars)?;
     let access = access::configure(&mut vars, &args.vars, &args.store, addr)?;
     if let StoreArg::Sqlite(db) = &args.store {

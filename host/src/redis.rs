@@ -163,7 +163,15 @@ impl wit::HostConnection for RedisHost {
         if allowed.as_ref() != Some(&wanted) {
             return Err(Error::InvalidAddress);
         }
-        let conn = match self.pool.take(&address) {
+        // A pooled connection may point at a server that restarted since: check it
+        // with a PING (harmless to repeat) before any real command goes over it.
+        let pooled = self.pool.take(&address).and_then(|mut conn| {
+            redis::cmd("PING")
+                .query::<String>(&mut conn)
+                .ok()
+                .map(|_| conn)
+        });
+        let conn = match pooled {
             Some(conn) => conn,
             None => connect(&address)?,
         };

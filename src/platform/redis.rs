@@ -121,7 +121,7 @@ impl KeyValue for RedisKv {
 
     fn set(&self, key: &str, value: &[u8]) -> KvResult<()> {
         self.connection()?
-            .set(key, &value.to_vec())
+            .set(key, value)
             .map_err(|e| self.error(e))
     }
 

@@ -24,7 +24,10 @@ impl WasiPlatform {
         match self.variable("kv_backend").as_deref() {
             None | Some("keyvalue") => Box::new(WasiKv::default()),
             Some("redis") => match self.variable("redis_url") {
-                Some(url) => Box::new(RedisKv::new(url)),
+                Some(url) => Box::new(RedisKv::new(with_password(
+                    &url,
+                    self.variable("redis_password").as_deref(),
+                ))),
                 None => Box::new(Unavailable(KvError(
                     "kv_backend is \"redis\" but redis_url is not set; set it to \
                      redis://HOST:PORT (and allow that origin in allowed_outbound_hosts)"
@@ -36,6 +39,26 @@ impl WasiPlatform {
                  store, the default) or \"redis\""
             )))),
         }
+    }
+}
+
+/// `redis_url` with `redis_password` put in as its user information. The password
+/// is a variable of its own because `redis_url` is also the allowed outbound host,
+/// and Spin refuses user information there.
+fn with_password(url: &str, password: Option<&str>) -> String {
+    match (password, url.split_once("://")) {
+        (Some(password), Some((scheme, rest))) if !rest.contains('@') => {
+            let mut encoded = String::new();
+            for b in password.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    encoded.push(b as char);
+                } else {
+                    encoded.push_str(&format!("%{b:02X}"));
+                }
+            }
+            format!("{scheme}://:{encoded}@{rest}")
+        }
+        _ => url.to_owned(),
     }
 }
 

@@ -8,6 +8,7 @@
 //!   check entirely when the guest never called `current`);
 //! - `list-keys` pages with a cursor (Spin rejects cursors and returns every key).
 
+pub mod faulty;
 pub mod memory;
 pub mod sqlite;
 
