@@ -159,7 +159,11 @@ impl SpinApp {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            // Usually nothing is left by now; the group's absence is not news.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .stderr(Stdio::null())
+                .status();
             let _ = child.wait();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
