@@ -201,7 +201,7 @@ fn oauth_tokens_with_a_fetched_jwks_are_cached_and_rotated() {
         .var("oauth_issuer", ISSUER)
         .var("oauth_jwks_url", &format!("{}/jwks.json", issuer.url))
         .var("oauth_jwks_min_refetch_secs", "0")
-        .args(["--allow-outbound", &issuer.url])
+        .allow_outbound(&issuer.url)
         .start();
     let user = format!(
         "Bearer {}",
@@ -348,6 +348,7 @@ fn issued_tokens_work_until_revoked() {
 fn verification_cost_in_fuel() {
     let k1 = key(TEST_KEY, "k1");
     let host = host_builder()
+        .climbing_host_only("reads fuel from its metrics headers")
         .var("oauth_issuer", ISSUER)
         .var("oauth_jwks", &jwks(&[&k1]))
         .var("rate_limit_per_minute", "0")

@@ -381,7 +381,9 @@ fn host_and_origin_attacks_are_refused() {
 /// Deterministic costs: KV operations per call, as counted by the host.
 #[test]
 fn kv_operations_per_call() {
-    let host = host_builder().start();
+    let host = host_builder()
+        .climbing_host_only("counts KV operations from its metrics headers")
+        .start();
     let crag = seed_crag(&host);
     let climb = ok_tool(
         &host,
@@ -409,7 +411,10 @@ fn kv_operations_per_call() {
 /// timing. The figures are printed for the record.
 #[test]
 fn fuel_per_call_stays_within_bounds() {
-    let host = host_builder().var("rate_limit_per_minute", "0").start();
+    let host = host_builder()
+        .var("rate_limit_per_minute", "0")
+        .climbing_host_only("reads fuel from its metrics headers")
+        .start();
     let crag = seed_crag(&host);
     let mut id = serde_json::Value::Null;
     for i in 0..60 {

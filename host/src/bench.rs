@@ -11,6 +11,12 @@
 //!   the same HS256 check, serving `get_climb` over the same climbs, as a child
 //!   process.
 //!
+//! - **under Spin**: the floor and ours again, served by the Spin CLI (`--spin`,
+//!   else `$SPIN_BIN`, `spin` on `PATH` or `../shared/spin/spin`), measured the
+//!   same way, with ours/floor for both runtimes (bench/runtimes.rs).
+//!
+//! `--target URL` instead points the load generator at any server.
+//!
 //! Throughput runs with fuel metering off (as `serve` does by default); per-request
 //! key-value operations, fuel and peak memory come from a separate small sample on
 //! servers with metering on (what `--expose-metrics` reports), sharing the store.
@@ -21,6 +27,9 @@
 mod load;
 mod peer;
 mod report;
+mod runtimes;
+mod scale;
+mod spin;
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -123,6 +132,30 @@ pub struct BenchArgs {
     /// Serve ours with this component instead of the embedded one.
     #[arg(long, value_name = "PATH")]
     pub component: Option<PathBuf>,
+
+    /// The Spin CLI for the rows under Spin (default: $SPIN_BIN, else `spin` on
+    /// PATH, else ../shared/spin/spin beside the workspace). Not found: those rows
+    /// are skipped.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_spin")]
+    pub spin: Option<PathBuf>,
+
+    /// Leave out the rows under Spin.
+    #[arg(long)]
+    pub no_spin: bool,
+
+    /// Measure this server instead (`http://host:port/mcp`): load the dataset
+    /// through its tools, then get_climb, ping and GET /mcp; nothing is served.
+    #[arg(long, value_name = "URL", requires = "token")]
+    pub target: Option<String>,
+
+    /// The bearer token for --target (scopes climb:read and climb:write).
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "CLIMBING_BENCH_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 struct Plan {
@@ -193,6 +226,21 @@ struct Servers {
 pub fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
     let plan = Plan::from_args(&args)?;
     let started = Instant::now();
+    if let Some(url) = &args.target {
+        let rt = tokio::runtime::Runtime::new()?;
+        let token = args.token.as_deref().unwrap_or_default();
+        print!("{}", rt.block_on(runtimes::against_url(&plan, url, token))?);
+        return Ok(());
+    }
+    let spin_bin = if args.no_spin {
+        None
+    } else {
+        let found = spin::find(args.spin.as_deref());
+        if found.is_none() {
+            eprintln!("bench: no Spin CLI (pass --spin, set SPIN_BIN or put spin on PATH); skipping the rows under Spin");
+        }
+        found
+    };
     let wasm: Vec<u8> = match &args.component {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("cannot read component {}", path.display()))?,
@@ -293,6 +341,7 @@ pub fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
         &wasm,
         floor_wasm.as_deref(),
         allocator,
+        spin_bin.as_deref(),
         started,
     ));
     // The servers' tasks loop forever; dropping their runtime ends them.
@@ -309,6 +358,7 @@ async fn bench(
     wasm: &[u8],
     floor_wasm: Option<&[u8]>,
     allocator: runtime::Allocator,
+    spin_bin: Option<&Path>,
     started: Instant,
 ) -> Result<()> {
     let ours = Client::new(servers.ours.clone(), &servers.token);
@@ -481,9 +531,29 @@ async fn bench(
     report::targets(&mut out, &rows, wasm.len());
     print!("{out}");
 
+    match (spin_bin, floor_wasm) {
+        (Some(spin_bin), Some(floor_wasm)) => {
+            let mut out = String::new();
+            runtimes::under_spin(
+                plan,
+                spin_bin,
+                wasm,
+                floor_wasm,
+                secret,
+                &servers.token,
+                &rows,
+                &mut out,
+            )
+            .await?;
+            print!("{out}");
+        }
+        (Some(_), None) => eprintln!("bench: no floor component; skipping the rows under Spin"),
+        (None, _) => {}
+    }
+
     if plan.scale_climbs > 0 {
         let mut out = String::new();
-        scale(plan, &ours, servers, &base_crags, &mut out).await?;
+        scale::scale(plan, &ours, servers, &base_crags, &mut out).await?;
         print!("{out}");
     }
     println!(
@@ -553,152 +623,6 @@ async fn measure_rounds(plan: &Plan, scenarios: &[Scenario<'_>]) -> Result<Vec<L
         }
     }
     Ok(results)
-}
-
-/// The scale step: a second store gets the same base dataset and then climbs up to
-/// `plan.scale_climbs` through import_tree; search and list are then measured on
-/// both stores in interleaved rounds, so that the ratios compare like with like.
-async fn scale(
-    plan: &Plan,
-    ours: &Client,
-    servers: &Servers,
-    base_crags: &[String],
-    out: &mut String,
-) -> Result<()> {
-    use std::fmt::Write as _;
-    let Some((scale_target, scale_metered)) = &servers.scale else {
-        return Ok(());
-    };
-    let big = Client::new(scale_target.clone(), &servers.token);
-    let adding = plan.scale_climbs - plan.base_climbs;
-    eprintln!(
-        "bench: scale: a second store with the base dataset and {adding} more climbs through import_tree..."
-    );
-    let country = big
-        .tool(
-            "create_area",
-            json!({"name": "Benchland", "kind": "country"}),
-        )
-        .await?;
-    let country_id = str_field(&country, "id")?;
-    let same_crags = import_climbs(
-        &big,
-        &country_id,
-        0,
-        plan.base_climbs,
-        BASE_CRAG_CLIMBS,
-        "Crag",
-    )
-    .await?;
-    let t = Instant::now();
-    let big_crags = import_climbs(
-        &big,
-        &country_id,
-        plan.base_climbs,
-        adding,
-        SCALE_CRAG_CLIMBS,
-        "Big crag",
-    )
-    .await?;
-    let import_secs = t.elapsed().as_secs_f64();
-    let big_crag = &big_crags[0];
-    // Deep in the big crag: the page after 1,000 climbs, through a real cursor.
-    let mut cursor = None;
-    for _ in 0..5 {
-        let mut args = json!({"area_id": big_crag, "limit": 200});
-        if let Some(c) = &cursor {
-            args["cursor"] = json!(c);
-        }
-        let page = big.tool("list_climbs", args).await?;
-        cursor = page["next_cursor"].as_str().map(str::to_owned);
-    }
-    let cursor = cursor.context("the big crag has no page after 1,000 climbs")?;
-
-    let search = vec![tool_call("search_climbs", json!({"query": SEARCH_QUERY}))];
-    let list_base = vec![tool_call(
-        "list_climbs",
-        json!({"area_id": base_crags[0], "limit": 50}),
-    )];
-    let list_same = vec![tool_call(
-        "list_climbs",
-        json!({"area_id": same_crags[0], "limit": 50}),
-    )];
-    let list_big = vec![tool_call(
-        "list_climbs",
-        json!({"area_id": big_crag, "limit": 50}),
-    )];
-    let list_deep = vec![tool_call(
-        "list_climbs",
-        json!({"area_id": big_crag, "limit": 50, "cursor": cursor}),
-    )];
-    let base_metered = &servers.ours_metered;
-    let small = |name, bodies| post_scenario("base", name, ours, bodies, base_metered);
-    let large = |name, bodies| post_scenario("scale", name, &big, bodies, scale_metered);
-    let scenarios = [
-        small("search_climbs", search.as_slice()),
-        large("search_climbs", search.as_slice()),
-        small("list_climbs, crag of 100", list_base.as_slice()),
-        large("list_climbs, crag of 100", list_same.as_slice()),
-        large("list_climbs, crag of 1,980", list_big.as_slice()),
-        large("list_climbs, crag of 1,980, page 21", list_deep.as_slice()),
-    ];
-    let results = measure_rounds(plan, &scenarios).await?;
-    let mut rows = Vec::new();
-    for (scenario, result) in scenarios.iter().zip(results) {
-        let Measure::Post(target, bodies, _) = scenario.measure else {
-            unreachable!("every scale scenario is a POST");
-        };
-        let s = sample(target, &servers.token, bodies, None, plan.samples).await?;
-        rows.push(Row::new(scenario.server, scenario.name, result, Some(s)));
-    }
-
-    writeln!(
-        out,
-        "\n== scale: base store {} climbs vs scale store {} climbs (+{adding} through import_tree: {} calls of one crag and up to {SCALE_CRAG_CLIMBS} climbs, {import_secs:.1} s, {:.0} climbs/s), measured interleaved",
-        plan.base_climbs,
-        plan.scale_climbs,
-        big_crags.len(),
-        adding as f64 / import_secs
-    )?;
-    report::table(out, &rows);
-    writeln!(out, "\nscale vs base, same run (target: within 1.5x)")?;
-    for (row, base) in [
-        (&rows[1], &rows[0]),
-        (&rows[3], &rows[2]),
-        (&rows[4], &rows[2]),
-        (&rows[5], &rows[2]),
-    ] {
-        let p50 = row.result.p50_us() / base.result.p50_us();
-        let rps = base.result.rps() / row.result.rps();
-        let fuel = match (
-            row.sample.as_ref().and_then(|s| s.fuel),
-            base.sample.as_ref().and_then(|s| s.fuel),
-        ) {
-            (Some(a), Some(b)) => format!("{:.2}x", a as f64 / b as f64),
-            _ => "-".into(),
-        };
-        let kv = |r: &Row| {
-            r.sample
-                .as_ref()
-                .map_or("-".into(), |s| s.kv_ops.to_string())
-        };
-        writeln!(
-            out,
-            "  {:<36} p50 {:>5.2}x   1/throughput {:>5.2}x   fuel {:>5}   kv ops {} -> {}   {}",
-            row.name,
-            p50,
-            rps,
-            fuel,
-            kv(base),
-            kv(row),
-            if p50 <= 1.5 && rps <= 1.5 {
-                "met"
-            } else {
-                "MISSED"
-            }
-        )?;
-    }
-    Ok(())
 }
 
 /// How a scenario's answers are checked.

@@ -1,6 +1,11 @@
 //! Test harness shared by the integration tests: runs `climbing-host serve` as a
 //! child process on a free loopback port and speaks HTTP to it.
 //!
+//! With `CLIMBING_TEST_RUNTIME=spin` the same tests run the component under the
+//! Spin CLI instead (`spin up` from the project's spin.toml, see spin.rs); a test
+//! that needs climbing-host (its metrics headers, its flags) says so with
+//! [`HostBuilder::climbing_host_only`] and runs there in both variants.
+//!
 //! ```ignore
 //! mod common;
 //! use common::Host;
@@ -14,6 +19,7 @@
 
 pub mod deps;
 pub mod mcp;
+pub mod spin;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -33,6 +39,28 @@ const START_TIMEOUT: Duration = Duration::from_secs(300);
 /// times in parallel. The first start holds this lock until it is listening.
 static CACHE_WARM: Mutex<bool> = Mutex::new(false);
 
+/// What serves the component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// `climbing-host serve` (Wasmtime).
+    ClimbingHost,
+    /// `spin up --from spin.toml` (the Spin CLI).
+    Spin,
+}
+
+impl Runtime {
+    /// `CLIMBING_TEST_RUNTIME`: `spin`, or `climbing-host` (the default).
+    pub fn from_env() -> Runtime {
+        match std::env::var("CLIMBING_TEST_RUNTIME").as_deref() {
+            Err(_) | Ok("") | Ok("climbing-host") => Runtime::ClimbingHost,
+            Ok("spin") => Runtime::Spin,
+            Ok(other) => {
+                panic!("CLIMBING_TEST_RUNTIME={other}: expected `spin` or `climbing-host`")
+            }
+        }
+    }
+}
+
 /// Where a host keeps its key-value data.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -51,9 +79,40 @@ pub struct HostBuilder {
     env: Vec<(String, String)>,
     args: Vec<String>,
     metrics: bool,
+    runtime: Runtime,
+    allow_outbound: Vec<String>,
 }
 
 impl HostBuilder {
+    /// Runs on climbing-host whatever `CLIMBING_TEST_RUNTIME` says, for a test
+    /// that depends on it; `why` is printed, so the choice shows in the output.
+    pub fn climbing_host_only(mut self, why: &str) -> Self {
+        if self.runtime != Runtime::ClimbingHost {
+            eprintln!("climbing-host only ({why})");
+        }
+        self.runtime = Runtime::ClimbingHost;
+        self
+    }
+
+    pub fn runtime(&self) -> Runtime {
+        self.runtime
+    }
+
+    /// Runs on `runtime` whatever `CLIMBING_TEST_RUNTIME` says (tests about one
+    /// runtime).
+    pub fn on(mut self, runtime: Runtime) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
+    /// Lets the component fetch from `url`'s origin: `--allow-outbound` on
+    /// climbing-host, the `oauth_jwks_origin` variable behind spin.toml's
+    /// `allowed_outbound_hosts` on Spin.
+    pub fn allow_outbound(mut self, url: &str) -> Self {
+        self.allow_outbound.push(url.to_owned());
+        self
+    }
+
     /// In-memory store (the default).
     pub fn memory(mut self) -> Self {
         self.store = Store::Memory;
@@ -109,6 +168,7 @@ impl HostBuilder {
             addr: String::new(),
             output: Arc::new(Mutex::new(String::new())),
             agent: agent(),
+            spin_dir: None,
         };
         host.spawn();
         host
@@ -122,6 +182,8 @@ pub struct Host {
     addr: String,
     output: Arc<Mutex<String>>,
     agent: ureq::Agent,
+    /// Under Spin: the manifest and runtime config (and nothing else).
+    spin_dir: Option<tempfile::TempDir>,
 }
 
 /// A response, fully read.
@@ -183,7 +245,14 @@ impl Host {
             env: Vec::new(),
             args: Vec::new(),
             metrics: true,
+            runtime: Runtime::from_env(),
+            allow_outbound: Vec::new(),
         }
+    }
+
+    /// What serves the component.
+    pub fn runtime(&self) -> Runtime {
+        self.config.runtime
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash). Changes on `restart`.
@@ -243,8 +312,13 @@ impl Host {
     /// Kills the process and waits for it. Idempotent.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            match self.config.runtime {
+                Runtime::ClimbingHost => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                Runtime::Spin => spin::stop(&mut child),
+            }
         }
     }
 
@@ -258,6 +332,9 @@ impl Host {
     }
 
     fn spawn(&mut self) {
+        if self.config.runtime == Runtime::Spin {
+            return self.spawn_spin();
+        }
         let c = &self.config;
         let mut cmd = Command::new(HOST_BIN);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--store"]);
@@ -273,6 +350,9 @@ impl Host {
         }
         for (name, value) in &c.vars {
             cmd.arg("--var").arg(format!("{name}={value}"));
+        }
+        for url in &c.allow_outbound {
+            cmd.arg("--allow-outbound").arg(url);
         }
         cmd.args(&c.args);
         // Only what the test asks for: no SPIN_VARIABLE_* or allow-list from the

@@ -17,18 +17,56 @@ use super::{tool_call, Expect, PROTOCOL_VERSION};
 use crate::metrics::RequestCost;
 use crate::metrics::{HEADER_FUEL, HEADER_KV_OPS, HEADER_MEMORY};
 
+/// Where the load goes: an address to connect to, the `Host` header and the
+/// path of the MCP endpoint.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub addr: SocketAddr,
     host: HeaderValue,
+    path: String,
 }
 
 impl Target {
+    /// `/mcp` on a loopback server of this process (or a child).
     pub fn new(addr: SocketAddr) -> Self {
         Self {
             addr,
             host: HeaderValue::from_str(&addr.to_string()).expect("an address is a valid header"),
+            path: "/mcp".to_owned(),
         }
+    }
+
+    /// Any `http://host[:port][/path]` URL (the path defaults to `/mcp`); the
+    /// host is resolved once, here. The load generator speaks plain HTTP/1.1.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let Some(rest) = url.strip_prefix("http://") else {
+            bail!("--target takes an http:// URL (the load generator has no TLS), got {url}");
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/mcp"),
+        };
+        if authority.is_empty() {
+            bail!("--target {url} has no host");
+        }
+        let with_port = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            authority.to_owned()
+        } else {
+            format!("{authority}:80")
+        };
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&with_port)
+            .with_context(|| format!("resolving {authority}"))?
+            .next()
+            .with_context(|| format!("{authority} resolves to no address"))?;
+        Ok(Self {
+            addr,
+            host: HeaderValue::from_str(authority)
+                .context("the URL's host is not a valid header")?,
+            path: path.to_owned(),
+        })
     }
 }
 
@@ -117,7 +155,7 @@ impl Client {
     fn request(&self, method: Method, body: Option<Bytes>) -> Request<Full<Bytes>> {
         let mut req = Request::builder()
             .method(method)
-            .uri("/mcp")
+            .uri(self.target.path.as_str())
             .header(http::header::HOST, self.target.host.clone())
             .header(http::header::ACCEPT, "application/json, text/event-stream")
             .header("mcp-protocol-version", PROTOCOL_VERSION);
