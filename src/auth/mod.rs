@@ -9,6 +9,7 @@
 
 pub mod jwks;
 pub mod rate_limit;
+mod service_token;
 pub mod token;
 pub mod tokens;
 
