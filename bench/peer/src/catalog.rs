@@ -65,16 +65,16 @@ impl Catalog {
     }
 
     pub fn list_climbs(&self, args: &Map<String, Value>) -> Result<Value, Refused> {
-        let area = string_arg(args, "area_id")?
-            .ok_or_else(|| Refused("area_id is required".into()))?;
+        let area =
+            string_arg(args, "area_id")?.ok_or_else(|| Refused("area_id is required".into()))?;
         let empty = Vec::new();
         let climbs = self.by_area.get(area).unwrap_or(&empty);
         self.page(&format!("l:{area}"), climbs, args, |_| true)
     }
 
     pub fn search_climbs(&self, args: &Map<String, Value>) -> Result<Value, Refused> {
-        let query = string_arg(args, "query")?
-            .ok_or_else(|| Refused("query is required".into()))?;
+        let query =
+            string_arg(args, "query")?.ok_or_else(|| Refused("query is required".into()))?;
         let words = tokens(query);
         let Some(first) = words.first() else {
             return Err(Refused("the query has no word to search for".into()));
