@@ -379,7 +379,8 @@ fn verification_cost_in_fuel() {
         rs_first - none,
         rs - none
     );
-    assert!(hs < 350_000, "HS256 verification grew: {hs}");
+    // Measured: HS256 178,413 (no token 70,838).
+    assert!(hs < 230_000, "HS256 verification grew: {hs}");
     assert!(
         rs_first < 200_000_000,
         "RS256 verification grew: {rs_first}"

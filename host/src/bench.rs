@@ -8,8 +8,8 @@
 //! - **floor**: a trivial WASI HTTP component (bench/floor: same SDK and release
 //!   profile, reads the request, answers fixed JSON) on the same runtime and server;
 //! - **peer**: a native rmcp 3.9 server in stateless JSON mode (bench/peer) with
-//!   the same HS256 check, serving `get_climb` over the same climbs, as a child
-//!   process.
+//!   the same HS256 check, serving every read scenario over the same climbs and
+//!   with the same tool definitions, as a child process.
 //!
 //! - **under Spin**: the floor and ours again, served by the Spin CLI (`--spin`,
 //!   else `$SPIN_BIN`, `spin` on `PATH` or `../shared/spin/spin`), measured the
@@ -410,8 +410,10 @@ async fn bench(
         .map(|c| str_field(c, "id"))
         .collect::<Result<_>>()?;
 
+    // The peer serves the same climbs with the same tool definitions.
+    let tools_list = ours.result("tools/list", json!({})).await?;
     let peer = match peer_path {
-        Some(path) => Some(peer::Peer::start(path, secret, RESOURCE, &climbs).await?),
+        Some(path) => Some(peer::Peer::start(path, secret, RESOURCE, &climbs, &tools_list).await?),
         None => None,
     };
 
@@ -419,10 +421,9 @@ async fn bench(
     let get_bodies = bodies(climb_ids.len(), |i| {
         tool_call("get_climb", json!({"id": climb_ids[i]}))
     });
-    let list_bodies = vec![tool_call(
-        "list_climbs",
-        json!({"area_id": base_crags[0], "limit": 50}),
-    )];
+    let list_args = json!({"area_id": base_crags[0], "limit": 50});
+    let list_bodies = vec![tool_call("list_climbs", list_args.clone())];
+    let list_next_bodies = vec![next_page_body(&ours, &list_args).await?];
     let search_bodies = vec![tool_call("search_climbs", json!({"query": SEARCH_QUERY}))];
     let tools_list_bodies = vec![rpc("tools/list", json!({}))];
     let ping_bodies = vec![rpc("ping", json!({}))];
@@ -451,24 +452,55 @@ async fn bench(
             measure: Measure::Post(metered, &ping_bodies, None),
         });
     }
+    // The peer's later page goes through a cursor the peer sealed.
+    let peer_list_next_bodies = match &peer_client {
+        Some(client) => vec![next_page_body(client, &list_args).await?],
+        None => Vec::new(),
+    };
+    // The read scenarios, each served by the peer (named alike, for `/peer`) and ours.
+    let reads = [
+        ("get_climb", &get_bodies, &get_bodies, Expect::ToolOk),
+        (
+            "list_climbs (page of 50)",
+            &list_bodies,
+            &list_bodies,
+            Expect::ToolOk,
+        ),
+        (
+            "list_climbs (page 2, by cursor)",
+            &list_next_bodies,
+            &peer_list_next_bodies,
+            Expect::ToolOk,
+        ),
+        (
+            "search_climbs",
+            &search_bodies,
+            &search_bodies,
+            Expect::ToolOk,
+        ),
+        (
+            "tools/list",
+            &tools_list_bodies,
+            &tools_list_bodies,
+            Expect::Ok,
+        ),
+    ];
     if let Some(client) = &peer_client {
-        scenarios.push(Scenario {
-            server: "peer",
-            name: "get_climb (native rmcp)",
-            client,
-            bodies: Some(&get_bodies),
-            expect: Expect::ToolOk,
-            measure: Measure::Nothing,
-        });
+        for (name, _, peer_bodies, expect) in reads {
+            scenarios.push(Scenario {
+                server: "peer",
+                name,
+                client,
+                bodies: Some(peer_bodies),
+                expect,
+                measure: Measure::Nothing,
+            });
+        }
     }
     let limited = Some(&servers.ours_metered_limited);
-    for (name, bodies, expect) in [
-        ("get_climb", &get_bodies, Expect::ToolOk),
-        ("list_climbs (page of 50)", &list_bodies, Expect::ToolOk),
-        ("search_climbs", &search_bodies, Expect::ToolOk),
-        ("tools/list", &tools_list_bodies, Expect::Ok),
-        ("ping (auth only)", &ping_bodies, Expect::Ok),
-    ] {
+    let ours_reads = reads.map(|(name, bodies, _, expect)| (name, bodies, expect));
+    let ping = [("ping (auth only)", &ping_bodies, Expect::Ok)];
+    for (name, bodies, expect) in ours_reads.into_iter().chain(ping) {
         scenarios.push(Scenario {
             server: "ours",
             name,
@@ -796,6 +828,15 @@ fn capitalize(word: &str) -> String {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// The request for the page after the first of `list_climbs` with `args`, through
+/// the cursor `client` answered.
+async fn next_page_body(client: &Client, args: &Value) -> Result<Bytes> {
+    let first = client.tool("list_climbs", args.clone()).await?;
+    let mut next = args.clone();
+    next["cursor"] = json!(str_field(&first, "next_cursor")?);
+    Ok(tool_call("list_climbs", next))
 }
 
 fn rpc(method: &str, params: Value) -> Bytes {

@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod jwks;
 pub mod rate_limit;
+mod service_token;
 pub mod token;
 pub mod tokens;
 

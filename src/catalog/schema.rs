@@ -59,13 +59,12 @@ pub fn output<T: JsonSchema>() -> Value {
 /// come back as text too, where a model reads their fields; the full shape of every
 /// record, repeated in each tool that returns one, would double what `tools/list`
 /// puts into a model's context (65 KB of output schemas for a read/write token).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn served_output(shape: &Value) -> Value {
-    let mut served = Map::new();
+pub fn served_output(shape: &serde_json::Value) -> serde_json::Value {
+    let mut served = serde_json::Map::new();
     if let Some(t) = shape.get("type") {
         served.insert("type".into(), t.clone());
     }
-    Value::Object(served)
+    serde_json::Value::Object(served)
 }
 
 /// The rewrites every subschema gets.

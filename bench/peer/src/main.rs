@@ -1,42 +1,44 @@
-//! The native peer of `climbing-host bench`: what the same tool costs without a
+//! The native peer of `climbing-host bench`: what the same tools cost without a
 //! sandbox. An [rmcp] 3.9 server in stateless JSON mode (no sessions, plain
-//! `application/json` answers) on axum, serving `get_climb` over climbs loaded
-//! into a map at start, behind the same HS256 bearer check the component makes
-//! (signature, `exp`, `aud`, the `climb:read` scope).
+//! `application/json` answers) on axum, serving the read scenarios of the bench
+//! (`get_climb`, `list_climbs` with its cursors, `search_climbs`, `tools/list` with
+//! the component's own tool definitions) over climbs loaded at start, behind the
+//! same HS256 bearer check the component makes (HMAC-SHA256 over the signing
+//! input, header and claims decoded into plain structs, `exp`/`nbf` with the same
+//! leeway, `aud`, the `climb:read` scope).
 //!
 //! ```text
-//! climbing-bench-peer --listen 127.0.0.1:0 --secret S --audience URL --climbs FILE
+//! climbing-bench-peer --listen 127.0.0.1:0 --secret S --audience URL --climbs FILE --tools FILE
 //! ```
 //!
-//! `FILE` is a JSON array of climbs, each with an `"id"` (what the component
-//! stores, as the bench read it back). Prints `peer listening on http://ADDR`
-//! once it accepts connections.
+//! The climbs `FILE` is a JSON array of climbs as the component stores them (the
+//! bench read them back); the tools `FILE` is the component's `tools/list` result.
+//! Prints `peer listening on http://ADDR` once it accepts connections.
+
+mod auth;
+mod catalog;
 
 use anyhow::{bail, Context, Result};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use jwt_simple::prelude::*;
+use catalog::{Catalog, Refused};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{RoleServer, ServerHandler};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
-/// Climbs by id, shared by every request's handler.
-type Climbs = Arc<HashMap<String, Value>>;
-
 #[derive(Clone)]
 struct Peer {
-    climbs: Climbs,
+    catalog: Arc<Catalog>,
     tools: Arc<Vec<Tool>>,
 }
 
@@ -58,60 +60,33 @@ impl ServerHandler for Peer {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        if request.name != "get_climb" {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool {}", request.name),
-                None,
-            ));
-        }
-        let id = request
-            .arguments
-            .as_ref()
-            .and_then(|a| a.get("id"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| ErrorData::invalid_params("id is required", None))?;
-        Ok(match self.climbs.get(id) {
-            Some(climb) => CallToolResult::structured(climb.clone()),
-            None => CallToolResult::structured_error(
-                serde_json::json!({"error": format!("no climb with id \"{id}\"")}),
-            ),
+        let empty = Map::new();
+        let args = request.arguments.as_ref().unwrap_or(&empty);
+        let outcome = match request.name.as_ref() {
+            "get_climb" => self.catalog.get_climb(args),
+            "list_climbs" => self.catalog.list_climbs(args),
+            "search_climbs" => self.catalog.search_climbs(args),
+            other => {
+                return Err(ErrorData::invalid_params(
+                    format!("unknown tool {other}"),
+                    None,
+                ))
+            }
+        };
+        Ok(match outcome {
+            // As the component answers: the structured result and the same JSON as text.
+            Ok(result) => CallToolResult::structured(result),
+            Err(Refused(message)) => CallToolResult::error(vec![ContentBlock::text(message)]),
         }
         .into())
     }
 }
 
-fn get_climb_tool() -> Tool {
-    let schema = |v: Value| match v {
-        Value::Object(m) => Arc::new(m),
-        _ => unreachable!(),
-    };
-    let mut tool = Tool::new(
-        "get_climb",
-        "Get one climb (route or boulder problem) by id.",
-        schema(serde_json::json!({
-            "type": "object",
-            "properties": {"id": {"type": "string", "description": "The climb's id."}},
-            "required": ["id"],
-            "additionalProperties": false
-        })),
-    );
-    tool = tool.with_raw_output_schema(schema(serde_json::json!({"type": "object"})));
-    tool
-}
-
-/// What the bearer check needs.
-struct Auth {
-    key: HS256Key,
-    audience: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Scope {
-    #[serde(default)]
-    scope: String,
-}
-
-async fn require_bearer(State(auth): State<Arc<Auth>>, request: Request, next: Next) -> Response {
+async fn require_bearer(
+    State(auth): State<Arc<auth::ServiceTokens>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -120,16 +95,10 @@ async fn require_bearer(State(auth): State<Arc<Auth>>, request: Request, next: N
     let Some(token) = token else {
         return refuse(StatusCode::UNAUTHORIZED, "invalid_token");
     };
-    let options = VerificationOptions {
-        allowed_audiences: Some(HashSet::from_strings(&[&auth.audience])),
-        ..Default::default()
-    };
-    match auth.key.verify_token::<Scope>(token, Some(options)) {
-        Ok(claims) if claims.custom.scope.split(' ').any(|s| s == "climb:read") => {
-            next.run(request).await
-        }
-        Ok(_) => refuse(StatusCode::FORBIDDEN, "insufficient_scope"),
-        Err(_) => refuse(StatusCode::UNAUTHORIZED, "invalid_token"),
+    match auth.verify(token) {
+        Some(scopes) if scopes.split(' ').any(|s| s == "climb:read") => next.run(request).await,
+        Some(_) => refuse(StatusCode::FORBIDDEN, "insufficient_scope"),
+        None => refuse(StatusCode::UNAUTHORIZED, "invalid_token"),
     }
 }
 
@@ -149,11 +118,12 @@ struct Args {
     secret: String,
     audience: String,
     climbs: std::path::PathBuf,
+    tools: std::path::PathBuf,
 }
 
 fn parse_args() -> Result<Args> {
     let mut listen = "127.0.0.1:0".to_owned();
-    let (mut secret, mut audience, mut climbs) = (None, None, None);
+    let (mut secret, mut audience, mut climbs, mut tools) = (None, None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
@@ -162,6 +132,7 @@ fn parse_args() -> Result<Args> {
             "--secret" => secret = Some(value()?),
             "--audience" => audience = Some(value()?),
             "--climbs" => climbs = Some(value()?.into()),
+            "--tools" => tools = Some(value()?.into()),
             other => bail!("unknown argument {other:?}"),
         }
     }
@@ -170,35 +141,32 @@ fn parse_args() -> Result<Args> {
         secret: secret.context("--secret is required")?,
         audience: audience.context("--audience is required")?,
         climbs: climbs.context("--climbs is required")?,
+        tools: tools.context("--tools is required")?,
     })
 }
 
-fn load_climbs(path: &std::path::Path) -> Result<Climbs> {
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let list: Vec<Map<String, Value>> = serde_json::from_slice(&text)?;
-    let mut map = HashMap::with_capacity(list.len());
-    for climb in list {
-        let id = climb
-            .get("id")
-            .and_then(Value::as_str)
-            .context("a climb without an id")?
-            .to_owned();
-        map.insert(id, Value::Object(climb));
-    }
-    Ok(Arc::new(map))
+    serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = parse_args()?;
+    let tools_list: Value = read_json(&args.tools)?;
+    let tools: Vec<Tool> = serde_json::from_value(tools_list["tools"].clone())
+        .context("the tools file is not a tools/list result")?;
     let peer = Peer {
-        climbs: load_climbs(&args.climbs)?,
-        tools: Arc::new(vec![get_climb_tool()]),
+        catalog: Arc::new(Catalog::new(
+            read_json(&args.climbs)?,
+            args.secret.as_bytes(),
+        )?),
+        tools: Arc::new(tools),
     };
-    let auth = Arc::new(Auth {
-        key: HS256Key::from_bytes(args.secret.as_bytes()),
-        audience: args.audience,
-    });
+    let auth = Arc::new(auth::ServiceTokens::new(
+        args.secret.as_bytes(),
+        args.audience,
+    ));
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true);

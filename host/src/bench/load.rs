@@ -198,6 +198,23 @@ impl Client {
         Ok(v["result"]["structuredContent"].clone())
     }
 
+    /// One JSON-RPC request (its own connection); its `result`.
+    pub async fn result(&self, method: &str, params: Value) -> Result<Value> {
+        let mut sender = self.connect().await?;
+        let req = self.request(Method::POST, Some(super::rpc(method, params)));
+        let (status, _, body) = self.send(&mut sender, req).await?;
+        let v: Value = serde_json::from_slice(&body).with_context(|| {
+            format!(
+                "{method}: HTTP {status}: {}",
+                String::from_utf8_lossy(&body)
+            )
+        })?;
+        match v.get("result") {
+            Some(result) if status == StatusCode::OK => Ok(result.clone()),
+            _ => bail!("{method} failed: HTTP {status}: {v}"),
+        }
+    }
+
     /// Runs the closed loop with `bodies` (cycled) as POSTs.
     pub async fn load(
         &self,

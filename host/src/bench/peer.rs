@@ -11,19 +11,30 @@ use super::load::Target;
 pub struct Peer {
     child: Child,
     pub target: Target,
-    /// The climbs file the peer loaded, removed with the peer.
+    /// The climbs and tools files the peer loaded, removed with the peer.
     file: PathBuf,
+    tools_file: PathBuf,
 }
 
 impl Peer {
-    /// Starts `bin` on a free loopback port with `climbs` and waits until it listens.
-    pub async fn start(bin: &Path, secret: &str, audience: &str, climbs: &[Value]) -> Result<Self> {
-        let file = std::env::temp_dir().join(format!(
-            "climbing-bench-peer-{}-{}.json",
+    /// Starts `bin` on a free loopback port with `climbs` and the tool definitions
+    /// of `tools_list` (a `tools/list` result), and waits until it listens.
+    pub async fn start(
+        bin: &Path,
+        secret: &str,
+        audience: &str,
+        climbs: &[Value],
+        tools_list: &Value,
+    ) -> Result<Self> {
+        let base = std::env::temp_dir().join(format!(
+            "climbing-bench-peer-{}-{}",
             std::process::id(),
             crate::token::random_base64url(6)?
         ));
+        let file = base.with_extension("climbs.json");
+        let tools_file = base.with_extension("tools.json");
         std::fs::write(&file, serde_json::to_vec(climbs)?)?;
+        std::fs::write(&tools_file, serde_json::to_vec(tools_list)?)?;
         let mut child = Command::new(bin)
             .args([
                 "--listen",
@@ -35,6 +46,8 @@ impl Peer {
             ])
             .arg("--climbs")
             .arg(&file)
+            .arg("--tools")
+            .arg(&tools_file)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -50,12 +63,14 @@ impl Peer {
             let _ = child.kill();
             let _ = child.wait();
             let _ = std::fs::remove_file(&file);
+            let _ = std::fs::remove_file(&tools_file);
             bail!("the peer did not start: {line:?}");
         };
         Ok(Self {
             target: Target::new(addr.parse().context("the peer's address")?),
             child,
             file,
+            tools_file,
         })
     }
 }
@@ -65,5 +80,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.file);
+        let _ = std::fs::remove_file(&self.tools_file);
     }
 }

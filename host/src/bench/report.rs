@@ -115,10 +115,6 @@ pub fn table(out: &mut String, rows: &[Row]) {
         .iter()
         .find(|r| r.server == "floor")
         .map(|r| r.result.rps());
-    let peer = rows
-        .iter()
-        .find(|r| r.server == "peer")
-        .map(|r| r.result.rps());
     let _ = writeln!(
         out,
         "{:<46} {:>9} {:>8} {:>8} {:>7} {:>7} {:>4} {:>7} {:>11} {:>9} {:>6}",
@@ -140,11 +136,12 @@ pub fn table(out: &mut String, rows: &[Row]) {
             Some(b) if row.server == "ours" => format!("{:.2}", rps / b),
             _ => "-".into(),
         };
-        let vs_peer = if row.name.starts_with("get_climb") {
-            ratio(peer)
-        } else {
-            "-".into()
-        };
+        // Against the peer's row of the same scenario.
+        let peer = rows
+            .iter()
+            .find(|r| r.server == "peer" && r.name == row.name)
+            .map(|r| r.result.rps());
+        let vs_peer = ratio(peer);
         let s = row.sample.as_ref();
         let _ = writeln!(
             out,

@@ -8,7 +8,6 @@ pub mod gym;
 pub mod records;
 pub mod ticks;
 
-#[cfg(not(target_arch = "wasm32"))]
 use super::schema;
 use super::schema::Described;
 use super::{CatalogError, CatalogResult, Ctx, Scope};
@@ -225,6 +224,8 @@ impl ToolSpec {
             }
         }
         hints.insert("openWorldHint".into(), false.into());
+        // Mutated only natively, where output schemas are attached.
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut tool = json!({
             "name": self.name,
             "title": self.title,
@@ -232,7 +233,6 @@ impl ToolSpec {
             "inputSchema": (self.input_schema)(),
             "annotations": hints,
         });
-        #[cfg(not(target_arch = "wasm32"))]
         if let Some(output_schema) = self.output_schema {
             tool["outputSchema"] = schema::served_output(&output_schema());
         }
