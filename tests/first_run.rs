@@ -65,6 +65,8 @@ impl Drop for Served {
     }
 }
 
+// The child is waited for by `Served`'s Drop, which clippy does not follow.
+#[allow(clippy::zombie_processes)]
 fn serve_as_readme_says(dir: &Path) -> Served {
     let mut args = host_args(&readme_command("Run the server"));
     assert_eq!(args, ["serve"], "the README's run command changed");
