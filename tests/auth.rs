@@ -379,8 +379,9 @@ fn verification_cost_in_fuel() {
         rs_first - none,
         rs - none
     );
-    // Measured: HS256 178,413 (no token 70,838).
-    assert!(hs < 230_000, "HS256 verification grew: {hs}");
+    // Measured: HS256 281,605 (no token 69,927), with the claims policy read
+    // from the raw claims on top of the signature check.
+    assert!(hs < 340_000, "HS256 verification grew: {hs}");
     assert!(
         rs_first < 200_000_000,
         "RS256 verification grew: {rs_first}"
