@@ -71,6 +71,8 @@ const TOOLS: &[&str] = &[
     "list_tokens",
     "revoke_token",
     "repair_indexes",
+    "find_orphans",
+    "check_store",
 ];
 
 fuzz_target!(|data: &[u8]| {
