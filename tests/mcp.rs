@@ -475,7 +475,10 @@ fn fuel_per_call_stays_within_bounds() {
 /// Printed for the record (`--nocapture`); each step must cost more than the last.
 #[test]
 fn fuel_breakdown_by_step() {
-    let host = host_builder().var("rate_limit_per_minute", "0").start();
+    let host = host_builder()
+        .climbing_host_only("reads fuel from its metrics headers")
+        .var("rate_limit_per_minute", "0")
+        .start();
     let crag = seed_crag(&host);
     let empty = seed_crag(&host);
     let mut id = serde_json::Value::Null;
