@@ -116,6 +116,23 @@ fn serve_as_readme_says(dir: &Path) -> Served {
     }
 }
 
+/// `climbing-host token mint --subject me --scope climb:read EXTRA` run in `dir`:
+/// the token, or a panic with what it said.
+fn mint(dir: &Path, extra: &[&str]) -> String {
+    let out = Command::new(HOST_BIN)
+        .args(["token", "mint", "--subject", "me", "--scope", "climb:read"])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 /// A JSON-RPC call to `url` with `token`; the `result`, or a panic.
 fn call(url: &str, token: &str, method: &str, params: Value) -> Value {
     let auth = format!("Bearer {token}");
@@ -236,18 +253,7 @@ fn the_readme_run_command_serves_the_demo_and_answers_its_first_question() {
 
     // `token mint` with the defaults finds this store's secret and the resource
     // URL of the port it served on.
-    let minted = Command::new(HOST_BIN)
-        .args(["token", "mint", "--subject", "me", "--scope", "climb:read"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        minted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&minted.stderr)
-    );
-    let minted = String::from_utf8(minted.stdout).unwrap();
-    call(&served.url, minted.trim(), "ping", json!({}));
+    call(&served.url, &mint(dir.path(), &[]), "ping", json!({}));
 
     // A second start keeps the store as it is: no second import.
     drop(served);
@@ -260,29 +266,18 @@ fn token_mint_reads_another_store_and_an_audience_refusal_names_the_expected_one
     let dir = temp_dir();
     let store = dir.path().join("elsewhere/kv.db");
     let host = common::Host::builder().sqlite(&store).start();
-    let mint = |extra: &[&str]| {
-        let out = Command::new(HOST_BIN)
-            .args(["token", "mint", "--subject", "me", "--scope", "climb:read"])
-            .args(extra)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
-    let good = mint(&["--store", store.to_str().unwrap()]);
+    let good = mint(dir.path(), &["--store", store.to_str().unwrap()]);
     call(&format!("{}/mcp", host.url()), &good, "ping", json!({}));
 
-    let wrong = mint(&[
-        "--store",
-        store.to_str().unwrap(),
-        "--audience",
-        "http://127.0.0.1:1/mcp",
-    ]);
+    let wrong = mint(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--audience",
+            "http://127.0.0.1:1/mcp",
+        ],
+    );
     let r = send(
         &agent(),
         "POST",

@@ -4,7 +4,8 @@
 //! bounded number of store calls, and never leave a record twice.
 
 use super::area::{AreaKind, NewArea};
-use super::climb::{ClimbChanges, Discipline, Grades, NewClimb};
+use super::climb::ClimbChanges;
+use super::tests::new_climb;
 use super::tick::{AttemptType, NewTick, TickStyle};
 use super::Climbing;
 use crate::catalog::Scope;
@@ -59,26 +60,6 @@ fn new_area(name: &str, kind: AreaKind, parent: Option<&str>) -> NewArea {
         location: None,
         description: None,
         access_notes: None,
-    }
-}
-
-fn new_climb(name: &str, area_id: &str) -> NewClimb {
-    NewClimb {
-        name: name.into(),
-        area_id: area_id.into(),
-        grades: Grades {
-            yds: Some("5.9".into()),
-            ..Default::default()
-        },
-        disciplines: vec![Discipline::Trad],
-        length_m: None,
-        bolts: None,
-        pitches: None,
-        fa: None,
-        safety: None,
-        location: None,
-        left_right_index: None,
-        description: None,
     }
 }
 

@@ -136,46 +136,20 @@ impl Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::climbing::area::{AreaKind, NewArea};
-    use crate::climbing::climb::{Discipline, Grades, NewClimb};
+    use crate::climbing::area::AreaKind;
+    use crate::climbing::tests::{climbing, new_climb};
     use crate::platform::memory::MemoryPlatform;
-    use crate::store::Store;
 
     fn area(c: &Climbing, name: &str, kind: AreaKind, parent: Option<&str>) -> String {
-        c.create_area(NewArea {
-            name: name.into(),
-            kind,
-            parent_id: parent.map(Into::into),
-            location: None,
-            description: None,
-            access_notes: None,
-        })
-        .unwrap()
-        .id
+        crate::climbing::tests::area(c, name, kind, parent, None)
     }
 
     fn climbs(c: &Climbing, area_id: &str, prefix: &str, n: usize) -> Vec<String> {
         (0..n)
             .map(|i| {
-                c.create_climb(NewClimb {
-                    name: format!("{prefix} {i}"),
-                    area_id: area_id.into(),
-                    grades: Grades {
-                        yds: Some("5.10a".into()),
-                        ..Default::default()
-                    },
-                    disciplines: vec![Discipline::Sport],
-                    length_m: None,
-                    bolts: None,
-                    pitches: None,
-                    fa: None,
-                    safety: None,
-                    location: None,
-                    left_right_index: None,
-                    description: None,
-                })
-                .unwrap()
-                .id
+                c.create_climb(new_climb(&format!("{prefix} {i}"), area_id))
+                    .unwrap()
+                    .id
             })
             .collect()
     }
@@ -203,7 +177,7 @@ mod tests {
     #[test]
     fn a_region_lists_every_climb_below_it_depth_first() {
         let p = MemoryPlatform::default();
-        let c = Climbing::new(Store::new(&p), "tester");
+        let c = climbing(&p);
         let region = area(&c, "Oregon", AreaKind::Region, None);
         let park = area(&c, "Smith Rock", AreaKind::Area, Some(&region));
         let dihedrals = area(&c, "The Dihedrals", AreaKind::Crag, Some(&park));
@@ -235,7 +209,7 @@ mod tests {
     #[test]
     fn a_page_enters_a_bounded_number_of_areas() {
         let p = MemoryPlatform::default();
-        let c = Climbing::new(Store::new(&p), "tester");
+        let c = climbing(&p);
         let region = area(&c, "Big", AreaKind::Region, None);
         let mut expected = Vec::new();
         for i in 0..(AREAS_PER_PAGE + 10) {
@@ -253,7 +227,7 @@ mod tests {
     #[test]
     fn a_cursor_from_a_plain_list_position_still_works() {
         let p = MemoryPlatform::default();
-        let c = Climbing::new(Store::new(&p), "tester");
+        let c = climbing(&p);
         let region = area(&c, "R", AreaKind::Region, None);
         let crag = area(&c, "Crag", AreaKind::Crag, Some(&region));
         let all = climbs(&c, &crag, "c", 5);

@@ -1,5 +1,6 @@
 //! Domain tests for areas and climbs: the tree rules, moves, deletes, search,
-//! geography, imports, statistics, history, repair, and the cost of reads.
+//! geography, imports, statistics, history, repair, and the cost of reads. Its
+//! helpers (`climbing`, `area`, `new_climb`) serve the other domain test modules.
 
 use super::area::{AreaChanges, AreaKind, NewArea};
 use super::climb::{Discipline, Grades, NewClimb};
@@ -9,11 +10,11 @@ use super::{Climbing, DomainError, LatLng};
 use crate::platform::memory::MemoryPlatform;
 use crate::store::{Store, StoreError};
 
-fn climbing(p: &MemoryPlatform) -> Climbing<'_> {
+pub(super) fn climbing(p: &MemoryPlatform) -> Climbing<'_> {
     Climbing::new(Store::new(p), "tester")
 }
 
-fn area(
+pub(super) fn area(
     c: &Climbing,
     name: &str,
     kind: AreaKind,
@@ -32,7 +33,7 @@ fn area(
     .id
 }
 
-fn new_climb(name: &str, area_id: &str) -> NewClimb {
+pub(super) fn new_climb(name: &str, area_id: &str) -> NewClimb {
     NewClimb {
         name: name.into(),
         area_id: area_id.into(),
