@@ -406,11 +406,9 @@ fn kv_operations_per_call() {
     assert_eq!(r.kv_ops(), Some(2));
 }
 
-/// Deterministic costs of the main calls in fuel (about one unit per wasm
-/// instruction), asserted with a margin so a regression fails here without any
-/// timing. The figures are printed for the record.
-#[test]
-fn fuel_per_call_stays_within_bounds() {
+/// A metered host (no rate limit) with a crag of 60 climbs: the host, the crag's
+/// id and the last climb's id, for the fuel measurements below.
+fn fuel_host() -> (common::Host, String, serde_json::Value) {
     let host = host_builder()
         .var("rate_limit_per_minute", "0")
         .climbing_host_only("reads fuel from its metrics headers")
@@ -425,6 +423,15 @@ fn fuel_per_call_stays_within_bounds() {
         );
         id = climb["id"].clone();
     }
+    (host, crag, id)
+}
+
+/// Deterministic costs of the main calls in fuel (about one unit per wasm
+/// instruction), asserted with a margin so a regression fails here without any
+/// timing. The figures are printed for the record.
+#[test]
+fn fuel_per_call_stays_within_bounds() {
+    let (host, crag, id) = fuel_host();
     let fuel = |method: &str, params: serde_json::Value| {
         let r = post_rpc(&host, &bearer(ALL), &[], &rpc(1, method, params));
         assert_eq!(r.status, 200, "{}", r.text());
@@ -475,21 +482,8 @@ fn fuel_per_call_stays_within_bounds() {
 /// Printed for the record (`--nocapture`); each step must cost more than the last.
 #[test]
 fn fuel_breakdown_by_step() {
-    let host = host_builder()
-        .climbing_host_only("reads fuel from its metrics headers")
-        .var("rate_limit_per_minute", "0")
-        .start();
-    let crag = seed_crag(&host);
+    let (host, crag, id) = fuel_host();
     let empty = seed_crag(&host);
-    let mut id = serde_json::Value::Null;
-    for i in 0..60 {
-        let climb = ok_tool(
-            &host,
-            "create_climb",
-            json!({"name": format!("Arete {i}"), "area_id": crag, "grades": {"yds": "5.10a"}, "disciplines": ["sport"], "length_m": 30}),
-        );
-        id = climb["id"].clone();
-    }
     let json_type = [("content-type", "application/json")];
     let fuel = |r: common::Response| r.fuel().expect("fuel is metered with --expose-metrics");
     let rpc_fuel = |method: &str, params: serde_json::Value| {
