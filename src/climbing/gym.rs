@@ -28,8 +28,8 @@
 
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::climbing::grades::GradeSystem;
-use crate::store::index::{IndexList, Position};
-use crate::store::{keys, Record, StoreError, CAS_RETRIES};
+use crate::store::index::Position;
+use crate::store::{Leased, Listed, Listing, Record};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -218,22 +218,22 @@ impl StatusFilter {
 
 // ---- records --------------------------------------------------------------------
 
-/// A record others depend on, which a delete first puts under lease.
-trait Guarded: Record {
-    fn lease(&self) -> Option<u64>;
-    fn lease_mut(&mut self) -> &mut Option<u64>;
+/// A record others depend on, named in the messages that refuse its delete.
+trait Guarded: Leased {
     fn label(&self) -> String;
 }
 
 macro_rules! guarded {
     ($ty:ty) => {
-        impl Guarded for $ty {
+        impl Leased for $ty {
             fn lease(&self) -> Option<u64> {
                 self.deleting_until_ms
             }
             fn lease_mut(&mut self) -> &mut Option<u64> {
                 &mut self.deleting_until_ms
             }
+        }
+        impl Guarded for $ty {
             fn label(&self) -> String {
                 format!("{} \"{}\" ({})", Self::KIND, self.name, self.id)
             }
@@ -268,6 +268,12 @@ pub struct Venue {
 crate::record!(Venue, "v", "venue");
 guarded!(Venue);
 
+impl Listed for Venue {
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(venues_list(), self.id.as_str())]
+    }
+}
+
 /// A wall of a venue (`w/<id>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
@@ -297,6 +303,12 @@ pub struct Wall {
 crate::record!(Wall, "w", "wall");
 guarded!(Wall);
 
+impl Listed for Wall {
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(walls_list(&self.venue_id), self.id.as_str())]
+    }
+}
+
 /// A route setter of a venue (`p/<id>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
@@ -316,6 +328,12 @@ pub struct Setter {
 }
 crate::record!(Setter, "p", "setter");
 guarded!(Setter);
+
+impl Listed for Setter {
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(setters_list(&self.venue_id), self.id.as_str())]
+    }
+}
 
 /// A route or boulder problem on a gym wall (`g/<id>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -353,6 +371,15 @@ pub struct GymRoute {
 }
 crate::record!(GymRoute, "g", "gym route");
 
+impl Listed for GymRoute {
+    fn listings(&self) -> Vec<Listing> {
+        self.lists()
+            .into_iter()
+            .map(|list| Listing::new(list, self.id.as_str()))
+            .collect()
+    }
+}
+
 impl GymRoute {
     fn score(&self) -> Option<f64> {
         grade_score(&self.grade_system, &self.grade)
@@ -370,7 +397,7 @@ impl GymRoute {
     }
 
     /// Every index list this route belongs in, given its fields.
-    fn lists(&self) -> Vec<String> {
+    pub fn lists(&self) -> Vec<String> {
         let mut lists = vec![
             wall_routes_list(&self.wall_id),
             venue_routes_list(&self.venue_id),
@@ -982,25 +1009,6 @@ fn dedup(ids: &[String]) -> Vec<String> {
     out
 }
 
-fn version_conflict<R: Record>(record: &R, expected: Option<u64>) -> DomainResult<()> {
-    match expected {
-        Some(e) if e != record.version() => Err(StoreError::VersionConflict {
-            kind: R::KIND,
-            id: record.id().to_owned(),
-            expected: e,
-            current: record.version(),
-        }
-        .into()),
-        _ => Ok(()),
-    }
-}
-
-/// A list read: the matching records and where to continue.
-struct Scan<R> {
-    items: Vec<R>,
-    next: Option<Position>,
-}
-
 // ---- the domain -----------------------------------------------------------------
 
 impl Climbing<'_> {
@@ -1011,28 +1019,6 @@ impl Climbing<'_> {
     /// Today's date (UTC), YYYY-MM-DD.
     pub fn today(&self) -> String {
         date_of_ms(self.now())
-    }
-
-    fn index(&self, name: &str) -> IndexList<'_> {
-        IndexList::new(self.store.kv(), name)
-    }
-
-    fn add_to(&self, lists: &[String], id: &str) -> DomainResult<()> {
-        for list in lists {
-            self.index(list).add(id)?;
-        }
-        Ok(())
-    }
-
-    fn remove_from(&self, lists: &[String], id: &str) -> DomainResult<()> {
-        for list in lists {
-            self.index(list).remove(id, None)?;
-        }
-        Ok(())
-    }
-
-    fn delete_record<R: Record>(&self, id: &str) -> DomainResult<()> {
-        Ok(self.store.kv().delete(&keys::record::<R>(id))?)
     }
 
     /// An existing parent not being deleted; `hint` says where to find or make one.
@@ -1053,138 +1039,21 @@ impl Climbing<'_> {
         Ok(parent)
     }
 
-    /// Inserts a new record under a fresh id, listed in `lists` (entries first), then
-    /// checks `recheck` (that the parents still stand) and undoes everything if not.
-    fn insert_listed<R: Record>(
-        &self,
-        lists: &[String],
-        mut make: impl FnMut(String) -> R,
-        recheck: impl Fn() -> DomainResult<()>,
-    ) -> DomainResult<R> {
-        // A fresh id only after a clean "id taken"; a store error ends the loop.
-        for _ in 0..crate::store::ID_ATTEMPTS {
-            let mut record = make(self.store.new_id());
-            let id = record.id().to_owned();
-            self.add_to(lists, &id)?;
-            if self.store.insert(&mut record)? {
-                if let Err(e) = recheck() {
-                    self.delete_record::<R>(&id)?;
-                    self.remove_from(lists, &id)?;
-                    return Err(e);
-                }
-                return Ok(record);
-            }
-            // The random id was taken (vanishingly rare): drop our entries and retry.
-            self.remove_from(lists, &id)?;
-        }
-        Err(crate::store::ids_exhausted(R::KIND).into())
-    }
-
-    /// Deletes a record others depend on: refused by `dependents` (which says what to
-    /// delete first), first without writing, then again under a lease that holds off
-    /// new dependents, then the record goes. The caller removes index entries after.
-    fn delete_guarded<R: Guarded>(
+    /// Deletes a record others depend on through the guarded delete of the record
+    /// lifecycle, under a lease of [`DELETE_LEASE_MS`].
+    fn delete_guarded<R: Guarded + Listed>(
         &self,
         id: &str,
         expected_version: Option<u64>,
         dependents: impl Fn(&R) -> DomainResult<()>,
     ) -> DomainResult<R> {
         validate::id("id", id)?;
-        let current: R = self.store.require(id)?;
-        version_conflict(&current, expected_version)?;
-        dependents(&current)?;
-        let until = self.now() + DELETE_LEASE_MS;
-        let leased: R = self
-            .store
-            .update(id, Some(current.version()), |r: &mut R| {
-                *r.lease_mut() = Some(until);
-                Ok::<(), DomainError>(())
-            })?;
-        if let Err(e) = dependents(&leased) {
-            self.store
-                .update(id, Some(leased.version()), |r: &mut R| {
-                    *r.lease_mut() = None;
-                    Ok::<(), DomainError>(())
-                })
-                .ok();
-            return Err(e);
-        }
-        self.delete_record::<R>(id)?;
-        Ok(leased)
-    }
-
-    /// Reads `list` from `from`, keeping records for which `keep` holds, until `want`
-    /// are found, `budget` entries are read, or the list ends. `chunk` entries are read
-    /// per step. The position returned continues right after the last entry used.
-    fn scan<R: Record>(
-        &self,
-        list: &str,
-        from: Option<&Position>,
-        want: usize,
-        budget: usize,
-        chunk: usize,
-        keep: &dyn Fn(&R) -> bool,
-    ) -> DomainResult<Scan<R>> {
-        let index = self.index(list);
-        let mut from = from.cloned();
-        let mut items = Vec::new();
-        let mut scanned = 0;
-        // Each step reads at least one entry or skips up to 8 empty pages.
-        for _ in 0..budget / chunk.max(1) + 16 {
-            let take = chunk
-                .clamp(1, CHUNK)
-                .min(budget.saturating_sub(scanned))
-                .max(1);
-            let slice = index.slice(from.as_ref(), take)?;
-            let records: Vec<R> = self.store.get_many(&slice.ids)?;
-            let mut records = records.into_iter().peekable();
-            for (i, id) in slice.ids.iter().enumerate() {
-                let Some(record) = records.next_if(|r| r.id() == id) else {
-                    continue; // dangling entry: the record is gone
-                };
-                if !keep(&record) {
-                    continue;
-                }
-                items.push(record);
-                if items.len() == want {
-                    let used = i + 1;
-                    let next = if used == slice.ids.len() {
-                        slice.next
-                    } else {
-                        index.slice(from.as_ref(), used)?.next
-                    };
-                    return Ok(Scan { items, next });
-                }
-            }
-            scanned += slice.ids.len();
-            match slice.next {
-                None => return Ok(Scan { items, next: None }),
-                Some(p) => from = Some(p),
-            }
-            if scanned >= budget {
-                break;
-            }
-        }
-        Ok(Scan { items, next: from })
-    }
-
-    /// The first live record of `list` for which `keep` holds.
-    fn first_in<R: Record>(
-        &self,
-        list: &str,
-        keep: &dyn Fn(&R) -> bool,
-    ) -> DomainResult<Option<R>> {
-        let mut from: Option<Position> = None;
-        loop {
-            let scan = self.scan(list, from.as_ref(), 1, 10_000, 32, keep)?;
-            if let Some(r) = scan.items.into_iter().next() {
-                return Ok(Some(r));
-            }
-            match scan.next {
-                Some(p) => from = Some(p),
-                None => return Ok(None),
-            }
-        }
+        self.store.delete_guarded(
+            id,
+            expected_version,
+            self.now() + DELETE_LEASE_MS,
+            dependents,
+        )
     }
 
     // ---- venues -------------------------------------------------------------------
@@ -1196,8 +1065,7 @@ impl Climbing<'_> {
         let location = validate::location("location", new.location)?;
         let website = website(new.website)?;
         let notes = notes(new.notes)?;
-        self.insert_listed(
-            &[venues_list()],
+        self.store.create(
             |id| Venue {
                 id,
                 version: 1,
@@ -1210,7 +1078,7 @@ impl Climbing<'_> {
                 deleting_until_ms: None,
                 audit: self.audit_new(),
             },
-            || Ok(()),
+            |_| Ok::<(), DomainError>(()),
         )
     }
 
@@ -1251,14 +1119,16 @@ impl Climbing<'_> {
         from: Option<&Position>,
         limit: usize,
     ) -> DomainResult<(Vec<Venue>, Option<Position>)> {
-        let scan = self.scan(&venues_list(), from, limit, limit, limit, &|_: &Venue| true)?;
+        let scan = self
+            .store
+            .scan(&venues_list(), from, limit, limit, limit, &|_: &Venue| true)?;
         Ok((scan.items, scan.next))
     }
 
     /// Deletes a venue that has no walls and no setters left.
     pub fn delete_venue(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Venue> {
         let venue = self.delete_guarded(id, expected_version, |v: &Venue| {
-            if let Some(w) = self.first_in(&walls_list(&v.id), &|w: &Wall| w.venue_id == v.id)? {
+            if let Some(w) = self.store.first_in(&walls_list(&v.id), &|w: &Wall| w.venue_id == v.id)? {
                 return invalid(format!(
                     "{} still has walls (such as \"{}\", {}); delete its walls with delete_wall first (list them with list_walls)",
                     v.label(),
@@ -1267,7 +1137,7 @@ impl Climbing<'_> {
                 ));
             }
             if let Some(s) =
-                self.first_in(&setters_list(&v.id), &|s: &Setter| s.venue_id == v.id)?
+                self.store.first_in(&setters_list(&v.id), &|s: &Setter| s.venue_id == v.id)?
             {
                 return invalid(format!(
                     "{} still has setters (such as \"{}\", {}); delete them with delete_setter first (list them with list_setters)",
@@ -1278,7 +1148,6 @@ impl Climbing<'_> {
             }
             Ok(())
         })?;
-        self.remove_from(&[venues_list()], id)?;
         Ok(venue)
     }
 
@@ -1295,8 +1164,7 @@ impl Climbing<'_> {
             &new.venue_id,
             "find it with list_venues or create it with create_venue first",
         )?;
-        self.insert_listed(
-            &[walls_list(&venue.id)],
+        self.store.create(
             |id| Wall {
                 id,
                 version: 1,
@@ -1310,7 +1178,7 @@ impl Climbing<'_> {
                 deleting_until_ms: None,
                 audit: self.audit_new(),
             },
-            || {
+            |_| {
                 self.live_parent::<Venue>("venue_id", &venue.id, "it was deleted meanwhile")
                     .map(|_| ())
             },
@@ -1359,7 +1227,7 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Wall>, Option<Position>)> {
         validate::id("venue_id", venue_id)?;
-        let scan = self.scan(
+        let scan = self.store.scan(
             &walls_list(venue_id),
             from,
             limit,
@@ -1374,7 +1242,7 @@ impl Climbing<'_> {
     pub fn delete_wall(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Wall> {
         let wall = self.delete_guarded(id, expected_version, |w: &Wall| {
             if let Some(r) =
-                self.first_in(&wall_routes_list(&w.id), &|r: &GymRoute| r.wall_id == w.id)?
+                self.store.first_in(&wall_routes_list(&w.id), &|r: &GymRoute| r.wall_id == w.id)?
             {
                 return invalid(format!(
                     "{} still has routes (such as {}); delete them with delete_gym_route first, stripped ones too (list them with list_gym_routes, wall_id {} and status any)",
@@ -1385,7 +1253,6 @@ impl Climbing<'_> {
             }
             Ok(())
         })?;
-        self.remove_from(&[walls_list(&wall.venue_id)], id)?;
         Ok(wall)
     }
 
@@ -1398,8 +1265,7 @@ impl Climbing<'_> {
             &new.venue_id,
             "find it with list_venues or create it with create_venue first",
         )?;
-        self.insert_listed(
-            &[setters_list(&venue.id)],
+        self.store.create(
             |id| Setter {
                 id,
                 version: 1,
@@ -1409,7 +1275,7 @@ impl Climbing<'_> {
                 deleting_until_ms: None,
                 audit: self.audit_new(),
             },
-            || {
+            |_| {
                 self.live_parent::<Venue>("venue_id", &venue.id, "it was deleted meanwhile")
                     .map(|_| ())
             },
@@ -1446,7 +1312,7 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Setter>, Option<Position>)> {
         validate::id("venue_id", venue_id)?;
-        let scan = self.scan(
+        let scan = self.store.scan(
             &setters_list(venue_id),
             from,
             limit,
@@ -1460,7 +1326,7 @@ impl Climbing<'_> {
     /// Deletes a setter no route credits.
     pub fn delete_setter(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Setter> {
         let setter = self.delete_guarded(id, expected_version, |s: &Setter| {
-            if let Some(r) = self.first_in(&setter_routes_list(&s.id), &|r: &GymRoute| {
+            if let Some(r) = self.store.first_in(&setter_routes_list(&s.id), &|r: &GymRoute| {
                 r.setter_ids.contains(&s.id)
             })? {
                 return invalid(format!(
@@ -1471,7 +1337,6 @@ impl Climbing<'_> {
             }
             Ok(())
         })?;
-        self.remove_from(&[setters_list(&setter.venue_id)], id)?;
         Ok(setter)
     }
 
@@ -1550,13 +1415,12 @@ impl Climbing<'_> {
             notes,
             audit: self.audit_new(),
         };
-        self.insert_listed(
-            &template.lists(),
+        self.store.create(
             |id| GymRoute {
                 id,
                 ..template.clone()
             },
-            || self.route_parents_stand(&template),
+            |route| self.route_parents_stand(route),
         )
     }
 
@@ -1652,9 +1516,9 @@ impl Climbing<'_> {
         Ok(next)
     }
 
-    /// Writes `route` changed by `change` (index entries the new state needs first,
-    /// entries the old state no longer needs after), retrying on concurrent writes
-    /// unless the caller pinned `expected_version`.
+    /// Writes `route` changed by `change` through the record lifecycle (index
+    /// entries move with it), putting it back if a new wall or setter it now names
+    /// was deleted meanwhile.
     fn rewrite_route(
         &self,
         id: &str,
@@ -1662,83 +1526,27 @@ impl Climbing<'_> {
         change: impl Fn(&GymRoute) -> DomainResult<Option<GymRoute>>,
     ) -> DomainResult<(GymRoute, bool)> {
         validate::id("id", id)?;
-        for _ in 0..CAS_RETRIES {
-            let current: GymRoute = self.store.require(id)?;
-            version_conflict(&current, expected_version)?;
-            let Some(mut next) = change(&current)? else {
-                return Ok((current, false));
-            };
-            self.touch(&mut next.audit);
-            let before = current.lists();
-            let after = next.lists();
-            let added: Vec<String> = after
-                .iter()
-                .filter(|l| !before.contains(l))
-                .cloned()
-                .collect();
-            let dropped: Vec<String> = before
-                .iter()
-                .filter(|l| !after.contains(l))
-                .cloned()
-                .collect();
-            self.add_to(&added, id)?;
-            let written = self
-                .store
-                .update(id, Some(current.version), |r: &mut GymRoute| {
-                    let version = r.version;
-                    *r = next.clone();
-                    r.version = version;
-                    Ok::<(), DomainError>(())
-                });
-            match written {
-                Ok(route) => {
-                    self.remove_from(&dropped, id)?;
-                    // A new wall or setter deleted meanwhile: put the route back.
-                    let new_parents = route.wall_id != current.wall_id
-                        || route
-                            .setter_ids
-                            .iter()
-                            .any(|s| !current.setter_ids.contains(s));
-                    if new_parents {
-                        if let Err(e) = self.route_parents_stand(&route) {
-                            self.add_to(&dropped, id)?;
-                            let reverted = self
-                                .store
-                                .update(id, Some(route.version), |r: &mut GymRoute| {
-                                    let version = r.version;
-                                    *r = current.clone();
-                                    r.version = version;
-                                    Ok::<(), DomainError>(())
-                                })
-                                .is_ok();
-                            // If someone changed the route again meanwhile, its lists
-                            // are theirs to keep; only a revert takes ours away.
-                            if reverted {
-                                self.remove_from(&added, id)?;
-                            }
-                            return Err(e);
-                        }
-                    }
-                    return Ok((route, true));
+        self.store.rewrite(
+            id,
+            expected_version,
+            |current: &GymRoute| {
+                Ok(change(current)?.map(|mut next| {
+                    self.touch(&mut next.audit);
+                    next
+                }))
+            },
+            |before, after| {
+                let new_parents = after.wall_id != before.wall_id
+                    || after
+                        .setter_ids
+                        .iter()
+                        .any(|s| !before.setter_ids.contains(s));
+                if new_parents {
+                    self.route_parents_stand(after)?;
                 }
-                Err(e @ DomainError::Store(StoreError::VersionConflict { .. })) => {
-                    // Someone else changed the route first; the entries we added may
-                    // be theirs too, so leave them (readers check every entry).
-                    if expected_version.is_some() {
-                        return Err(e);
-                    }
-                    continue;
-                }
-                Err(e) => {
-                    self.remove_from(&added, id)?;
-                    return Err(e);
-                }
-            }
-        }
-        Err(StoreError::Contended {
-            key: keys::record::<GymRoute>(id),
-        }
-        .into())
+                Ok(())
+            },
+        )
     }
 
     pub fn update_gym_route(
@@ -1761,11 +1569,8 @@ impl Climbing<'_> {
         expected_version: Option<u64>,
     ) -> DomainResult<GymRoute> {
         validate::id("id", id)?;
-        let route: GymRoute = self.store.require(id)?;
-        version_conflict(&route, expected_version)?;
-        self.delete_record::<GymRoute>(id)?;
-        self.remove_from(&route.lists(), id)?;
-        Ok(route)
+        self.store
+            .delete_listed(id, expected_version, |_: &GymRoute| Ok(()), |_| Ok(()))
     }
 
     /// Checks a route query and returns the grade range as scores.
@@ -1850,7 +1655,7 @@ impl Climbing<'_> {
                     .is_none_or(|s| r.setter_ids.contains(s))
         };
         let chunk = if q.is_filtered() { CHUNK } else { limit };
-        let scan = self.scan(
+        let scan = self.store.scan(
             &q.list_name(),
             from,
             limit,
@@ -1936,7 +1741,7 @@ impl Climbing<'_> {
     fn current_routes(&self, venue_id: &str) -> DomainResult<(Vec<GymRoute>, bool)> {
         validate::id("venue_id", venue_id)?;
         self.store.require::<Venue>(venue_id)?;
-        let scan = self.scan(
+        let scan = self.store.scan(
             &current_routes_list(venue_id),
             None,
             usize::MAX,
@@ -2073,7 +1878,7 @@ impl Climbing<'_> {
                 complete = false;
                 break;
             }
-            let scan = self.scan(
+            let scan = self.store.scan(
                 &month_routes_list(venue_id, month),
                 None,
                 usize::MAX,
@@ -2140,7 +1945,14 @@ mod tests {
     use super::*;
     use crate::platform::memory::MemoryPlatform;
     use crate::platform::KeyValue;
-    use crate::store::Store;
+    use crate::store::index::IndexList;
+    use crate::store::{Store, StoreError};
+
+    impl Climbing<'_> {
+        fn index(&self, name: &str) -> IndexList<'_> {
+            IndexList::new(self.store.kv(), name)
+        }
+    }
 
     fn gym(p: &MemoryPlatform) -> Climbing<'_> {
         Climbing::new(Store::new(p), "tester")

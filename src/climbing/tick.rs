@@ -20,7 +20,7 @@ use super::gym::{GymDiscipline, GymRoute};
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
 use crate::store::cursor::base64url;
 use crate::store::index::{IndexList, Position};
-use crate::store::{keys, Record, StoreError, Stored};
+use crate::store::{Listed, Listing, Store, StoreError, Stored};
 use serde::{Deserialize, Serialize};
 
 /// How the climb was climbed.
@@ -233,6 +233,13 @@ pub struct Tick {
 }
 
 crate::record!(Tick, "x", "tick");
+
+impl Listed for Tick {
+    /// Its climber's logbook.
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(ticks_list(&self.climber), self.id.as_str())]
+    }
+}
 
 /// Whose a stored tick is: all a logbook page checks.
 #[derive(Deserialize)]
@@ -500,11 +507,10 @@ impl Climbing<'_> {
         let notes = check_notes(new.notes)?;
         let target = self.target(new.climb_id.as_deref(), new.gym_route_id.as_deref())?;
         target.check_style(new.style)?;
-        let list = IndexList::new(self.store.kv(), ticks_list(&self.actor));
-        // A fresh id only after a clean "id taken"; a store error ends the loop.
-        for _ in 0..crate::store::ID_ATTEMPTS {
-            let mut tick = Tick {
-                id: self.store.new_id(),
+        // Index first, record second (see the module documentation).
+        self.store.create(
+            |id| Tick {
+                id,
                 version: 1,
                 climber: self.actor.clone(),
                 climb_id: new.climb_id.clone(),
@@ -517,15 +523,9 @@ impl Climbing<'_> {
                 notes: notes.clone(),
                 grade: target.grade(new.style),
                 audit: self.audit_new(),
-            };
-            // Index first, record second (see the module documentation).
-            list.add(&tick.id)?;
-            if self.store.insert(&mut tick)? {
-                return Ok(tick);
-            }
-            list.remove(&tick.id, None)?;
-        }
-        Err(crate::store::ids_exhausted("tick").into())
+            },
+            |_| Ok::<(), DomainError>(()),
+        )
     }
 
     pub fn get_tick(&self, id: &str) -> DomainResult<Tick> {
@@ -594,21 +594,23 @@ impl Climbing<'_> {
 
     /// Deletes a tick of the caller's: the record first, then its index entry.
     pub fn delete_tick(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Tick> {
-        let tick = self.get_tick(id)?;
-        if let Some(expected) = expected_version {
-            if expected != tick.version {
-                return Err(StoreError::VersionConflict {
-                    kind: Tick::KIND,
-                    id: id.to_owned(),
-                    expected,
-                    current: tick.version,
+        validate::id("id", id)?;
+        let deleted = self.store.delete_listed(
+            id,
+            None,
+            |tick: &Tick| {
+                // Whose it is before anything else: to anyone else it does not exist.
+                if tick.climber != self.actor {
+                    return Err(not_yours(id));
                 }
-                .into());
-            }
+                Ok(Store::check_version(tick, expected_version)?)
+            },
+            |_| Ok(()),
+        );
+        match deleted {
+            Err(DomainError::Store(StoreError::NotFound { .. })) => Err(not_yours(id)),
+            other => other,
         }
-        self.store.kv().delete(&keys::record::<Tick>(id))?;
-        IndexList::new(self.store.kv(), ticks_list(&self.actor)).remove(id, None)?;
-        Ok(tick)
     }
 
     /// A page of the caller's ticks, in the order they were logged.
