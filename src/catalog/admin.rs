@@ -100,10 +100,9 @@ impl Tool for IssueToken {
         )
         .map_err(ToolFailure::Refused)?;
         // Minting is recorded in the history like any change, under the token id.
-        ctx.climbing().record_change(
+        ctx.climbing().record_creation(
             "token",
             &info.id,
-            crate::climbing::history::Action::Created,
             format!(
                 "issued to \"{}\" with {} for {ttl_days} day{}",
                 info.subject,

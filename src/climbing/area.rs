@@ -273,10 +273,9 @@ impl Climbing<'_> {
                 _ => Ok(()),
             },
         )?;
-        self.record_change(
+        self.record_creation(
             "area",
             &area.id,
-            Action::Created,
             format!("created {} \"{}\"", area.kind.as_str(), area.name),
         )?;
         Ok(area)

@@ -412,10 +412,9 @@ impl Climbing<'_> {
                 ))
             },
         )?;
-        self.record_change(
+        self.record_creation(
             "climb",
             &climb.id,
-            Action::Created,
             format!("created \"{}\" in \"{}\"", climb.name, area.name),
         )?;
         Ok(climb)

@@ -79,6 +79,28 @@ impl Climbing<'_> {
         Ok(())
     }
 
+    /// The first line of the history of `entity_id`, just created: its list is new,
+    /// so the line costs an increment and one batch write (see
+    /// [`crate::store::Store::create_in_new_lists`]).
+    pub fn record_creation(
+        &self,
+        entity_kind: &str,
+        entity_id: &str,
+        summary: impl Into<String>,
+    ) -> DomainResult<()> {
+        self.store.create_in_new_lists(|id| Change {
+            id,
+            version: 1,
+            entity_kind: entity_kind.to_owned(),
+            entity_id: entity_id.to_owned(),
+            action: Action::Created,
+            actor: self.actor.clone(),
+            at: self.store.platform().now_ms(),
+            summary: summary.into(),
+        })?;
+        Ok(())
+    }
+
     /// A page of the history of an entity, oldest first.
     pub fn history(
         &self,

@@ -375,3 +375,38 @@ fn read_costs_do_not_grow_with_the_dataset() {
     );
     assert_eq!(small, (1, 2, 2, 2));
 }
+
+/// The KV cost of the two common writes (docs/bench.md lists what each operation
+/// is for); the memory store counts a compare-and-swap as three (new, current,
+/// swap), as the host does.
+#[test]
+fn write_costs_stay_within_their_operations() {
+    let p = MemoryPlatform::default();
+    let c = climbing(&p);
+    let country = area(&c, "Country", AreaKind::Country, None, None);
+    let crag = area(&c, "Big Crag", AreaKind::Crag, Some(&country), None);
+    c.create_climb(new_climb("Golden dihedral 1", &crag))
+        .unwrap();
+    let before = p.kv.ops.get();
+    let climb = c
+        .create_climb(new_climb("Golden dihedral 1", &crag))
+        .unwrap();
+    assert_eq!(
+        p.kv.ops.get() - before,
+        20,
+        "create_climb, a name of three words"
+    );
+    let tick = || super::tick::NewTick {
+        climb_id: Some(climb.id.clone()),
+        gym_route_id: None,
+        date: None,
+        style: super::tick::TickStyle::Lead,
+        attempt: super::tick::AttemptType::Redpoint,
+        stars: None,
+        notes: None,
+    };
+    c.log_tick(tick()).unwrap();
+    let before = p.kv.ops.get();
+    c.log_tick(tick()).unwrap();
+    assert_eq!(p.kv.ops.get() - before, 8, "log_tick");
+}

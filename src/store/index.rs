@@ -319,6 +319,27 @@ pub fn add_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
     Ok(())
 }
 
+/// For a list that is certainly new (the history of a record just created): one
+/// increment elects this writer creator of the list's first page, and the page is
+/// returned for the caller to write (in a batch with other writes). `None` when the
+/// list has, or is getting, a first page already: [`IndexList::add`] it then.
+/// The claim counter only ever grows and every would-be creator increments it, so
+/// a first claim means no page 0 exists or is being written.
+pub fn claim_first_page(
+    kv: &dyn KeyValue,
+    listing: &Listing,
+) -> StoreResult<Option<(String, Vec<u8>)>> {
+    let key = keys::index_page(&listing.list, 0);
+    if kv.increment(&claim_key(&key), 1)? != 1 {
+        return Ok(None);
+    }
+    let page = Page {
+        ids: vec![listing.entry.clone()],
+        sealed: false,
+    };
+    Ok(Some((key, encode(&page))))
+}
+
 /// Removes every listing (each list searched from its first page).
 pub fn remove_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
     for l in listings {

@@ -13,7 +13,9 @@
 //! off new dependents between the last check and the delete.
 
 use super::index::{self, IndexList, Listing, Position};
-use super::{keys, Record, Store, StoreError, StoreResult, Stored, CAS_RETRIES, ID_ATTEMPTS};
+use super::{
+    encode, keys, Record, Store, StoreError, StoreResult, Stored, CAS_RETRIES, ID_ATTEMPTS,
+};
 use serde::Serialize;
 
 /// A record kept in index lists.
@@ -107,6 +109,30 @@ impl Store<'_> {
             index::remove_all(self.kv(), &listings)?;
         }
         Err(super::ids_exhausted(R::KIND).into())
+    }
+
+    /// Creates a record whose lists are new (the first history line of a record
+    /// just created) and that is harmless unlisted: one increment per list elects
+    /// this writer creator of the list's first page, then the pages and the record
+    /// go in one batch write. A crash in between may leave the record without its
+    /// entries (a history line lost, which history allows: it is written after the
+    /// change it describes) or entries without the record (readers skip them). The
+    /// id is fresh and random (72 bits), so no check for a taken id is made.
+    pub fn create_in_new_lists<R: Listed>(&self, make: impl FnOnce(String) -> R) -> StoreResult<R> {
+        let mut record = make(self.new_id());
+        record.set_version(1);
+        let mut writes = Vec::new();
+        let mut existing = Vec::new();
+        for listing in record.listings() {
+            match index::claim_first_page(self.kv(), &listing)? {
+                Some(page) => writes.push(page),
+                None => existing.push(listing),
+            }
+        }
+        index::add_all(self.kv(), &existing)?;
+        writes.push((keys::record::<R>(record.id()), encode(&record)));
+        self.kv().set_many(&writes)?;
+        Ok(record)
     }
 
     /// Rewrites record `id` as `change` makes it from its current state (`None`:
