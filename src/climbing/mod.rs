@@ -5,6 +5,7 @@
 
 pub mod area;
 pub mod climb;
+pub mod dates;
 pub mod grades;
 pub mod gym;
 pub mod history;
