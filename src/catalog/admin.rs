@@ -1,6 +1,6 @@
 //! Admin tools: issue, list and revoke service tokens.
 
-use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
+use super::tools::{paged, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
@@ -137,14 +137,18 @@ impl Tool for ListTokens {
     type Output = Page<TokenInfo>;
     fn call(ctx: &Ctx, input: ListTokensArgs) -> Result<Page<TokenInfo>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let from: Option<Position> = input
-            .cursor
-            .as_deref()
-            .map(|c| ctx.open_cursor(TOKEN_LIST, c))
-            .transpose()?;
-        let (items, next) = tokens::list(&Store::new(ctx.platform), from.as_ref(), limit)?;
-        let next_cursor = next.map(|p| ctx.seal_cursor(TOKEN_LIST, &p)).transpose()?;
-        Ok(Page { items, next_cursor })
+        paged(
+            ctx,
+            TOKEN_LIST,
+            input.cursor.as_deref(),
+            |from: Option<Position>| {
+                Ok(tokens::list(
+                    &Store::new(ctx.platform),
+                    from.as_ref(),
+                    limit,
+                )?)
+            },
+        )
     }
 }
 

@@ -640,6 +640,12 @@ impl Climbing<'_> {
         Ok(near)
     }
 
+    /// The area `id`, or `None` when there is none.
+    pub fn find_area(&self, id: &str) -> DomainResult<Option<Area>> {
+        validate::id("id", id)?;
+        Ok(self.store.get(id)?)
+    }
+
     pub fn get_area(&self, id: &str) -> DomainResult<Area> {
         validate::id("id", id)?;
         Ok(self.store.require(id)?)

@@ -521,6 +521,12 @@ impl Climbing<'_> {
         Ok((matching, slice.next))
     }
 
+    /// The climb `id`, decoded, or `None` when there is none.
+    pub fn find_climb(&self, id: &str) -> DomainResult<Option<Climb>> {
+        validate::id("id", id)?;
+        Ok(self.store.get(id)?)
+    }
+
     pub fn get_climb(&self, id: &str) -> DomainResult<Stored<Climb>> {
         validate::id("id", id)?;
         Ok(self.store.require_stored(id)?)

@@ -10,6 +10,7 @@ pub mod grades;
 pub mod gym;
 pub mod history;
 pub mod import;
+pub mod lists;
 pub mod media;
 pub mod orphans;
 pub mod repair;
