@@ -397,3 +397,139 @@ impl Store<'_> {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::memory::MemoryPlatform;
+    use crate::platform::Platform;
+    use serde::Deserialize;
+
+    /// A note listed under its topic.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Note {
+        id: String,
+        version: u64,
+        topic: String,
+    }
+    crate::record!(Note, "n", "note");
+
+    impl Listed for Note {
+        fn listings(&self) -> Vec<Listing> {
+            vec![Listing::new(format!("nt/{}", self.topic), self.id.as_str())]
+        }
+    }
+
+    fn ids(store: &Store, list: &str) -> Vec<String> {
+        IndexList::new(store.kv(), list)
+            .slice(None, 50)
+            .unwrap()
+            .ids
+    }
+
+    fn note(id: String, topic: &str) -> Note {
+        Note {
+            id,
+            version: 0,
+            topic: topic.into(),
+        }
+    }
+
+    #[test]
+    fn create_rewrite_and_delete_keep_the_lists_right() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let a: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        assert_eq!(a.version, 1);
+        assert_eq!(ids(&store, "nt/x"), [a.id.clone()]);
+
+        // A rewrite moves the entry; a refused recheck puts everything back.
+        let (moved, changed) = store
+            .rewrite(
+                &a.id,
+                Some(1),
+                |n: &Note| Ok::<_, StoreError>(Some(note(n.id.clone(), "y"))),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+        assert!(changed);
+        assert_eq!((moved.version, ids(&store, "nt/x").len()), (2, 0));
+        assert_eq!(ids(&store, "nt/y"), [a.id.clone()]);
+        let refused = store.rewrite(
+            &a.id,
+            None,
+            |n: &Note| Ok(Some(note(n.id.clone(), "z"))),
+            |_, _| {
+                Err(StoreError::NotFound {
+                    kind: "parent",
+                    id: "gone".into(),
+                })
+            },
+        );
+        assert!(refused.is_err());
+        assert_eq!(store.require::<Note>(&a.id).unwrap().topic, "y");
+        assert!(ids(&store, "nt/z").is_empty());
+        assert_eq!(ids(&store, "nt/y"), [a.id.clone()]);
+
+        // A stale version deletes nothing; the right one deletes record and entry.
+        let stale = store.delete_listed(&a.id, Some(1), |_: &Note| Ok(()), |_| Ok(()));
+        assert!(matches!(stale, Err(StoreError::VersionConflict { .. })));
+        let gone: Note = store
+            .delete_listed(&a.id, None, |_| Ok::<(), StoreError>(()), |_| Ok(()))
+            .unwrap();
+        assert_eq!(gone.id, a.id);
+        assert!(store.get::<Note>(&a.id).unwrap().is_none());
+        assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn a_failed_recheck_undoes_a_create_and_check_list_finds_bad_entries() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let refused = store.create(
+            |id| note(id, "x"),
+            |_| {
+                Err(StoreError::NotFound {
+                    kind: "parent",
+                    id: "gone".into(),
+                })
+            },
+        );
+        assert!(refused.is_err());
+        assert!(ids(&store, "nt/x").is_empty());
+        assert!(platform.kv.keys().iter().all(|k| !k.starts_with("n/")));
+
+        let kept: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        let lost: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        platform.kv.data_remove(&keys::record::<Note>(&lost.id));
+        IndexList::new(platform.kv(), "nt/x")
+            .add("elsewhere")
+            .unwrap();
+        IndexList::new(platform.kv(), "nt/y").add(&kept.id).unwrap();
+        let x = store.check_list::<Note>("nt/x", true).unwrap();
+        assert_eq!((x.checked, x.dangling, x.misplaced), (3, 2, 0));
+        assert_eq!(x.live, [kept.id.clone()]);
+        let y = store.check_list::<Note>("nt/y", true).unwrap();
+        assert_eq!((y.checked, y.misplaced), (1, 1));
+        assert_eq!(ids(&store, "nt/x"), [kept.id.clone()]);
+        assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn a_record_in_new_lists_costs_an_increment_per_list_and_one_batch() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let before = platform.kv.ops.get();
+        let first = store.create_in_new_lists(|id| note(id, "new")).unwrap();
+        assert_eq!(platform.kv.ops.get() - before, 2);
+        // A list that exists already is appended to as usual.
+        let second = store.create_in_new_lists(|id| note(id, "new")).unwrap();
+        assert_eq!(ids(&store, "nt/new"), [first.id, second.id]);
+    }
+}
