@@ -448,7 +448,7 @@ fn repair_checks_a_venues_lists_through_the_same_lifecycle() {
         })
         .unwrap();
     let top = c.repair_area(None, false).unwrap();
-    assert_eq!(top.venue_ids, [venue.id.clone()]);
+    assert_eq!(top.venue_ids, std::slice::from_ref(&venue.id));
     assert_eq!(c.repair_venue(&venue.id, false).unwrap().dangling, 0);
     // A delete that stopped after the record: the wall's, venue's and current
     // lists still name the route (month lists are found through live routes).

@@ -443,7 +443,7 @@ mod tests {
             .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
             .unwrap();
         assert_eq!(a.version, 1);
-        assert_eq!(ids(&store, "nt/x"), [a.id.clone()]);
+        assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&a.id));
 
         // A rewrite moves the entry; a refused recheck puts everything back.
         let (moved, changed) = store
@@ -456,7 +456,7 @@ mod tests {
             .unwrap();
         assert!(changed);
         assert_eq!((moved.version, ids(&store, "nt/x").len()), (2, 0));
-        assert_eq!(ids(&store, "nt/y"), [a.id.clone()]);
+        assert_eq!(ids(&store, "nt/y"), std::slice::from_ref(&a.id));
         let refused = store.rewrite(
             &a.id,
             None,
@@ -471,7 +471,7 @@ mod tests {
         assert!(refused.is_err());
         assert_eq!(store.require::<Note>(&a.id).unwrap().topic, "y");
         assert!(ids(&store, "nt/z").is_empty());
-        assert_eq!(ids(&store, "nt/y"), [a.id.clone()]);
+        assert_eq!(ids(&store, "nt/y"), std::slice::from_ref(&a.id));
 
         // A stale version deletes nothing; the right one deletes record and entry.
         let stale = store.delete_listed(&a.id, Some(1), |_: &Note| Ok(()), |_| Ok(()));
@@ -514,10 +514,10 @@ mod tests {
         IndexList::new(platform.kv(), "nt/y").add(&kept.id).unwrap();
         let x = store.check_list::<Note>("nt/x", true).unwrap();
         assert_eq!((x.checked, x.dangling, x.misplaced), (3, 2, 0));
-        assert_eq!(x.live, [kept.id.clone()]);
+        assert_eq!(x.live, std::slice::from_ref(&kept.id));
         let y = store.check_list::<Note>("nt/y", true).unwrap();
         assert_eq!((y.checked, y.misplaced), (1, 1));
-        assert_eq!(ids(&store, "nt/x"), [kept.id.clone()]);
+        assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&kept.id));
         assert!(ids(&store, "nt/y").is_empty());
     }
 
