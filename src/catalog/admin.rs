@@ -1,7 +1,8 @@
 //! Admin tools: issue, list and revoke service tokens.
 
 use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
-use super::{Ctx, Scope};
+use super::Ctx;
+use crate::auth::identity::Scope;
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
 use crate::climbing::orphans::{OrphanReport, DELETED_LIST};

@@ -4,7 +4,8 @@
 
 use super::prompts::{PromptArg, PromptSpec};
 use super::tools::{error_result, Runner, ToolFailure, ToolSpec, READ};
-use super::{CatalogError, CatalogResult, Ctx, Scope};
+use super::{CatalogError, CatalogResult, Ctx};
+use crate::auth::identity::Scope;
 use serde_json::{json, Map, Value};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";

@@ -197,7 +197,8 @@ pub fn find(name: &str) -> Option<&'static PromptSpec> {
 /// `prompts/get`.
 pub fn get(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     // Prompts read areas, climbs and logbooks into their text.
-    ctx.caller.require(super::Scope::Read, "prompts/get")?;
+    ctx.caller
+        .require(crate::auth::identity::Scope::Read, "prompts/get")?;
     let name = params
         .get("name")
         .and_then(Value::as_str)

@@ -1,6 +1,7 @@
 //! Resources: areas and climbs addressed by URI, through resource templates.
 
-use super::{cursor_param, CatalogError, CatalogResult, Ctx, Scope};
+use super::{cursor_param, CatalogError, CatalogResult, Ctx};
+use crate::auth::identity::Scope;
 use crate::climbing::area::{children_list, Area};
 use crate::climbing::climb::Climb;
 use crate::climbing::validate;

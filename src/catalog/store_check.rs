@@ -3,9 +3,10 @@
 //! deployment's store before trusting it with data.
 
 use super::tools::{Annotations, Tool, ToolFailure};
-use super::{Ctx, Scope};
+use super::Ctx;
+use crate::auth::identity::Scope;
+use crate::encoding::base64url;
 use crate::store::conformance::{self, StoreReport};
-use crate::store::cursor::base64url;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

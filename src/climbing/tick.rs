@@ -18,7 +18,7 @@ use super::climb::{Climb, Discipline};
 use super::grades::{self, Band, Grade, GradeKind, GradeSystem};
 use super::gym::{GymDiscipline, GymRoute};
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
-use crate::store::cursor::base64url;
+use crate::encoding::base64url;
 use crate::store::index::{IndexList, Position};
 use crate::store::{keys, Record, StoreError, Stored};
 use serde::{Deserialize, Serialize};

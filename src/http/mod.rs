@@ -83,7 +83,7 @@ pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
 
 /// A `POST /mcp` whose head passed every check: who sends it, ready for its body.
 pub struct Pending {
-    caller: crate::catalog::Caller,
+    caller: crate::auth::identity::Caller,
     resource: auth::Resource,
 }
 
@@ -302,8 +302,8 @@ fn status_page(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
          <h2>Claude Code</h2>\
          <pre id=\"connect\">claude mcp add --transport http climbing {mcp_url} --header \"Authorization: Bearer &lt;token&gt;\"</pre>\
          </body></html>",
-        title = protocol::SERVER_TITLE,
-        version = protocol::SERVER_VERSION,
+        title = crate::meta::SERVER_TITLE,
+        version = crate::meta::SERVER_VERSION,
         versions = protocol::era::supported_versions().join(", "),
         metadata = escape_html(&resource.metadata_url),
     );

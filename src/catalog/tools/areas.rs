@@ -3,7 +3,8 @@
 use super::{
     open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
 };
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::area::{Area, AreaChanges, AreaKind, NewArea};
 use crate::climbing::grades::GradeSystem;
 use crate::climbing::import::{ImportArea, ImportSummary};

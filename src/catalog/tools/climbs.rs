@@ -4,7 +4,8 @@ use super::areas::DeleteArgs;
 use super::{
     open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
 };
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::grades::{self, GradeKind};
 use crate::climbing::validate;

@@ -6,7 +6,7 @@
 //! Do not edit.
 
 use super::Definition;
-use crate::catalog::Scope;
+use crate::auth::identity::Scope;
 
 pub static DEFINITIONS: &[Definition] = &[
     Definition {

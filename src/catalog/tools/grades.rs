@@ -2,7 +2,8 @@
 //! functions of the grade table; they read nothing from the store.
 
 use super::{Annotations, Tool, ToolFailure, READ};
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::grades::{self, Band, Grade, GradeKind, GradeSystem, SYSTEM_NAMES};
 use serde::{Deserialize, Serialize};
 
@@ -424,8 +425,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 #[cfg(test)]
 mod tests {
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, Ctx, Scope};
+    use crate::catalog::Ctx;
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

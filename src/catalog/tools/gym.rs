@@ -1,7 +1,8 @@
 //! Gym tools: indoor venues, their walls and setters, and the routes on the walls.
 
 use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::gym::{
     self, DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
     NewGymRoute, NewSetter, NewVenue, NewWall, RouteQuery, RouteScope, Setter, SetterChanges,
@@ -680,8 +681,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::TOOLS;
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, Ctx, Scope};
+    use crate::catalog::Ctx;
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

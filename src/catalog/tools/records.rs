@@ -2,7 +2,8 @@
 
 use super::areas::DeleteArgs;
 use super::{open_cursor, page, Annotations, Page, Tool, ToolFailure, CREATE, DELETE, READ};
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::history::{history_list, Change};
 use crate::climbing::media::{Media, NewMedia};
 use crate::climbing::validate;

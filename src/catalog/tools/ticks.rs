@@ -1,7 +1,8 @@
 //! Ticks tools: the caller's logbook.
 
 use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
-use crate::catalog::{Ctx, Scope};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
 use crate::climbing::grades::{GradeSystem, SYSTEM_NAMES};
 use crate::climbing::tick::{self, LogbookStats, NewTick, Tick, TickChanges};
 use crate::climbing::validate;
@@ -188,8 +189,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 #[cfg(test)]
 mod tests {
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, CatalogError, Ctx, Scope};
+    use crate::catalog::{CatalogError, Ctx};
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 
