@@ -28,7 +28,7 @@ pub mod protocol;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]
-mod entry;
+pub mod entry;
 
 #[cfg(test)]
 mod layers;

@@ -115,13 +115,6 @@ pub fn authenticate(
     resource: &Resource,
     authorization: Option<&str>,
 ) -> Result<Caller, Denial> {
-    #[cfg(feature = "conformance")]
-    if platform.variable("auth").as_deref() == Some("off") {
-        return Ok(Caller {
-            subject: "conformance".into(),
-            scopes: vec![Scope::Read, Scope::Write, Scope::Admin],
-        });
-    }
     let Some(authorization) = authorization else {
         return Err(Denial {
             status: 401,

@@ -4,8 +4,7 @@
 
 pub mod admin;
 pub mod completion;
-#[cfg(feature = "conformance")]
-pub mod conformance;
+pub mod extension;
 pub mod prompts;
 pub mod resources;
 mod schema;
@@ -18,6 +17,7 @@ use crate::climbing::{Climbing, DomainError};
 use crate::platform::Platform;
 use crate::store::cursor::{CursorCodec, CursorError};
 use crate::store::{Store, StoreError};
+use extension::Extension;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::cell::{OnceCell, RefCell};
@@ -55,6 +55,8 @@ pub struct Ctx<'p> {
     /// Multi-round-trip state of a 2026-07-28 `tools/call`, `prompts/get` or
     /// `resources/read`; `None` in the legacy era, which has no such requests.
     pub round_trip: Option<RoundTrip>,
+    /// What the component adds to the catalog (nothing, as deployed).
+    pub extension: &'static Extension,
     notifications: RefCell<Vec<Notification>>,
     cursors: OnceCell<CursorCodec>,
 }
@@ -69,6 +71,7 @@ impl<'p> Ctx<'p> {
             host: String::new(),
             client_capabilities: serde_json::Map::new(),
             round_trip: None,
+            extension: &extension::NONE,
             notifications: RefCell::new(Vec::new()),
             cursors: OnceCell::new(),
         }

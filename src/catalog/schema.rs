@@ -293,7 +293,7 @@ mod tests {
     fn schemas_are_compact_objects() {
         for tool in super::super::tools::all() {
             let input = (tool.input_schema)();
-            assert_eq!(input["type"], "object", "{}", tool.name);
+            assert_eq!(input["type"], "object", "{}", tool.meta.name);
             let text = input.to_string();
             for unwanted in [
                 "\"uint",
@@ -305,7 +305,7 @@ mod tests {
                 assert!(
                     !text.contains(unwanted),
                     "{}: {unwanted} in {text}",
-                    tool.name
+                    tool.meta.name
                 );
             }
         }

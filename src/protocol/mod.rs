@@ -42,6 +42,8 @@ pub struct Request<'a> {
     pub headers: Headers,
     pub accepts_event_stream: bool,
     pub body: &'a [u8],
+    /// What the component adds to the catalog.
+    pub catalog: &'static catalog::extension::Extension,
 }
 
 /// How many JSON-RPC messages a body holds, for the rate limit: the length of a
@@ -183,6 +185,7 @@ fn handle_message(
     let era = era::detect(&request.headers, &params);
     let mut ctx = Ctx::new(platform, caller.clone());
     ctx.host = request.host.to_owned();
+    ctx.extension = request.catalog;
     ctx.progress_token = params
         .get("_meta")
         .and_then(|m| m.get("progressToken"))

@@ -1,9 +1,6 @@
 //! Area tools.
 
-use super::{
-    open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
-};
-use crate::auth::identity::Scope;
+use super::{open_cursor, page, IdArg, Page, Tool, ToolFailure, ToolMeta};
 use crate::catalog::Ctx;
 use crate::climbing::area::{Area, AreaChanges, AreaKind, NewArea};
 use crate::climbing::grades::GradeSystem;
@@ -14,12 +11,11 @@ use serde::{Deserialize, Serialize};
 
 pub struct GetArea;
 impl Tool for GetArea {
-    const NAME: &'static str = "get_area";
-    const TITLE: &'static str = "Get an area";
-    const DESCRIPTION: &'static str =
-        "Get one climbing area (country, region, crag, sector, wall or boulder) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_area",
+        "Get an area",
+        "Get one climbing area (country, region, crag, sector, wall or boulder) by id.",
+    );
     type Input = IdArg;
     type Output = Area;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Area, ToolFailure> {
@@ -44,11 +40,11 @@ pub struct ListAreasArgs {
 
 pub struct ListAreas;
 impl Tool for ListAreas {
-    const NAME: &'static str = "list_areas";
-    const TITLE: &'static str = "List areas";
-    const DESCRIPTION: &'static str = "List the sub-areas of an area, or the top-level areas (countries, regions) when parent_id is omitted.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_areas",
+        "List areas",
+        "List the sub-areas of an area, or the top-level areas (countries, regions) when parent_id is omitted.",
+    );
     type Input = ListAreasArgs;
     type Output = Page<Area>;
     fn call(ctx: &Ctx, input: ListAreasArgs) -> Result<Page<Area>, ToolFailure> {
@@ -64,11 +60,11 @@ impl Tool for ListAreas {
 
 pub struct CreateArea;
 impl Tool for CreateArea {
-    const NAME: &'static str = "create_area";
-    const TITLE: &'static str = "Create an area";
-    const DESCRIPTION: &'static str = "Create a climbing area. Areas form a tree: country > region > area > crag > sector/wall/boulder; only countries and regions may be top-level. Returns the new area with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_area",
+        "Create an area",
+        "Create a climbing area. Areas form a tree: country > region > area > crag > sector/wall/boulder; only countries and regions may be top-level. Returns the new area with its id.",
+    );
     type Input = NewArea;
     type Output = Area;
     fn call(ctx: &Ctx, input: NewArea) -> Result<Area, ToolFailure> {
@@ -104,11 +100,11 @@ pub struct UpdateAreaArgs {
 
 pub struct UpdateArea;
 impl Tool for UpdateArea {
-    const NAME: &'static str = "update_area";
-    const TITLE: &'static str = "Update an area";
-    const DESCRIPTION: &'static str = "Change an area's name, kind, location, description or access notes. Pass expected_version (from get_area) to be safe against concurrent edits: a stale version is refused with the current one, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_area",
+        "Update an area",
+        "Change an area's name, kind, location, description or access notes. Pass expected_version (from get_area) to be safe against concurrent edits: a stale version is refused with the current one, and nothing is written.",
+    );
     type Input = UpdateAreaArgs;
     type Output = Area;
     fn call(ctx: &Ctx, input: UpdateAreaArgs) -> Result<Area, ToolFailure> {
@@ -131,12 +127,11 @@ pub struct DeleteArgs {
 
 pub struct DeleteArea;
 impl Tool for DeleteArea {
-    const NAME: &'static str = "delete_area";
-    const TITLE: &'static str = "Delete an area";
-    const DESCRIPTION: &'static str =
-        "Delete an empty area (no sub-areas, no climbs). Returns the deleted area.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_area",
+        "Delete an area",
+        "Delete an empty area (no sub-areas, no climbs). Returns the deleted area.",
+    );
     type Input = DeleteArgs;
     type Output = Area;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Area, ToolFailure> {
@@ -161,11 +156,11 @@ pub struct MoveAreaArgs {
 
 pub struct MoveArea;
 impl Tool for MoveArea {
-    const NAME: &'static str = "move_area";
-    const TITLE: &'static str = "Move an area";
-    const DESCRIPTION: &'static str = "Move an area, with its sub-areas and climbs, under another parent. Refuses moves that would put an area inside itself or break the tree's order (country > region > area > crag > sector/wall/boulder).";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "move_area",
+        "Move an area",
+        "Move an area, with its sub-areas and climbs, under another parent. Refuses moves that would put an area inside itself or break the tree's order (country > region > area > crag > sector/wall/boulder).",
+    );
     type Input = MoveAreaArgs;
     type Output = Area;
     fn call(ctx: &Ctx, input: MoveAreaArgs) -> Result<Area, ToolFailure> {
@@ -195,11 +190,11 @@ pub struct SearchArgs {
 
 pub struct SearchAreas;
 impl Tool for SearchAreas {
-    const NAME: &'static str = "search_areas";
-    const TITLE: &'static str = "Search areas by name";
-    const DESCRIPTION: &'static str = "Find areas whose name contains every word of the query (case and accents ignored). Paginated.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "search_areas",
+        "Search areas by name",
+        "Find areas whose name contains every word of the query (case and accents ignored). Paginated.",
+    );
     type Input = SearchArgs;
     type Output = Page<Area>;
     fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Area>, ToolFailure> {
@@ -245,11 +240,11 @@ pub struct Nearby {
 
 pub struct CragsNear;
 impl Tool for CragsNear {
-    const NAME: &'static str = "crags_near";
-    const TITLE: &'static str = "Crags near a point";
-    const DESCRIPTION: &'static str = "Crags (or other kinds of areas) with a location within a radius of a point, nearest first, with their distance.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "crags_near",
+        "Crags near a point",
+        "Crags (or other kinds of areas) with a location within a radius of a point, nearest first, with their distance.",
+    );
     type Input = NearArgs;
     type Output = Nearby;
     fn call(ctx: &Ctx, input: NearArgs) -> Result<Nearby, ToolFailure> {
@@ -286,12 +281,11 @@ pub struct AreaPath {
 
 pub struct GetAreaPath;
 impl Tool for GetAreaPath {
-    const NAME: &'static str = "get_area_path";
-    const TITLE: &'static str = "Where an area is";
-    const DESCRIPTION: &'static str =
-        "The chain of areas from the top of the tree (country) down to an area: its breadcrumbs.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_area_path",
+        "Where an area is",
+        "The chain of areas from the top of the tree (country) down to an area: its breadcrumbs.",
+    );
     type Input = IdArg;
     type Output = AreaPath;
     fn call(ctx: &Ctx, input: IdArg) -> Result<AreaPath, ToolFailure> {
@@ -317,11 +311,11 @@ pub struct AreaStatsArgs {
 
 pub struct GetAreaStats;
 impl Tool for GetAreaStats {
-    const NAME: &'static str = "area_stats";
-    const TITLE: &'static str = "Area statistics";
-    const DESCRIPTION: &'static str = "Grade histogram by discipline of the climbs in an area and all its sub-areas (read up to 500 areas and 10,000 climbs; larger areas say truncated).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "area_stats",
+        "Area statistics",
+        "Grade histogram by discipline of the climbs in an area and all its sub-areas (read up to 500 areas and 10,000 climbs; larger areas say truncated).",
+    );
     type Input = AreaStatsArgs;
     type Output = AreaStats;
     fn call(ctx: &Ctx, input: AreaStatsArgs) -> Result<AreaStats, ToolFailure> {
@@ -346,11 +340,11 @@ pub struct ImportArgs {
 
 pub struct ImportTree;
 impl Tool for ImportTree {
-    const NAME: &'static str = "import_tree";
-    const TITLE: &'static str = "Import a tree of areas and climbs";
-    const DESCRIPTION: &'static str = "Create a nested tree of areas and their climbs in one call (OpenBeta-like shape: areas with sub-areas and climbs). The whole tree is checked before anything is written: one bad node refuses the import and stores nothing.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "import_tree",
+        "Import a tree of areas and climbs",
+        "Create a nested tree of areas and their climbs in one call (OpenBeta-like shape: areas with sub-areas and climbs). The whole tree is checked before anything is written: one bad node refuses the import and stores nothing.",
+    );
     type Input = ImportArgs;
     type Output = ImportSummary;
     fn call(ctx: &Ctx, input: ImportArgs) -> Result<ImportSummary, ToolFailure> {

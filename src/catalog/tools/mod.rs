@@ -5,6 +5,7 @@ pub mod climbs;
 mod definitions;
 pub mod grades;
 pub mod gym;
+pub mod meta;
 pub mod records;
 pub mod ticks;
 
@@ -17,34 +18,7 @@ use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// MCP tool annotations: hints for clients about what a tool does.
-#[derive(Debug, Clone, Copy)]
-pub struct Annotations {
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-}
-
-pub const READ: Annotations = Annotations {
-    read_only: true,
-    destructive: false,
-    idempotent: true,
-};
-pub const CREATE: Annotations = Annotations {
-    read_only: false,
-    destructive: false,
-    idempotent: false,
-};
-pub const DELETE: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: true,
-};
-pub const UPDATE: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: false,
-};
+pub use meta::{Annotations, ToolMeta};
 
 /// How a tool call failed, short of a protocol error.
 pub enum ToolFailure {
@@ -84,13 +58,10 @@ impl From<CatalogError> for ToolFailure {
     }
 }
 
-/// One tool: its arguments and result are Rust types, from which the schemas come.
+/// One tool: its arguments and result are Rust types, from which the schemas
+/// come; everything else about it is its [`ToolMeta`].
 pub trait Tool {
-    const NAME: &'static str;
-    const TITLE: &'static str;
-    const DESCRIPTION: &'static str;
-    const SCOPE: Scope;
-    const ANNOTATIONS: Annotations;
+    const META: ToolMeta;
     type Input: DeserializeOwned + Described;
     type Output: Serialize + Described;
     fn call(ctx: &Ctx, input: Self::Input) -> Result<Self::Output, ToolFailure>;
@@ -98,13 +69,10 @@ pub trait Tool {
 
 /// A tool with its types erased, for the registry.
 pub struct ToolSpec {
-    pub name: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub scope: Scope,
-    pub annotations: Annotations,
+    pub meta: ToolMeta,
     pub input_schema: fn() -> Value,
-    /// Absent for tools whose results are not structured (conformance fixtures).
+    /// Absent for tools whose results are not structured (extension tools that
+    /// build their whole result).
     pub output_schema: Option<fn() -> Value>,
     /// Runs the tool and returns the whole `CallToolResult`.
     pub run: Runner,
@@ -112,11 +80,7 @@ pub struct ToolSpec {
 
 pub const fn spec<T: Tool>() -> ToolSpec {
     ToolSpec {
-        name: T::NAME,
-        title: T::TITLE,
-        description: T::DESCRIPTION,
-        scope: T::SCOPE,
-        annotations: T::ANNOTATIONS,
+        meta: T::META,
         input_schema: input_schema_fn::<T::Input>(),
         output_schema: Some(output_schema_fn::<T::Output>()),
         run: Runner::Serialized(run::<T>),
@@ -129,7 +93,9 @@ pub enum Runner {
     /// Already serialized: typed tools serialize their output once, for both the
     /// structured content and the text.
     Serialized(fn(&Ctx, Value) -> Result<String, ToolFailure>),
-    /// As JSON to decorate (conformance fixtures, `input_required` results).
+    /// The whole result as JSON: content other than structured JSON, or an
+    /// `input_required` result. The tools of a catalog
+    /// [`Extension`](super::extension::Extension) run this way.
     Json(fn(&Ctx, Value) -> Result<Value, ToolFailure>),
 }
 
@@ -179,7 +145,7 @@ fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<String, ToolFailure> {
     let input: T::Input = serde_json::from_value(arguments).map_err(|e| {
         ToolFailure::Refused(format!(
             "invalid arguments for {}: {e}. The tool's inputSchema lists the accepted fields.",
-            T::NAME
+            T::META.name
         ))
     })?;
     let output = T::call(ctx, input)?;
@@ -203,7 +169,7 @@ fn assert_matches_output_schema<T: Tool>(structured: &str) {
     assert!(
         errors.is_empty(),
         "{}: the result does not match the output schema: {errors:?}\nresult: {result}\nschema: {shape}",
-        T::NAME
+        T::META.name
     );
 }
 
@@ -214,13 +180,13 @@ impl ToolSpec {
         // left out, and so are the destructive and idempotent hints of a read-only
         // tool, which mean nothing; the display title is `title`.
         let mut hints = serde_json::Map::new();
-        if self.annotations.read_only {
+        if self.meta.annotations.read_only {
             hints.insert("readOnlyHint".into(), true.into());
         } else {
-            if !self.annotations.destructive {
+            if !self.meta.annotations.destructive {
                 hints.insert("destructiveHint".into(), false.into());
             }
-            if self.annotations.idempotent {
+            if self.meta.annotations.idempotent {
                 hints.insert("idempotentHint".into(), true.into());
             }
         }
@@ -228,9 +194,9 @@ impl ToolSpec {
         // Mutated only natively, where output schemas are attached.
         #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut tool = json!({
-            "name": self.name,
-            "title": self.title,
-            "description": self.description,
+            "name": self.meta.name,
+            "title": self.meta.title,
+            "description": self.meta.description,
             "inputSchema": (self.input_schema)(),
             "annotations": hints,
         });
@@ -241,13 +207,10 @@ impl ToolSpec {
     }
 }
 
-/// Every tool, in the order `tools/list` shows them.
+/// The catalog's own tools, in the order `tools/list` shows them (after those
+/// of the request's extension).
 pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
-    #[cfg(feature = "conformance")]
-    let fixtures = super::conformance::TOOLS;
-    #[cfg(not(feature = "conformance"))]
-    let fixtures: &[ToolSpec] = &[];
-    fixtures.iter().chain(GROUPS.iter().flat_map(|g| g.iter()))
+    GROUPS.iter().flat_map(|g| g.iter())
 }
 
 /// The tool groups, in the order `tools/list` shows them. Each module owns one
@@ -262,8 +225,13 @@ static GROUPS: &[&[ToolSpec]] = &[
     super::admin::TOOLS,
 ];
 
-pub fn find(name: &str) -> Option<&'static ToolSpec> {
-    all().find(|t| t.name == name)
+/// The tool `name`: the extension's, else the catalog's.
+pub fn find(ctx: &Ctx, name: &str) -> Option<&'static ToolSpec> {
+    ctx.extension
+        .tools
+        .iter()
+        .chain(all())
+        .find(|t| t.meta.name == name)
 }
 
 /// `tools/list`, serialized: the tools the caller may call, from definitions
@@ -276,10 +244,11 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
         ));
     }
     let mut entries: Vec<std::borrow::Cow<'static, str>> = Vec::new();
-    #[cfg(feature = "conformance")]
-    for t in super::conformance::TOOLS
+    for t in ctx
+        .extension
+        .tools
         .iter()
-        .filter(|t| ctx.caller.may(t.scope))
+        .filter(|t| ctx.caller.may(t.meta.scope))
     {
         entries.push(t.describe().to_string().into());
     }
@@ -320,7 +289,7 @@ pub fn definitions_source() -> String {
         }
         out.push_str(&format!(
             "    Definition {{\n        name: \"{}\",\n        scope: Scope::{:?},\n        json: r{hashes}\"{json}\"{hashes},\n    }},\n",
-            tool.name, tool.scope
+            tool.meta.name, tool.meta.scope
         ));
     }
     out.push_str("];\n");
@@ -335,16 +304,16 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
         Some(_) => return Err(CatalogError::invalid("tools/call: name must be a string")),
         None => return Err(CatalogError::invalid("tools/call: missing the tool name")),
     };
-    let tool = find(name).ok_or_else(|| CatalogError::InvalidParams {
+    let tool = find(ctx, name).ok_or_else(|| CatalogError::InvalidParams {
         message: format!("Unknown tool: {name}. Call tools/list to see the available tools."),
         data: Some(json!({ "name": name })),
     })?;
-    if !ctx.caller.may(tool.scope) {
+    if !ctx.caller.may(tool.meta.scope) {
         return Err(CatalogError::Forbidden {
-            scope: tool.scope,
+            scope: tool.meta.scope,
             message: format!(
                 "the tool {name} needs the scope {}; ask for a token that grants it",
-                tool.scope.as_str()
+                tool.meta.scope.as_str()
             ),
         });
     }
@@ -474,7 +443,7 @@ mod tests {
         let names: Vec<&str> = super::GROUPS
             .iter()
             .flat_map(|g| g.iter())
-            .map(|t| t.name)
+            .map(|t| t.meta.name)
             .collect();
         let defined: Vec<&str> = super::definitions::DEFINITIONS
             .iter()
