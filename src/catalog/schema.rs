@@ -1,8 +1,9 @@
 //! JSON Schemas for tool inputs and outputs, generated from the Rust types.
 //!
-//! Generation runs natively only: it serializes every tool's definition into
-//! `tools/definitions.rs`, which the component serves as is, so schemars is not
-//! part of the `.wasm` at all (the types derive `JsonSchema` off wasm only).
+//! Generation runs natively only: a unit test writes every tool's definition into
+//! `tools/definitions.json`, which the build script compacts into what the
+//! component serves, so schemars is not part of the `.wasm` at all (the types
+//! derive `JsonSchema` off wasm only).
 //!
 //! Every client loads `tools/list` into a model's context, so the schemas are
 //! generated compact (schemars transforms below): an optional field is simply not

@@ -78,6 +78,7 @@ pub static TOOLS: &[super::ToolSpec] = &[
     super::spec::<SearchAreas>(),
     super::spec::<CragsNear>(),
     super::spec::<GetAreaPath>(),
+    super::spec::<GetAreaOutline>(),
     super::spec::<GetAreaStats>(),
     super::spec::<CreateArea>(),
     super::spec::<UpdateArea>(),
@@ -295,6 +296,78 @@ impl Tool for GetAreaPath {
     }
 }
 
+/// Most sub-areas an outline shows (a large crag has a few hundred).
+const MAX_OUTLINE_AREAS: usize = 500;
+
+/// One sub-area in an outline: where it sits, without its details.
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+pub struct OutlineEntry {
+    pub id: String,
+    pub name: String,
+    pub kind: AreaKind,
+    /// Levels below the area asked for: 1 for its own sub-areas.
+    pub depth: usize,
+    pub parent_id: String,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+pub struct AreaOutline {
+    /// The area asked for.
+    pub area: Area,
+    /// Every area below it, each followed by its own sub-areas (siblings in list
+    /// order), as a table of contents.
+    pub sub_areas: Vec<OutlineEntry>,
+}
+
+/// A model finding its way around a crag otherwise walks it with one
+/// list_areas call per sector; this is the whole tree in one call.
+pub struct GetAreaOutline;
+impl Tool for GetAreaOutline {
+    const META: ToolMeta = ToolMeta::read(
+        "get_area_outline",
+        "Outline of an area",
+        "Every sub-area below an area at every level (e.g. a crag's sectors, walls and boulders) in one call, as a table of contents with id, name, kind and depth; up to 500 sub-areas. Use list_climbs on an entry for its climbs.",
+    );
+    type Input = IdArg;
+    type Output = AreaOutline;
+    fn call(ctx: &Ctx, input: IdArg) -> Result<AreaOutline, ToolFailure> {
+        let climbing = ctx.climbing();
+        let area = climbing.get_area(&input.id)?;
+        let below = match climbing.descendants(&area.id, MAX_OUTLINE_AREAS) {
+            Err(crate::climbing::DomainError::Invalid(_)) => {
+                return Err(ToolFailure::Refused(format!(
+                    "{} has more than {MAX_OUTLINE_AREAS} sub-areas: ask for the outline of one of its parts (list_areas shows them)",
+                    area.name
+                )))
+            }
+            other => other?,
+        };
+        // Depth first from the area, each parent's children in the order listed.
+        let mut sub_areas = Vec::with_capacity(below.len());
+        let mut stack = vec![(area.id.clone(), 0)];
+        while let Some((parent, depth)) = stack.pop() {
+            if depth > 0 {
+                if let Some(a) = below.iter().find(|a| a.id == parent) {
+                    sub_areas.push(OutlineEntry {
+                        id: a.id.clone(),
+                        name: a.name.clone(),
+                        kind: a.kind,
+                        depth,
+                        parent_id: a.parent_id.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            let children = below
+                .iter()
+                .filter(|a| a.parent_id.as_deref() == Some(parent.as_str()));
+            stack.extend(children.rev().map(|a| (a.id.clone(), depth + 1)));
+        }
+        Ok(AreaOutline { area, sub_areas })
+    }
+}
+
 #[derive(Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -351,5 +424,74 @@ impl Tool for ImportTree {
         Ok(ctx
             .climbing()
             .import_tree(input.parent_id.as_deref(), input.areas)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::auth::identity::{Caller, Scope};
+    use crate::catalog::tools::call;
+    use crate::catalog::Ctx;
+    use crate::platform::memory::MemoryPlatform;
+    use serde_json::{json, Value};
+
+    fn ok(p: &MemoryPlatform, name: &str, args: Value) -> Value {
+        let caller = Caller {
+            subject: "tester".into(),
+            scopes: vec![Scope::Read, Scope::Write],
+        };
+        let r = call(
+            &Ctx::new(p, caller),
+            &json!({"name": name, "arguments": args}),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+        .into_value();
+        assert_eq!(r["isError"], false, "{name}: {r}");
+        r["structuredContent"].clone()
+    }
+
+    fn area(p: &MemoryPlatform, name: &str, kind: &str, parent: Option<&str>) -> String {
+        let mut args = json!({"name": name, "kind": kind});
+        if let Some(parent) = parent {
+            args["parent_id"] = parent.into();
+        }
+        ok(p, "create_area", args)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn an_outline_lists_every_level_depth_first() {
+        let p = MemoryPlatform::default();
+        let country = area(&p, "USA", "country", None);
+        let crag = area(&p, "Smith Rock", "area", Some(&country));
+        let dihedrals = area(&p, "Dihedrals", "crag", Some(&crag));
+        area(&p, "Asterisk Pass", "crag", Some(&crag));
+        area(&p, "Chain Reaction wall", "wall", Some(&dihedrals));
+        let outline = ok(&p, "get_area_outline", json!({"id": crag}));
+        assert_eq!(outline["area"]["name"], "Smith Rock");
+        let rows: Vec<(String, u64)> = outline["sub_areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap().to_owned(),
+                    e["depth"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let names: Vec<(&str, u64)> = rows.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+        assert_eq!(
+            names,
+            [
+                ("Dihedrals", 1),
+                ("Chain Reaction wall", 2),
+                ("Asterisk Pass", 1)
+            ]
+        );
+        let top = ok(&p, "get_area_outline", json!({"id": country}));
+        assert_eq!(top["sub_areas"].as_array().unwrap().len(), 4);
     }
 }
