@@ -2,18 +2,23 @@
 //! an [`HttpRequest`], answers what its head decides (the bearer token included)
 //! before reading any body, then reads at most [`MAX_BODY_BYTES`] of body, and
 //! sends the [`HttpResponse`] back with its whole body written before the host
-//! sees the response (see [`send`]).
+//! sees the response (see [`send`]). A request that asked for progress or logs
+//! gets a [`LiveResponse`] as its event sink: the first notification opens an
+//! event stream, each one after it is written and flushed as it is produced, and
+//! the result ends the stream.
 //!
 //! [`serve`] does this for any [`Service`]; with the `component` feature (on by
 //! default) this crate exports it for [`Service::DEPLOYED`]. A component built on
 //! this crate as a library turns the feature off and exports its own handler that
 //! calls [`serve`] with its service (as `conformance/` does).
 
+use crate::catalog::events::{EventSink, StreamClosed};
 use crate::http::{self, HttpRequest, HttpResponse, Service, MAX_BODY_BYTES};
 use crate::platform::wasi::WasiPlatform;
 use crate::protocol::jsonrpc::INTERNAL_ERROR;
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
+use std::cell::RefCell;
 use wasi::io::streams::{OutputStream, StreamError};
 
 /// How much of a streamed body past the limit is still read (and dropped) before
@@ -34,11 +39,109 @@ pub async fn serve(
     response_out: ResponseOutparam,
 ) {
     let platform = WasiPlatform::default();
+    let live = LiveResponse {
+        state: RefCell::new(Live::Waiting(response_out)),
+    };
     let response = match read_request(service, &platform, req).await {
-        Ok((pending, request)) => http::answer_body(&platform, pending, &request),
+        Ok((pending, request)) => http::answer_body_live(&platform, pending, &request, Some(&live)),
         Err(response) => response,
     };
-    send(response_out, response);
+    live.finish(response);
+}
+
+/// The response to one request, which becomes an event stream when the first
+/// notification is sent through it, and otherwise is sent whole by [`send`].
+struct LiveResponse {
+    state: RefCell<Live>,
+}
+
+enum Live {
+    /// Nothing sent yet.
+    Waiting(ResponseOutparam),
+    /// The event stream's head is out; events follow on `stream`.
+    Open {
+        body: OutgoingBody,
+        stream: OutputStream,
+    },
+    /// The client stopped reading (or the stream could not be opened).
+    Closed,
+}
+
+impl LiveResponse {
+    /// Sends what the request answered: the whole response if no event went out,
+    /// else its body (the result event) as the stream's end.
+    fn finish(self, response: HttpResponse) {
+        match self.state.into_inner() {
+            Live::Waiting(out) => send(out, response),
+            Live::Open { body, stream } => {
+                let _ = write_all_blocking(&stream, &response.body);
+                // The stream must be dropped before its body is finished.
+                drop(stream);
+                let _ = OutgoingBody::finish(body, None);
+            }
+            Live::Closed => {}
+        }
+    }
+
+    /// Writes `bytes` to the open stream, or opens it with them; a write error
+    /// closes it for good.
+    fn write(&self, bytes: &[u8], opens: bool) -> Result<(), StreamClosed> {
+        let mut state = self.state.borrow_mut();
+        match std::mem::replace(&mut *state, Live::Closed) {
+            Live::Waiting(out) if opens => {
+                let (body, stream) = open_event_stream(out, bytes).ok_or(StreamClosed)?;
+                *state = Live::Open { body, stream };
+                Ok(())
+            }
+            waiting @ Live::Waiting(_) => {
+                *state = waiting;
+                Ok(())
+            }
+            Live::Open { body, stream } => match write_all_blocking(&stream, bytes) {
+                Ok(()) => {
+                    *state = Live::Open { body, stream };
+                    Ok(())
+                }
+                // The client closed the connection: what was written is all it gets.
+                Err(_) => Err(StreamClosed),
+            },
+            Live::Closed => Err(StreamClosed),
+        }
+    }
+}
+
+impl EventSink for LiveResponse {
+    fn send(&self, message: &str) -> Result<(), StreamClosed> {
+        let mut event = Vec::with_capacity(message.len() + 24);
+        crate::protocol::sse_event(&mut event, message);
+        self.write(&event, true)
+    }
+
+    fn keep_alive(&self) -> Result<(), StreamClosed> {
+        self.write(b": keep-alive\n\n", false)
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(*self.state.borrow(), Live::Open { .. })
+    }
+}
+
+/// Sets `out` to a 200 event stream whose first bytes are `first`, written before
+/// the response is set so the head and the first event leave together (as in
+/// [`send`]); the rest is flushed after it. `None` if the host refuses.
+fn open_event_stream(out: ResponseOutparam, first: &[u8]) -> Option<(OutgoingBody, OutputStream)> {
+    let entries: Vec<(String, Vec<u8>)> = http::EVENT_STREAM_HEADERS
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.as_bytes().to_vec()))
+        .collect();
+    let outgoing = OutgoingResponse::new(Fields::from_list(&entries).ok()?);
+    outgoing.set_status_code(200).ok()?;
+    let body = outgoing.body().ok()?;
+    let stream = body.write().ok()?;
+    let rest = write_ready(&stream, first).ok()?;
+    out.set(outgoing);
+    write_all_blocking(&stream, rest).ok()?;
+    Some((body, stream))
 }
 
 /// Hands `response` to the host with its body already written and finished, so

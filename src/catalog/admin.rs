@@ -226,9 +226,10 @@ impl Tool for RepairIndexes {
                         .into(),
                 ));
             }
-            return Ok(climbing.repair_venue(venue, input.fix)?);
+            return Ok(climbing.repair_venue_reporting(venue, input.fix, ctx)?);
         }
-        let mut report = climbing.repair_area(input.area_id.as_deref(), input.fix)?;
+        let mut report =
+            climbing.repair_area_reporting(input.area_id.as_deref(), input.fix, ctx)?;
         if input.area_id.is_none() {
             // Issued tokens belong to this layer, not the domain's.
             let tokens = climbing

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod completion;
+pub mod events;
 pub mod extension;
 pub mod prompts;
 pub mod resources;
@@ -20,7 +21,7 @@ use crate::store::{Store, StoreError};
 use extension::Extension;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 /// The scope each method needs before it runs, for the methods that read
 /// climbing data (`tools/call` checks each tool's own scope). Methods not listed
@@ -35,9 +36,11 @@ pub fn method_scope(method: &str) -> Option<Scope> {
     }
 }
 
-/// A notification produced while handling a request (progress, log message). The
-/// protocol layer sends them ahead of the result on an event stream when the client
-/// accepts one; otherwise they are dropped, as nothing outlives the request.
+/// A notification produced while handling a request (progress, log message). With
+/// an [`events::EventSink`] it goes to the client as it is produced; without one,
+/// the protocol layer sends the collected notifications ahead of the result on an
+/// event stream when the client accepts one, otherwise they are dropped, as
+/// nothing outlives the request.
 pub type Notification = Value;
 
 /// Everything a handler may use for one request.
@@ -57,7 +60,15 @@ pub struct Ctx<'p> {
     pub round_trip: Option<RoundTrip>,
     /// What the component adds to the catalog (nothing, as deployed).
     pub extension: &'static Extension,
+    /// Where notifications go live; `None`: collected for the protocol layer.
+    pub sink: Option<&'p dyn events::EventSink>,
     notifications: RefCell<Vec<Notification>>,
+    /// The last progress value sent: progress must strictly increase.
+    last_progress: Cell<Option<f64>>,
+    /// When the open stream last carried something (for keep-alives).
+    last_sent_ms: Cell<u64>,
+    /// The client closed its stream: the work should stop at the next safe point.
+    closed: Cell<bool>,
     cursors: OnceCell<CursorCodec>,
 }
 
@@ -72,7 +83,11 @@ impl<'p> Ctx<'p> {
             client_capabilities: serde_json::Map::new(),
             round_trip: None,
             extension: &extension::NONE,
+            sink: None,
             notifications: RefCell::new(Vec::new()),
+            last_progress: Cell::new(None),
+            last_sent_ms: Cell::new(0),
+            closed: Cell::new(false),
             cursors: OnceCell::new(),
         }
     }
@@ -136,8 +151,31 @@ impl<'p> Ctx<'p> {
         Ok(result)
     }
 
+    /// Whether progress notifications reach anyone: the client sent a progress
+    /// token. Lets a handler skip building messages nobody reads.
+    pub fn wants_progress(&self) -> bool {
+        self.progress_token.is_some()
+    }
+
+    /// Whether log messages may be sent for this request.
+    pub fn wants_logs(&self) -> bool {
+        self.logging
+    }
+
+    /// Reports progress when the client asked for it. Values that do not
+    /// increase on the last one sent (or are not numbers) are dropped, as the
+    /// protocol requires progress to strictly increase.
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
         if let Some(token) = &self.progress_token {
+            if progress.is_nan()
+                || self
+                    .last_progress
+                    .get()
+                    .is_some_and(|last| progress <= last)
+            {
+                return;
+            }
+            self.last_progress.set(Some(progress));
             let mut params = serde_json::json!({"progressToken": token, "progress": progress});
             if let Some(t) = total {
                 params["total"] = t.into();
@@ -158,14 +196,67 @@ impl<'p> Ctx<'p> {
         }
     }
 
+    /// Whether the client closed its stream, so the work should stop: handlers
+    /// check it between steps, where stopping leaves every record whole. On an
+    /// open stream that has been silent for [`events::KEEP_ALIVE_MS`] it also
+    /// sends a keep-alive (there is no timer: step boundaries are the clock).
+    pub fn cancelled(&self) -> bool {
+        if let Some(sink) = self.sink {
+            if !self.closed.get() && sink.is_open() {
+                let now = self.platform.now_ms();
+                if now.saturating_sub(self.last_sent_ms.get()) >= events::KEEP_ALIVE_MS {
+                    match sink.keep_alive() {
+                        Ok(()) => self.last_sent_ms.set(now),
+                        Err(events::StreamClosed) => self.closed.set(true),
+                    }
+                }
+            }
+        }
+        self.closed.get()
+    }
+
+    /// Whether the notifications went out live on an event stream, so the result
+    /// must follow them there.
+    pub fn streamed(&self) -> bool {
+        self.sink.is_some_and(|sink| sink.is_open())
+    }
+
     fn notify(&self, method: &str, params: Value) {
-        self.notifications
-            .borrow_mut()
-            .push(serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        let message = serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params});
+        match self.sink {
+            None => self.notifications.borrow_mut().push(message),
+            // The client is gone: nobody reads what follows.
+            Some(_) if self.closed.get() => {}
+            Some(sink) => match sink.send(&message.to_string()) {
+                Ok(()) => self.last_sent_ms.set(self.platform.now_ms()),
+                Err(events::StreamClosed) => self.closed.set(true),
+            },
+        }
     }
 
     pub fn take_notifications(&self) -> Vec<Notification> {
         std::mem::take(&mut self.notifications.borrow_mut())
+    }
+}
+
+/// Domain work reports through the request: progress when the client sent a
+/// token, notes as `info` log messages when it asked for logs, and stops once the
+/// client closed its stream.
+impl crate::climbing::progress::Progress for Ctx<'_> {
+    fn report(&self, done: usize, total: usize, message: &dyn Fn() -> String) {
+        if self.wants_progress() {
+            self.progress(done as f64, Some(total as f64), Some(&message()));
+        }
+    }
+
+    fn note(&self, message: &dyn Fn() -> String) {
+        if self.wants_logs() {
+            self.log("info", &message());
+        }
+    }
+
+    fn stop(&self) -> bool {
+        self.cancelled()
     }
 }
 

@@ -4,6 +4,7 @@
 use super::area::{check_nesting_kinds, Area, AreaKind, NewArea};
 use super::climb::{check_new_climb, NewClimb};
 use super::history::Action;
+use super::progress::{self, Progress, Silent};
 use super::{invalid, validate, Climbing, DomainError, DomainResult, LatLng};
 use serde::{Deserialize, Serialize};
 
@@ -39,11 +40,66 @@ pub struct ImportSummary {
     pub root_ids: Vec<String>,
 }
 
+/// Where an import stands while it writes.
+struct Writing<'a> {
+    summary: ImportSummary,
+    /// Areas and climbs in the whole tree.
+    total: usize,
+    progress: &'a dyn Progress,
+    /// The listener asked to stop: nothing more is created.
+    stopped: bool,
+}
+
+impl Writing<'_> {
+    fn written(&self) -> usize {
+        self.summary.areas_created + self.summary.climbs_created
+    }
+
+    /// Counts one node written and reports it when due.
+    fn advance(&self) {
+        let (done, total) = (self.written(), self.total);
+        if progress::due(done, total) {
+            let s = &self.summary;
+            self.progress.report(done, total, &|| {
+                format!(
+                    "imported {done} of {total} areas and climbs ({} areas, {} climbs)",
+                    s.areas_created, s.climbs_created
+                )
+            });
+        }
+    }
+
+    /// Whether to stop before the next node (asked once, remembered).
+    fn should_stop(&mut self) -> bool {
+        if !self.stopped && self.progress.stop() {
+            self.stopped = true;
+            let done = self.written();
+            let total = self.total;
+            self.progress.note(&|| {
+                format!("import stopped after {done} of {total} areas and climbs: the client went away; what was imported stays, each record whole")
+            });
+        }
+        self.stopped
+    }
+}
+
 impl Climbing<'_> {
     pub fn import_tree(
         &self,
         parent_id: Option<&str>,
         areas: Vec<ImportArea>,
+    ) -> DomainResult<ImportSummary> {
+        self.import_tree_reporting(parent_id, areas, &Silent)
+    }
+
+    /// [`Climbing::import_tree`], reporting each step to `progress` and stopping
+    /// between nodes when it asks to (every area and climb written is whole, and
+    /// every area created records its import).
+    pub fn import_tree_reporting(
+        &self,
+        parent_id: Option<&str>,
+        areas: Vec<ImportArea>,
+        progress: &dyn Progress,
     ) -> DomainResult<ImportSummary> {
         let parent: Option<Area> = match parent_id {
             Some(id) => {
@@ -66,23 +122,32 @@ impl Climbing<'_> {
                 &mut count,
             )?;
         }
-        let mut summary = ImportSummary {
-            areas_created: 0,
-            climbs_created: 0,
-            root_ids: Vec::new(),
+        progress.note(&|| format!("the tree checked out: writing {count} areas and climbs"));
+        let mut writing = Writing {
+            summary: ImportSummary {
+                areas_created: 0,
+                climbs_created: 0,
+                root_ids: Vec::new(),
+            },
+            total: count,
+            progress,
+            stopped: false,
         };
         for a in areas {
-            let id = self.write_tree(a, parent_id, &mut summary)?;
-            summary.root_ids.push(id);
+            if writing.should_stop() {
+                break;
+            }
+            let id = self.write_tree(a, parent_id, &mut writing)?;
+            writing.summary.root_ids.push(id);
         }
-        Ok(summary)
+        Ok(writing.summary)
     }
 
     fn write_tree(
         &self,
         node: ImportArea,
         parent_id: Option<&str>,
-        summary: &mut ImportSummary,
+        writing: &mut Writing,
     ) -> DomainResult<String> {
         let area = self.create_area(NewArea {
             name: node.name,
@@ -92,14 +157,22 @@ impl Climbing<'_> {
             description: node.description,
             access_notes: node.access_notes,
         })?;
-        summary.areas_created += 1;
+        writing.summary.areas_created += 1;
+        writing.advance();
         for mut climb in node.climbs {
+            if writing.should_stop() {
+                break;
+            }
             climb.area_id = area.id.clone();
             self.create_climb(climb)?;
-            summary.climbs_created += 1;
+            writing.summary.climbs_created += 1;
+            writing.advance();
         }
         for child in node.areas {
-            self.write_tree(child, Some(&area.id), summary)?;
+            if writing.should_stop() {
+                break;
+            }
+            self.write_tree(child, Some(&area.id), writing)?;
         }
         self.record_change(
             "area",

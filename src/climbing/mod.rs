@@ -13,6 +13,7 @@ pub mod import;
 pub mod lists;
 pub mod media;
 pub mod orphans;
+pub mod progress;
 pub mod repair;
 pub mod search;
 pub mod stats;

@@ -14,6 +14,7 @@ use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
 use super::gym::{self, GymRoute, Setter, Venue, Wall};
 use super::media::{media_list, Media};
+use super::progress::{self, Progress, Silent};
 use super::{validate, Climbing, DomainResult};
 use crate::store::lifecycle::ListCheck;
 use crate::store::Listed;
@@ -57,9 +58,21 @@ impl Climbing<'_> {
         list: &str,
         fix: bool,
         report: &mut RepairReport,
+        progress: &dyn Progress,
     ) -> DomainResult<Vec<String>> {
         let check = self.store.check_list::<R>(list, fix)?;
         report.count(&check);
+        if check.dangling + check.misplaced > 0 {
+            progress.note(&|| {
+                format!(
+                    "{list}: {} of {} entries name a record that is gone and {} one that is listed elsewhere now; {}",
+                    check.dangling,
+                    check.checked,
+                    check.misplaced,
+                    if fix { "removed" } else { "left in place (fix=true removes them)" }
+                )
+            });
+        }
         Ok(check.live)
     }
 
@@ -68,6 +81,18 @@ impl Climbing<'_> {
     /// top-level areas and the venues (the catalog adds the issued tokens, which
     /// belong to a layer above this one).
     pub fn repair_area(&self, area_id: Option<&str>, fix: bool) -> DomainResult<RepairReport> {
+        self.repair_area_reporting(area_id, fix, &Silent)
+    }
+
+    /// [`Climbing::repair_area`], reporting each list checked to `progress` (an
+    /// area with many climbs has a media list per climb) and stopping between
+    /// lists when it asks to; each list is checked, or fixed, whole.
+    pub fn repair_area_reporting(
+        &self,
+        area_id: Option<&str>,
+        fix: bool,
+        progress: &dyn Progress,
+    ) -> DomainResult<RepairReport> {
         if let Some(id) = area_id {
             self.get_area(id)?;
         }
@@ -76,17 +101,34 @@ impl Climbing<'_> {
             fixed: fix,
             ..Default::default()
         };
-        report.child_area_ids = self.check::<Area>(&children_list(area_id), fix, &mut report)?;
+        report.child_area_ids =
+            self.check::<Area>(&children_list(area_id), fix, &mut report, progress)?;
         match area_id {
             Some(area) => {
-                let climbs = self.check::<Climb>(&climbs_list(area), fix, &mut report)?;
-                self.check::<Media>(&media_list(area), fix, &mut report)?;
-                for climb in climbs {
-                    self.check::<Media>(&media_list(&climb), fix, &mut report)?;
+                let climbs = self.check::<Climb>(&climbs_list(area), fix, &mut report, progress)?;
+                self.check::<Media>(&media_list(area), fix, &mut report, progress)?;
+                // The area's three lists, then one media list per climb.
+                let total = 3 + climbs.len();
+                let message = |done: usize| {
+                    move || {
+                        format!("checked {done} of {total} lists (sub-areas, climbs, media, then each climb's media)")
+                    }
+                };
+                progress.report(3, total, &message(3));
+                for (i, climb) in climbs.iter().enumerate() {
+                    if progress.stop() {
+                        break;
+                    }
+                    self.check::<Media>(&media_list(climb), fix, &mut report, progress)?;
+                    let done = 4 + i;
+                    if progress::due(done, total) {
+                        progress.report(done, total, &message(done));
+                    }
                 }
             }
             None => {
-                report.venue_ids = self.check::<Venue>(&gym::venues_list(), fix, &mut report)?;
+                report.venue_ids =
+                    self.check::<Venue>(&gym::venues_list(), fix, &mut report, progress)?;
             }
         }
         Ok(report)
@@ -95,22 +137,48 @@ impl Climbing<'_> {
     /// Checks (and with `fix`, repairs) the lists a venue owns: its walls, setters
     /// and routes (by venue, current, wall, setter, and month set).
     pub fn repair_venue(&self, venue_id: &str, fix: bool) -> DomainResult<RepairReport> {
+        self.repair_venue_reporting(venue_id, fix, &Silent)
+    }
+
+    /// [`Climbing::repair_venue`], reporting each list checked to `progress` and
+    /// stopping between lists when it asks to.
+    pub fn repair_venue_reporting(
+        &self,
+        venue_id: &str,
+        fix: bool,
+        progress: &dyn Progress,
+    ) -> DomainResult<RepairReport> {
         let venue = self.get_venue(venue_id)?;
         let mut report = RepairReport {
             venue_id: Some(venue.id.clone()),
             fixed: fix,
             ..Default::default()
         };
-        let walls = self.check::<Wall>(&gym::walls_list(&venue.id), fix, &mut report)?;
-        let setters = self.check::<Setter>(&gym::setters_list(&venue.id), fix, &mut report)?;
+        let p = progress;
+        let walls = self.check::<Wall>(&gym::walls_list(&venue.id), fix, &mut report, p)?;
+        let setters = self.check::<Setter>(&gym::setters_list(&venue.id), fix, &mut report, p)?;
         let routes =
-            self.check::<GymRoute>(&gym::venue_routes_list(&venue.id), fix, &mut report)?;
-        self.check::<GymRoute>(&gym::current_routes_list(&venue.id), fix, &mut report)?;
-        for wall in walls {
-            self.check::<GymRoute>(&gym::wall_routes_list(&wall), fix, &mut report)?;
-        }
-        for setter in setters {
-            self.check::<GymRoute>(&gym::setter_routes_list(&setter), fix, &mut report)?;
+            self.check::<GymRoute>(&gym::venue_routes_list(&venue.id), fix, &mut report, p)?;
+        self.check::<GymRoute>(&gym::current_routes_list(&venue.id), fix, &mut report, p)?;
+        // The venue's four lists, then one per wall and per setter (the month
+        // lists, known only after reading the routes, come last, unreported).
+        let total = 4 + walls.len() + setters.len();
+        let lists: Vec<String> = walls
+            .iter()
+            .map(|w| gym::wall_routes_list(w))
+            .chain(setters.iter().map(|s| gym::setter_routes_list(s)))
+            .collect();
+        for (i, list) in lists.iter().enumerate() {
+            if p.stop() {
+                return Ok(report);
+            }
+            self.check::<GymRoute>(list, fix, &mut report, p)?;
+            let done = 5 + i;
+            if progress::due(done, total) {
+                p.report(done, total, &|| {
+                    format!("checked {done} of {total} route lists (the venue's, then each wall's and setter's)")
+                });
+            }
         }
         // Month lists are named by the months routes were set in.
         let mut months: Vec<String> = Vec::new();
@@ -123,7 +191,10 @@ impl Climbing<'_> {
             }
         }
         for month in months {
-            self.check::<GymRoute>(&month, fix, &mut report)?;
+            if p.stop() {
+                break;
+            }
+            self.check::<GymRoute>(&month, fix, &mut report, p)?;
         }
         Ok(report)
     }

@@ -4,6 +4,7 @@
 mod origin;
 
 use crate::auth::identity::Caller;
+use crate::catalog::events::EventSink;
 use crate::catalog::extension::Extension;
 use crate::platform::Platform;
 use crate::{auth, protocol};
@@ -12,6 +13,15 @@ use serde_json::json;
 /// Largest request body accepted on `/mcp` (1 MiB). Bigger bodies get 413 before
 /// they are read into memory.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The head of an event-stream response: no caching, and no buffering by a proxy
+/// (nginx honours `X-Accel-Buffering`), so each event reaches the client when it
+/// is written. The content type comes first.
+pub const EVENT_STREAM_HEADERS: [(&str, &str); 3] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    ("x-accel-buffering", "no"),
+];
 
 /// An HTTP request as the edge sees it; header names are lowercase.
 #[derive(Debug, Clone, Default)]
@@ -259,8 +269,21 @@ fn denied(denial: auth::Denial) -> HttpResponse {
     response
 }
 
-/// Runs an authenticated `POST /mcp` with its body.
+/// Runs an authenticated `POST /mcp` with its body; notifications are collected
+/// and sent with the result.
 pub fn answer_body(platform: &dyn Platform, pending: Pending, req: &HttpRequest) -> HttpResponse {
+    answer_body_live(platform, pending, req, None)
+}
+
+/// [`answer_body`], with notifications sent through `sink` as they are produced
+/// when the request asked for them. If the sink opened its stream, the response
+/// body is the stream's last event and its head is already sent.
+pub fn answer_body_live(
+    platform: &dyn Platform,
+    pending: Pending,
+    req: &HttpRequest,
+    sink: Option<&dyn EventSink>,
+) -> HttpResponse {
     let Pending {
         caller,
         resource,
@@ -294,13 +317,14 @@ pub fn answer_body(platform: &dyn Platform, pending: Pending, req: &HttpRequest)
         accepts_event_stream: accept.is_some_and(|a| accepts(a, "text/event-stream")),
         body: &req.body,
         catalog,
+        sink,
     };
     let reply = protocol::handle(platform, &caller, &request);
     let mut response = HttpResponse::new(reply.status, reply.content_type, reply.body);
     if reply.content_type == Some("text/event-stream") {
-        response = response
-            .with_header("cache-control", "no-cache")
-            .with_header("x-accel-buffering", "no");
+        for (name, value) in &EVENT_STREAM_HEADERS[1..] {
+            response = response.with_header(name, *value);
+        }
     }
     if let Some(scope) = reply.insufficient_scope {
         response = response.with_header(

@@ -1,13 +1,17 @@
 //! MCP over JSON-RPC, statelessly: every request carries all it needs, so any
 //! replica answers it. Parses the body, picks the era, checks the 2026-07-28 rules,
 //! dispatches to the catalog and shapes the reply (JSON, or an event stream when a
-//! handler produced notifications and the client accepts one).
+//! handler produced notifications and the client accepts one). A single request
+//! that asked for progress or logs streams its notifications live through the
+//! request's [`EventSink`], when the component provides one; the reply is then
+//! the result event that ends the stream.
 
 pub mod era;
 pub mod jsonrpc;
 mod strict_json;
 
 use crate::auth::identity::{Caller, Scope};
+use crate::catalog::events::EventSink;
 use crate::catalog::{self, CatalogError, Ctx};
 use crate::meta::{SERVER_NAME, SERVER_TITLE, SERVER_VERSION};
 use crate::platform::Platform;
@@ -44,6 +48,17 @@ pub struct Request<'a> {
     pub body: &'a [u8],
     /// What the component adds to the catalog.
     pub catalog: &'static catalog::extension::Extension,
+    /// Where notifications can go while the work runs (`None`: collected and
+    /// sent with the result).
+    pub sink: Option<&'a dyn EventSink>,
+}
+
+/// Appends one server-sent event carrying `message` (a serialized JSON-RPC
+/// message) to `out`.
+pub fn sse_event(out: &mut Vec<u8>, message: &str) {
+    out.extend_from_slice(b"event: message\ndata: ");
+    out.extend_from_slice(message.as_bytes());
+    out.extend_from_slice(b"\n\n");
 }
 
 /// How many JSON-RPC messages a body holds, for the rate limit: the length of a
@@ -138,10 +153,23 @@ struct Answer {
     status: u16,
     notifications: Vec<Value>,
     insufficient_scope: Option<Scope>,
+    /// The notifications went out live: the stream is open and waits for this
+    /// response as its last event, whatever its status.
+    streamed: bool,
 }
 
 impl Answer {
     fn into_reply(self, accepts_event_stream: bool) -> Reply {
+        if self.streamed {
+            let mut body = Vec::with_capacity(self.message.len() + 24);
+            sse_event(&mut body, &self.message);
+            return Reply {
+                status: 200,
+                content_type: Some("text/event-stream"),
+                body,
+                insufficient_scope: None,
+            };
+        }
         if self.notifications.is_empty() || !accepts_event_stream || self.status != 200 {
             let mut reply = raw_reply(self.status, self.message);
             reply.insufficient_scope = self.insufficient_scope;
@@ -151,9 +179,7 @@ impl Answer {
         let mut body = Vec::new();
         let notifications = self.notifications.iter().map(Value::to_string);
         for event in notifications.chain(std::iter::once(self.message)) {
-            body.extend_from_slice(b"event: message\ndata: ");
-            body.extend_from_slice(event.as_bytes());
-            body.extend_from_slice(b"\n\n");
+            sse_event(&mut body, &event);
         }
         Reply {
             status: 200,
@@ -176,6 +202,7 @@ fn handle_message(
         status: e.http_status,
         notifications: Vec::new(),
         insufficient_scope: None,
+        streamed: false,
     };
     let (id, method, params) = match jsonrpc::classify(value) {
         Err((id, e)) => return Some(error_answer(&id, e)),
@@ -218,10 +245,17 @@ fn handle_message(
             ),
         ));
     }
+    // Live only where the stream carries nothing else: one request (a batch answers
+    // with one JSON array), a client that reads event streams, and something asked
+    // for. The stream opens with the first notification, if any.
+    if !in_batch && request.accepts_event_stream && (ctx.progress_token.is_some() || ctx.logging) {
+        ctx.sink = request.sink;
+    }
     let params = Value::Object(params);
     let outcome = dispatch(&ctx, era, &method, &params);
     let notifications = ctx.take_notifications();
-    Some(match outcome {
+    let streamed = ctx.streamed();
+    let mut answer = match outcome {
         Ok(result) => Answer {
             message: match result {
                 Body::Json(v) => jsonrpc::result_json(&id, decorate(era, &method, v)).to_string(),
@@ -233,6 +267,7 @@ fn handle_message(
             status: 200,
             notifications,
             insufficient_scope: None,
+            streamed: false,
         },
         Err(Failure::Rpc(e)) => error_answer(&id, e),
         Err(Failure::Catalog(e)) => {
@@ -244,7 +279,9 @@ fn handle_message(
             answer.insufficient_scope = scope;
             answer
         }
-    })
+    };
+    answer.streamed = streamed;
+    Some(answer)
 }
 
 /// The requests that may answer `input_required`, and what each targets.

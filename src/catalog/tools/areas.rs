@@ -422,7 +422,7 @@ impl Tool for ImportTree {
     fn call(ctx: &Ctx, input: ImportArgs) -> Result<ImportSummary, ToolFailure> {
         Ok(ctx
             .climbing()
-            .import_tree(input.parent_id.as_deref(), input.areas)?)
+            .import_tree_reporting(input.parent_id.as_deref(), input.areas, ctx)?)
     }
 }
 
