@@ -342,3 +342,81 @@ fn closing_the_stream_stops_the_import() {
         "the import ran to the end after its client left"
     );
 }
+
+/// A bulk strip reports each route, and says which routes it left alone and why.
+#[test]
+fn a_bulk_strip_reports_its_routes_and_what_it_skipped() {
+    let host = host();
+    let venue = ok_tool(
+        &host,
+        "create_venue",
+        json!({"name": "Boulder Barn", "city": "Bristol"}),
+    );
+    let wall = ok_tool(
+        &host,
+        "create_wall",
+        json!({"venue_id": venue["id"], "name": "Barrel", "kind": "boulder", "angle": "roof"}),
+    );
+    let ids: Vec<Value> = (0..20)
+        .map(|_| {
+            ok_tool(
+                &host,
+                "create_gym_route",
+                json!({"wall_id": wall["id"], "hold_colour": "blue", "grade": "V3",
+                       "grade_system": "vscale", "discipline": "boulder", "set_on": "2025-06-01"}),
+            )["id"]
+                .clone()
+        })
+        .collect();
+    ok_tool(
+        &host,
+        "strip_gym_routes",
+        json!({"ids": ids[..5], "stripped_on": "2025-06-10"}),
+    );
+    let auth = bearer(ALL);
+    let mut headers = modern_headers(&auth);
+    headers[5] = ("mcp-name", "strip_gym_routes");
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/logLevel": "info",
+        "progressToken": "strip",
+    });
+    let call = rpc(
+        3,
+        "tools/call",
+        json!({"name": "strip_gym_routes", "arguments": {"ids": ids, "stripped_on": "2025-06-20"}, "_meta": meta}),
+    );
+    let mut stream = open(&host, &headers, &call);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    let (events, _, _) = read_all(&mut stream);
+    let progress: Vec<(f64, f64)> = events
+        .iter()
+        .filter(|(_, e)| e["method"] == "notifications/progress")
+        .map(|(_, e)| {
+            let p = &e["params"];
+            (
+                p["progress"].as_f64().unwrap(),
+                p["total"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(progress.len(), 20, "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(progress.last(), Some(&(20.0, 20.0)));
+    let skipped = events
+        .iter()
+        .filter(|(_, e)| e["method"] == "notifications/message")
+        .filter(|(_, e)| {
+            e["params"]["data"]
+                .as_str()
+                .is_some_and(|m| m.contains("already stripped"))
+        })
+        .count();
+    assert_eq!(skipped, 5, "{events:?}");
+    let result = &events.last().unwrap().1;
+    assert_eq!(
+        result["result"]["structuredContent"]["stripped"], 15,
+        "{result}"
+    );
+}

@@ -171,15 +171,44 @@ impl Client {
     /// Calls a tool. `Err` for failures of transport, auth or protocol; `Ok(Err)`
     /// when the tool refused (its message says why).
     pub fn call(&self, tool: &str, arguments: Value) -> Result<ToolResult> {
+        self.call_reporting(tool, arguments, None)
+    }
+
+    /// [`Client::call`], asking for progress: `on_progress` gets each progress
+    /// value (and total) the tool reports while it runs, read from the answer's
+    /// event stream as the server sends it.
+    pub fn call_with_progress(
+        &self,
+        tool: &str,
+        arguments: Value,
+        on_progress: &mut dyn FnMut(f64, Option<f64>),
+    ) -> Result<ToolResult> {
+        self.call_reporting(tool, arguments, Some(on_progress))
+    }
+
+    fn call_reporting(
+        &self,
+        tool: &str,
+        arguments: Value,
+        mut on_progress: Option<&mut dyn FnMut(f64, Option<f64>)>,
+    ) -> Result<ToolResult> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
+        let mut params = json!({"name": tool, "arguments": arguments});
+        if on_progress.is_some() {
+            params["_meta"] = json!({"progressToken": id});
+        }
         let body = json!({
             "jsonrpc": "2.0",
             "id": id,
             "method": "tools/call",
-            "params": {"name": tool, "arguments": arguments},
+            "params": params,
         })
         .to_string();
+        let accept = match on_progress {
+            Some(_) => "application/json, text/event-stream",
+            None => "application/json",
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -187,7 +216,7 @@ impl Client {
                 .agent
                 .post(&self.url)
                 .header("content-type", "application/json")
-                .header("accept", "application/json")
+                .header("accept", accept)
                 .header("mcp-protocol-version", PROTOCOL_VERSION)
                 .header("authorization", &self.authorization)
                 .send(body.as_bytes())
@@ -202,12 +231,20 @@ impl Client {
             };
             let retry_after = header("retry-after");
             let challenge = header("www-authenticate");
-            let text = response
-                .body_mut()
-                .with_config()
-                .limit(256 << 20)
-                .read_to_string()
-                .with_context(|| format!("reading the answer to {tool}"))?;
+            let streamed =
+                header("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
+            let text = match on_progress.as_deref_mut() {
+                Some(report) if streamed && status == 200 => {
+                    read_events(response.body_mut().as_reader(), report)
+                        .with_context(|| format!("reading the answer to {tool}"))?
+                }
+                _ => response
+                    .body_mut()
+                    .with_config()
+                    .limit(256 << 20)
+                    .read_to_string()
+                    .with_context(|| format!("reading the answer to {tool}"))?,
+            };
             match status {
                 200 => {}
                 429 | 503 if attempt <= MAX_RETRIES => {
@@ -339,4 +376,38 @@ fn subject_of(jwt: &str) -> String {
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .and_then(|claims| claims["sub"].as_str().map(str::to_owned))
         .unwrap_or_else(|| "(token's subject)".into())
+}
+
+/// Reads an event stream as it arrives: each progress notification goes to
+/// `report`; returns the data of the event that is not a notification (the
+/// response, which ends the stream).
+fn read_events(
+    body: impl std::io::Read,
+    report: &mut dyn FnMut(f64, Option<f64>),
+) -> Result<String> {
+    use std::io::BufRead;
+    let mut data = String::new();
+    for line in std::io::BufReader::new(body).lines() {
+        let line = line?;
+        if let Some(d) = line.strip_prefix("data:") {
+            data.push_str(d.trim_start());
+            continue;
+        }
+        // A blank line ends an event; comments (keep-alives) and other fields
+        // carry nothing for us.
+        if !line.is_empty() || data.is_empty() {
+            continue;
+        }
+        let event = std::mem::take(&mut data);
+        let message: Value = serde_json::from_str(&event).context("an event is not JSON")?;
+        if message.get("id").is_some() {
+            return Ok(event);
+        }
+        if message["method"] == "notifications/progress" {
+            if let Some(p) = message["params"]["progress"].as_f64() {
+                report(p, message["params"]["total"].as_f64());
+            }
+        }
+    }
+    bail!("the event stream ended without the response")
 }

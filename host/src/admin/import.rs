@@ -309,17 +309,32 @@ impl Importer<'_> {
         if let Some(p) = parent {
             args["parent_id"] = json!(p.id);
         }
-        match self.client.call("import_tree", args)? {
+        // The bar moves within a batch too, as the server reports each step.
+        let start = self.bar.position();
+        let bar = self.bar;
+        let mut on_progress = |done: f64, _total: Option<f64>| {
+            bar.set_position(start + done as u64);
+        };
+        match self
+            .client
+            .call_with_progress("import_tree", args, &mut on_progress)?
+        {
             Ok(summary) => {
                 let n = |k: &str| summary[k].as_u64().unwrap_or(0) as usize;
                 self.summary.areas_created += n("areas_created");
                 self.summary.climbs_created += n("climbs_created");
-                self.bar
-                    .inc(batch.iter().map(|(node, _)| node.count() as u64).sum());
+                self.bar.set_position(
+                    start
+                        + batch
+                            .iter()
+                            .map(|(node, _)| node.count() as u64)
+                            .sum::<u64>(),
+                );
                 Ok(())
             }
             // Checked whole and refused whole: find the culprits one by one.
             Err(_) => {
+                self.bar.set_position(start);
                 for (node, _) in batch {
                     self.one_by_one(parent, node)?;
                 }

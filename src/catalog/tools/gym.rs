@@ -540,9 +540,11 @@ impl Tool for StripGymRoutes {
     type Input = StripArgs;
     type Output = StripResult;
     fn call(ctx: &Ctx, input: StripArgs) -> Result<StripResult, ToolFailure> {
-        let routes = ctx
-            .climbing()
-            .strip_gym_routes(&input.ids, input.stripped_on.as_deref())?;
+        let routes = ctx.climbing().strip_gym_routes_reporting(
+            &input.ids,
+            input.stripped_on.as_deref(),
+            ctx,
+        )?;
         let stripped = routes.iter().filter(|r| r.changed).count();
         Ok(StripResult { routes, stripped })
     }

@@ -164,7 +164,9 @@ impl Tool for LogbookStatsTool {
     fn call(ctx: &Ctx, input: LogbookStatsArgs) -> Result<LogbookStats, ToolFailure> {
         let route = system_arg("route_system", input.route_system.as_deref())?;
         let boulder = system_arg("boulder_system", input.boulder_system.as_deref())?;
-        Ok(ctx.climbing().logbook_stats(route, boulder)?)
+        Ok(ctx
+            .climbing()
+            .logbook_stats_reporting(route, boulder, ctx)?)
     }
 }
 

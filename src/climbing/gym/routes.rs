@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::climbing::grades::GradeSystem;
+use crate::climbing::progress::{self, Progress, Silent};
 use crate::store::index::Position;
 
 impl Climbing<'_> {
@@ -340,6 +341,18 @@ impl Climbing<'_> {
         ids: &[String],
         stripped_on: Option<&str>,
     ) -> DomainResult<Vec<StripOutcome>> {
+        self.strip_gym_routes_reporting(ids, stripped_on, &Silent)
+    }
+
+    /// [`Climbing::strip_gym_routes`], reporting each route to `progress`, noting
+    /// the routes left unchanged, and stopping between routes when it asks to
+    /// (each route is rewritten whole; the rest stay as they were).
+    pub fn strip_gym_routes_reporting(
+        &self,
+        ids: &[String],
+        stripped_on: Option<&str>,
+        progress: &dyn Progress,
+    ) -> DomainResult<Vec<StripOutcome>> {
         let ids = dedup(ids);
         if ids.is_empty() || ids.len() > MAX_STRIP_BATCH {
             return invalid(format!(
@@ -376,7 +389,11 @@ impl Climbing<'_> {
             }
         }
         let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
+        let total = ids.len();
+        for (i, id) in ids.iter().enumerate() {
+            if progress.stop() {
+                break;
+            }
             let (route, changed) = self.rewrite_route(id, None, |current| {
                 if current.status == RouteStatus::Stripped {
                     return Ok(None);
@@ -393,11 +410,21 @@ impl Climbing<'_> {
                 next.stripped_on = Some(on.clone());
                 Ok(Some(next))
             })?;
+            if !changed {
+                progress
+                    .note(&|| format!("{} left unchanged: it was already stripped", route.label()));
+            }
             out.push(StripOutcome {
                 id: id.clone(),
                 changed,
                 route,
             });
+            let done = i + 1;
+            if progress::due(done, total) {
+                progress.report(done, total, &|| {
+                    format!("stripped {done} of {total} routes")
+                });
+            }
         }
         Ok(out)
     }

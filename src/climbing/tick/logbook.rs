@@ -2,6 +2,7 @@
 //! statistics over them.
 
 use super::*;
+use crate::climbing::progress::{Progress, Silent};
 use crate::store::index::{IndexList, Position};
 use crate::store::{Store, StoreError, Stored};
 
@@ -185,6 +186,18 @@ impl Climbing<'_> {
         route_system: Option<GradeSystem>,
         boulder_system: Option<GradeSystem>,
     ) -> DomainResult<LogbookStats> {
+        self.logbook_stats_reporting(route_system, boulder_system, &Silent)
+    }
+
+    /// [`Climbing::logbook_stats`], reporting each page of ticks read to
+    /// `progress` (out of the most it reads, [`STATS_TICK_LIMIT`]: the logbook's
+    /// length is not stored), and stopping between pages when it asks to.
+    pub fn logbook_stats_reporting(
+        &self,
+        route_system: Option<GradeSystem>,
+        boulder_system: Option<GradeSystem>,
+        progress: &dyn Progress,
+    ) -> DomainResult<LogbookStats> {
         for (field, system, kind) in [
             ("route_system", route_system, GradeKind::Route),
             ("boulder_system", boulder_system, GradeKind::Boulder),
@@ -214,9 +227,20 @@ impl Climbing<'_> {
             read += slice.ids.len();
             let page: Vec<Tick> = self.store.get_many(&slice.ids)?;
             ticks.extend(page.into_iter().filter(|t| t.climber == self.actor));
+            let done = read;
+            progress.report(done, STATS_TICK_LIMIT, &|| {
+                format!("read {done} ticks (at most {STATS_TICK_LIMIT})")
+            });
             match slice.next {
                 None => break false,
-                Some(_) if read >= STATS_TICK_LIMIT => break true,
+                Some(_) if read >= STATS_TICK_LIMIT => {
+                    progress.note(&|| {
+                        format!("the logbook holds more than {STATS_TICK_LIMIT} ticks: the statistics cover the first {STATS_TICK_LIMIT} (truncated: true)")
+                    });
+                    break true;
+                }
+                // The client went away: nobody reads the statistics.
+                Some(_) if progress.stop() => break true,
                 next => from = next,
             }
         };
