@@ -33,5 +33,5 @@ const REPORTS: usize = 50;
 /// Whether `done` of `total` is a step worth reporting: about every
 /// `total / REPORTS` units, and the last one.
 pub fn due(done: usize, total: usize) -> bool {
-    done == total || done % (total / REPORTS).max(1) == 0
+    done == total || done.is_multiple_of((total / REPORTS).max(1))
 }
