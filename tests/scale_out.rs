@@ -33,6 +33,17 @@ const REQUEST_BOUND: Duration = Duration::from_secs(10);
 /// Numbers the climbs the writers create, so each create has its own name.
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
 
+/// One scenario at a time: each is sized for its own three replicas and sixteen
+/// writers, and six of them at once (on both runtimes) on a small machine starve
+/// the hot index page's compare-and-swap loop past its time budget, which is a
+/// refusal the scenarios rightly count as a failure.
+static ONE_SCENARIO: Mutex<()> = Mutex::new(());
+
+/// Holds [`ONE_SCENARIO`] (also after another scenario failed while holding it).
+fn one_scenario() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SCENARIO.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 // ---- replicas -------------------------------------------------------------------
 
 /// A replica as the scenarios start it on `runtime`: the component's own Redis
@@ -366,6 +377,7 @@ fn three_spin_replicas_sixteen_writers_lose_nothing() {
 }
 
 fn sixteen_writers_lose_nothing(runtime: Runtime) {
+    let _alone = one_scenario();
     let redis = Redis::start();
     let replicas = start_replicas(runtime, &redis);
     let scene = seed(&mcp_url(&replicas[0]));
@@ -397,6 +409,7 @@ fn spin_replicas_killed_mid_write_lose_nothing_acknowledged() {
 }
 
 fn hosts_killed_mid_write(runtime: Runtime) {
+    let _alone = one_scenario();
     let redis = Redis::start();
     let replicas = Arc::new(Mutex::new(start_replicas(runtime, &redis)));
     let scene = seed(&mcp_url(&replicas.lock().unwrap()[0]));
@@ -448,6 +461,7 @@ fn redis_killed_under_spin_replicas_loses_nothing_acknowledged_and_outages_fail_
 }
 
 fn redis_killed_and_restarted(runtime: Runtime) {
+    let _alone = one_scenario();
     let mut redis = Redis::start();
     let replicas = start_replicas(runtime, &redis);
     let url = mcp_url(&replicas[0]);
@@ -455,7 +469,8 @@ fn redis_killed_and_restarted(runtime: Runtime) {
     let urls = urls_of(&replicas);
     let ledger = Arc::new(Ledger::default());
     run_writers(&urls, &scene, 4, &AtomicBool::new(false), &ledger);
-    assert!(ledger.failures.lock().unwrap().is_empty());
+    let failures = ledger.failures.lock().unwrap().clone();
+    assert!(failures.is_empty(), "{failures:?}");
 
     // SIGKILL Redis: with appendfsync always, everything acknowledged is on disk.
     redis.kill();
