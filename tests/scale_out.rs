@@ -47,10 +47,13 @@ fn one_scenario() -> std::sync::MutexGuard<'static, ()> {
 // ---- replicas -------------------------------------------------------------------
 
 /// A replica as the scenarios start it on `runtime`: the component's own Redis
-/// store, one state secret for all, and no rate limit (the writers call fast).
+/// store, one state secret for all, no rate limit (the writers call fast), and
+/// served as in production (no metrics: metering slows each request, which
+/// widens every compare-and-swap race the writers run).
 fn replica(runtime: Runtime, redis: &Redis) -> HostBuilder {
     host_builder()
         .on(runtime)
+        .without_metrics()
         .redis(&redis.url())
         .var("state_secret", "scale-out-state-secret-0123456789")
         .var("rate_limit_per_minute", "0")
@@ -401,8 +404,9 @@ fn hosts_killed_mid_write_lose_nothing_acknowledged() {
     hosts_killed_mid_write(Runtime::ClimbingHost);
 }
 
-/// Under Spin the harness stops a replica with SIGTERM to `spin up` and its app
-/// process, then SIGKILL for whatever is left.
+/// Under Spin the SIGKILL goes to `spin up` and its app process. (Killed, not
+/// stopped: a stop is SIGTERM, after which Spin may still answer requests it had
+/// taken; the rolling restart of tests/replicas.rs covers that.)
 #[test]
 fn spin_replicas_killed_mid_write_lose_nothing_acknowledged() {
     hosts_killed_mid_write(Runtime::Spin);
@@ -422,11 +426,11 @@ fn hosts_killed_mid_write(runtime: Runtime) {
         s.spawn(|| {
             for k in 0..REPLICAS {
                 std::thread::sleep(Duration::from_millis(600));
-                // Kill one replica while requests are in flight on it, then bring
-                // it back (on a new port, which the writers then call).
+                // SIGKILL one replica while requests are in flight on it, then
+                // bring it back (on a new port, which the writers then call).
                 let mut replicas = replicas.lock().unwrap();
                 let victim = &mut replicas[k % REPLICAS];
-                victim.stop();
+                victim.kill();
                 kills.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(150));
                 victim.restart();

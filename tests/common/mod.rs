@@ -345,6 +345,20 @@ impl Host {
         }
     }
 
+    /// Kills the process at once, as a crash would (SIGKILL; under Spin, to
+    /// `spin up` and its app process), and waits for it. Idempotent.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            match self.config.runtime {
+                Runtime::ClimbingHost => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                Runtime::Spin => spin::kill(&mut child),
+            }
+        }
+    }
+
     /// Stops and starts again with the same configuration and store (a SQLite
     /// store keeps its data; a memory store starts empty). The port changes.
     pub fn restart(&mut self) {

@@ -158,6 +158,17 @@ pub fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// SIGKILL to the group at once (a crash of `spin up` and its app process), and
+/// reaps `spin up`.
+pub fn kill(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.wait();
+}
+
 /// The origin (`scheme://host[:port]`) of `url`.
 pub fn origin(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").expect("an absolute URL");
