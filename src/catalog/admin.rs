@@ -1,6 +1,6 @@
 //! Admin tools: issue, list and revoke service tokens.
 
-use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
+use super::tools::{paged, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
 use super::{Ctx, Scope};
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
@@ -100,10 +100,9 @@ impl Tool for IssueToken {
         )
         .map_err(ToolFailure::Refused)?;
         // Minting is recorded in the history like any change, under the token id.
-        ctx.climbing().record_change(
+        ctx.climbing().record_creation(
             "token",
             &info.id,
-            crate::climbing::history::Action::Created,
             format!(
                 "issued to \"{}\" with {} for {ttl_days} day{}",
                 info.subject,
@@ -138,14 +137,18 @@ impl Tool for ListTokens {
     type Output = Page<TokenInfo>;
     fn call(ctx: &Ctx, input: ListTokensArgs) -> Result<Page<TokenInfo>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let from: Option<Position> = input
-            .cursor
-            .as_deref()
-            .map(|c| ctx.open_cursor(TOKEN_LIST, c))
-            .transpose()?;
-        let (items, next) = tokens::list(&Store::new(ctx.platform), from.as_ref(), limit)?;
-        let next_cursor = next.map(|p| ctx.seal_cursor(TOKEN_LIST, &p)).transpose()?;
-        Ok(Page { items, next_cursor })
+        paged(
+            ctx,
+            TOKEN_LIST,
+            input.cursor.as_deref(),
+            |from: Option<Position>| {
+                Ok(tokens::list(
+                    &Store::new(ctx.platform),
+                    from.as_ref(),
+                    limit,
+                )?)
+            },
+        )
     }
 }
 
@@ -195,9 +198,14 @@ impl Tool for RevokeToken {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepairArgs {
-    /// The area whose sub-area and climb lists to check; omit for the top level.
+    /// The area whose sub-area, climb and media lists to check; omit (with
+    /// venue_id) for the top level.
     #[serde(default)]
     pub area_id: Option<String>,
+    /// A venue (from venue_ids at the top level) whose wall, setter and route
+    /// lists to check instead of an area's.
+    #[serde(default)]
+    pub venue_id: Option<String>,
     /// Remove the bad entries (default: only report them).
     #[serde(default)]
     pub fix: bool,
@@ -207,7 +215,7 @@ pub struct RepairIndexes;
 impl Tool for RepairIndexes {
     const NAME: &'static str = "repair_indexes";
     const TITLE: &'static str = "Check and repair indexes";
-    const DESCRIPTION: &'static str = "Check one area's lists of sub-areas and climbs (or the top-level list) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids to check next, so the whole tree is walked one call per area.";
+    const DESCRIPTION: &'static str = "Check one area's lists of sub-areas, climbs and media (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.";
     const SCOPE: Scope = Scope::Admin;
     const ANNOTATIONS: Annotations = Annotations {
         read_only: false,
@@ -217,9 +225,25 @@ impl Tool for RepairIndexes {
     type Input = RepairArgs;
     type Output = RepairReport;
     fn call(ctx: &Ctx, input: RepairArgs) -> Result<RepairReport, ToolFailure> {
-        Ok(ctx
-            .climbing()
-            .repair_area(input.area_id.as_deref(), input.fix)?)
+        let climbing = ctx.climbing();
+        if let Some(venue) = input.venue_id.as_deref() {
+            if input.area_id.is_some() {
+                return Err(ToolFailure::Refused(
+                    "give area_id or venue_id, not both: one call checks one area's or one venue's lists"
+                        .into(),
+                ));
+            }
+            return Ok(climbing.repair_venue(venue, input.fix)?);
+        }
+        let mut report = climbing.repair_area(input.area_id.as_deref(), input.fix)?;
+        if input.area_id.is_none() {
+            // Issued tokens belong to this layer, not the domain's.
+            let tokens = climbing
+                .store
+                .check_list::<TokenInfo>(TOKEN_LIST, input.fix)?;
+            report.count(&tokens);
+        }
+        Ok(report)
     }
 }
 

@@ -1,11 +1,12 @@
 //! Resources: areas and climbs addressed by URI, through resource templates.
 
 use super::{cursor_param, CatalogError, CatalogResult, Ctx, Scope};
-use crate::climbing::area::{children_list, Area};
+use crate::climbing::area::Area;
 use crate::climbing::climb::Climb;
+use crate::climbing::lists::List;
 use crate::climbing::validate;
 use crate::store::index::Position;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use serde_json::{json, Value};
 
 pub const AREA_PREFIX: &str = "climbing://areas/";
@@ -57,7 +58,7 @@ fn require_read(ctx: &Ctx) -> CatalogResult<()> {
 /// reachable through the templates and the tools.
 pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     require_read(ctx)?;
-    let list_name = children_list(None);
+    let list_name = List::Areas(None).cursor_scope();
     let from: Option<Position> = match cursor_param(params)? {
         Some(c) => Some(ctx.open_cursor(&list_name, c)?),
         None => None,
@@ -102,14 +103,14 @@ pub fn read(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     let not_found = || CatalogError::ResourceNotFound {
         uri: uri.to_owned(),
     };
-    let store = Store::new(ctx.platform);
+    let climbing = ctx.climbing();
     let text = if let Some(id) = uri.strip_prefix(AREA_PREFIX) {
         validate::id("id", id).map_err(|_| not_found())?;
-        let area: Area = store.get(id)?.ok_or_else(not_found)?;
+        let area: Area = climbing.find_area(id)?.ok_or_else(not_found)?;
         serde_json::to_string(&area)
     } else if let Some(id) = uri.strip_prefix(CLIMB_PREFIX) {
         validate::id("id", id).map_err(|_| not_found())?;
-        let climb: Climb = store.get(id)?.ok_or_else(not_found)?;
+        let climb: Climb = climbing.find_climb(id)?.ok_or_else(not_found)?;
         serde_json::to_string(&climb)
     } else {
         #[cfg(feature = "conformance")]

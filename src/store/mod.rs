@@ -9,9 +9,12 @@ pub mod conformance;
 pub mod cursor;
 pub mod index;
 pub mod keys;
+pub mod lifecycle;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+pub use index::Listing;
+pub use lifecycle::{Leased, Listed, Scan};
 use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;

@@ -1,12 +1,13 @@
 //! Area tools.
 
 use super::{
-    open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
+    paged_list, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
 };
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::area::{Area, AreaChanges, AreaKind, NewArea};
 use crate::climbing::grades::GradeSystem;
 use crate::climbing::import::{ImportArea, ImportSummary};
+use crate::climbing::lists::List;
 use crate::climbing::stats::AreaStats;
 use crate::climbing::{validate, LatLng};
 use serde::{Deserialize, Serialize};
@@ -52,12 +53,10 @@ impl Tool for ListAreas {
     type Output = Page<Area>;
     fn call(ctx: &Ctx, input: ListAreasArgs) -> Result<Page<Area>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let list = crate::climbing::area::children_list(input.parent_id.as_deref());
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) =
-            ctx.climbing()
-                .list_areas(input.parent_id.as_deref(), from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let parent = input.parent_id.as_deref();
+        paged_list(ctx, List::Areas(parent), input.cursor.as_deref(), |from| {
+            Ok(ctx.climbing().list_areas(parent, from.as_ref(), limit)?)
+        })
     }
 }
 
@@ -203,12 +202,12 @@ impl Tool for SearchAreas {
     type Output = Page<Area>;
     fn call(ctx: &Ctx, input: SearchArgs) -> Result<Page<Area>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let scope = format!("search-areas:{}", input.query);
-        let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .search_areas(&input.query, from.as_ref(), limit)?;
-        page(ctx, &scope, items, next)
+        let list = List::SearchAreas(&input.query);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .search_areas(&input.query, from.as_ref(), limit)?)
+        })
     }
 }
 

@@ -2,11 +2,12 @@
 
 use super::areas::DeleteArgs;
 use super::{
-    open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
+    paged_list, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
 };
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
-use crate::climbing::grades::{self, GradeKind};
+use crate::climbing::lists::List;
+use crate::climbing::subtree::ClimbFilter;
 use crate::climbing::validate;
 use crate::store::Stored;
 use serde::Deserialize;
@@ -51,43 +52,6 @@ pub struct ListClimbsArgs {
     pub max_grade: Option<String>,
 }
 
-/// A grade range from its two ends, either of which may be open.
-fn grade_range(
-    min: Option<&str>,
-    max: Option<&str>,
-) -> Result<Option<(GradeKind, f64, f64)>, ToolFailure> {
-    let read = |field: &str, text: &str| {
-        grades::detect(text).ok_or_else(|| {
-            ToolFailure::Refused(format!(
-                "{field} \"{text}\" is not a grade whose system is clear; use e.g. 5.10a (YDS), 6b+ (French), V4 (V-scale) or 7A (Font)"
-            ))
-        })
-    };
-    let low = min.map(|t| read("min_grade", t)).transpose()?;
-    let high = max.map(|t| read("max_grade", t)).transpose()?;
-    Ok(match (low, high) {
-        (None, None) => None,
-        (Some(a), None) => Some((a.system.discipline(), a.score, f64::MAX)),
-        (None, Some(b)) => Some((b.system.discipline(), f64::MIN, b.score)),
-        (Some(a), Some(b)) => {
-            if a.system.discipline() != b.system.discipline() {
-                return Err(ToolFailure::Refused(
-                    "min_grade and max_grade must both be route grades or both boulder grades"
-                        .into(),
-                ));
-            }
-            if a.score > b.score {
-                return Err(ToolFailure::Refused(format!(
-                    "min_grade \"{}\" is harder than max_grade \"{}\", so nothing can match; swap them",
-                    min.unwrap_or_default(),
-                    max.unwrap_or_default()
-                )));
-            }
-            Some((a.system.discipline(), a.score, b.score))
-        }
-    })
-}
-
 pub struct ListClimbs;
 impl Tool for ListClimbs {
     const NAME: &'static str = "list_climbs";
@@ -100,42 +64,17 @@ impl Tool for ListClimbs {
     fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("area_id", &input.area_id)?;
-        let range = grade_range(input.min_grade.as_deref(), input.max_grade.as_deref())?;
-        if let (Some(discipline), Some((kind, _, _))) = (input.discipline, range) {
-            let boulder = discipline == Discipline::Boulder;
-            if boulder != (kind == GradeKind::Boulder) {
-                return Err(ToolFailure::Refused(format!(
-                    "discipline {} takes {} grades, but the grade range is in {} grades; use e.g. {}",
-                    if boulder { "boulder" } else { "(a route discipline)" },
-                    if boulder { "boulder" } else { "route" },
-                    kind.as_str(),
-                    if boulder { "V3 to V6 or 6A to 7A" } else { "5.10a to 5.11a or 6a to 7a" },
-                )));
-            }
-        }
-        let list = crate::climbing::climb::climbs_list(&input.area_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (mut items, next) = ctx
-            .climbing()
-            .list_subtree_climbs(&input.area_id, from, limit)?;
-        if input.discipline.is_some() || range.is_some() {
-            // Filters look inside the climbs; without them they go out as stored.
-            let mut kept = Vec::with_capacity(items.len());
-            for stored in items {
-                let c = stored.decode()?;
-                let discipline_ok = input.discipline.is_none_or(|d| c.disciplines.contains(&d));
-                let grade_ok = range.is_none_or(|(kind, low, high)| {
-                    c.grades
-                        .score(kind)
-                        .is_some_and(|s| (low..=high).contains(&s))
-                });
-                if discipline_ok && grade_ok {
-                    kept.push(stored);
-                }
-            }
-            items = kept;
-        }
-        page(ctx, &list, items, next)
+        let filter = ClimbFilter::new(
+            input.discipline,
+            input.min_grade.as_deref(),
+            input.max_grade.as_deref(),
+        )?;
+        let area = input.area_id.as_str();
+        paged_list(ctx, List::Climbs(area), input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_filtered_climbs(area, &filter, from, limit)?)
+        })
     }
 }
 
@@ -262,11 +201,11 @@ impl Tool for SearchClimbs {
     type Output = Page<Stored<Climb>>;
     fn call(ctx: &Ctx, input: SearchClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let scope = format!("search-climbs:{}", input.query);
-        let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .search_climbs(&input.query, from.as_ref(), limit)?;
-        page(ctx, &scope, items, next)
+        let list = List::SearchClimbs(&input.query);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .search_climbs(&input.query, from.as_ref(), limit)?)
+        })
     }
 }

@@ -1,12 +1,13 @@
 //! Gym tools: indoor venues, their walls and setters, and the routes on the walls.
 
-use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
+use super::{paged_list, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::gym::{
-    self, DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
+    DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
     NewGymRoute, NewSetter, NewVenue, NewWall, RouteQuery, RouteScope, Setter, SetterChanges,
     SetterStats, StatusFilter, StripOutcome, Venue, VenueChanges, Wall, WallChanges,
 };
+use crate::climbing::lists::List;
 use crate::climbing::validate;
 use serde::{Deserialize, Serialize};
 
@@ -152,10 +153,9 @@ impl Tool for ListVenues {
     type Output = Page<Venue>;
     fn call(ctx: &Ctx, input: PageArgs) -> Result<Page<Venue>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let list = gym::venues_list();
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_venues(from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(ctx, List::Venues, input.cursor.as_deref(), |from| {
+            Ok(ctx.climbing().list_venues(from.as_ref(), limit)?)
+        })
     }
 }
 
@@ -246,12 +246,12 @@ impl Tool for ListWalls {
     fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Wall>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("venue_id", &input.venue_id)?;
-        let list = gym::walls_list(&input.venue_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_walls(&input.venue_id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Walls(&input.venue_id);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_walls(&input.venue_id, from.as_ref(), limit)?)
+        })
     }
 }
 
@@ -343,12 +343,12 @@ impl Tool for ListSetters {
     fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Setter>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("venue_id", &input.venue_id)?;
-        let list = gym::setters_list(&input.venue_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_setters(&input.venue_id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Setters(&input.venue_id);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_setters(&input.venue_id, from.as_ref(), limit)?)
+        })
     }
 }
 
@@ -493,12 +493,16 @@ impl Tool for ListGymRoutes {
             max_grade: input.max_grade,
             ..RouteQuery::new(scope)
         };
-        let list = query.list_name();
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_gym_routes(&query, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::GymRoutes(&query),
+            input.cursor.as_deref(),
+            |from| {
+                Ok(ctx
+                    .climbing()
+                    .list_gym_routes(&query, from.as_ref(), limit)?)
+            },
+        )
     }
 }
 

@@ -426,6 +426,30 @@ pub fn open_cursor<P: serde::de::DeserializeOwned>(
         .map_err(ToolFailure::from)
 }
 
+/// One page of a list: the cursor opened against the list's scope, `read` called
+/// with the position it stands for, the next position sealed for the same scope.
+/// Every list tool pages through this, so cursors work alike everywhere.
+pub fn paged<T, P: serde::Serialize + serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    scope: &str,
+    cursor: Option<&str>,
+    read: impl FnOnce(Option<P>) -> Result<(Vec<T>, Option<P>), ToolFailure>,
+) -> Result<Page<T>, ToolFailure> {
+    let from = open_cursor(ctx, scope, cursor)?;
+    let (items, next) = read(from)?;
+    page(ctx, scope, items, next)
+}
+
+/// [`paged`] through a list of the domain, whose scope the domain names.
+pub fn paged_list<T, P: serde::Serialize + serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    list: crate::climbing::lists::List,
+    cursor: Option<&str>,
+    read: impl FnOnce(Option<P>) -> Result<(Vec<T>, Option<P>), ToolFailure>,
+) -> Result<Page<T>, ToolFailure> {
+    paged(ctx, &list.cursor_scope(), cursor, read)
+}
+
 pub fn page<T, P: serde::Serialize>(
     ctx: &Ctx,
     list: &str,

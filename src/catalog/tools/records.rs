@@ -1,9 +1,10 @@
 //! Tools for what is kept about every area and climb: change history and media.
 
 use super::areas::DeleteArgs;
-use super::{open_cursor, page, Annotations, Page, Tool, ToolFailure, CREATE, DELETE, READ};
+use super::{paged_list, Annotations, Page, Tool, ToolFailure, CREATE, DELETE, READ};
 use crate::catalog::{Ctx, Scope};
-use crate::climbing::history::{history_list, Change};
+use crate::climbing::history::Change;
+use crate::climbing::lists::List;
 use crate::climbing::media::{Media, NewMedia};
 use crate::climbing::validate;
 use serde::Deserialize;
@@ -34,10 +35,12 @@ impl Tool for GetHistory {
     fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Change>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("id", &input.id)?;
-        let list = history_list(&input.id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().history(&input.id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::History(&input.id),
+            input.cursor.as_deref(),
+            |from| Ok(ctx.climbing().history(&input.id, from.as_ref(), limit)?),
+        )
     }
 }
 
@@ -68,10 +71,12 @@ impl Tool for ListMedia {
     fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Media>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("id", &input.id)?;
-        let list = format!("ml/{}", input.id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_media(&input.id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::Media(&input.id),
+            input.cursor.as_deref(),
+            |from| Ok(ctx.climbing().list_media(&input.id, from.as_ref(), limit)?),
+        )
     }
 }
 

@@ -1,9 +1,10 @@
 //! Ticks tools: the caller's logbook.
 
-use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
+use super::{paged_list, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
 use crate::catalog::{Ctx, Scope};
 use crate::climbing::grades::{GradeSystem, SYSTEM_NAMES};
-use crate::climbing::tick::{self, LogbookStats, NewTick, Tick, TickChanges};
+use crate::climbing::lists::List;
+use crate::climbing::tick::{LogbookStats, NewTick, Tick, TickChanges};
 use crate::climbing::validate;
 use crate::store::Stored;
 use serde::{Deserialize, Serialize};
@@ -128,10 +129,10 @@ impl Tool for ListTicks {
     type Output = Page<Stored<Tick>>;
     fn call(ctx: &Ctx, input: ListTicksArgs) -> Result<Page<Stored<Tick>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let list = tick::ticks_list(&ctx.caller.subject);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_ticks(from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Ticks(&ctx.caller.subject);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx.climbing().list_ticks(from.as_ref(), limit)?)
+        })
     }
 }
 
