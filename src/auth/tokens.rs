@@ -5,8 +5,8 @@
 //! every request checks (one batch read, with the token's digest id), for tokens
 //! of either kind; a token without a `jti` is revoked by its digest id.
 
+use super::identity::Scope;
 use super::token;
-use crate::catalog::Scope;
 use crate::platform::{KvResult, Platform};
 use crate::store::index::Position;
 use crate::store::{Listed, Listing, Store, StoreError, StoreResult};

@@ -1,7 +1,8 @@
 //! Admin tools: issue, list and revoke service tokens.
 
-use super::tools::{paged, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
-use super::{Ctx, Scope};
+use super::tools::{paged, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use super::Ctx;
+use crate::auth::identity::Scope;
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
 use crate::climbing::orphans::{OrphanReport, DELETED_LIST};
@@ -37,11 +38,11 @@ pub struct IssuedToken {
 
 pub struct IssueToken;
 impl Tool for IssueToken {
-    const NAME: &'static str = "issue_token";
-    const TITLE: &'static str = "Issue a service token";
-    const DESCRIPTION: &'static str = "Issue an HS256 service token for a subject with the given scopes (climb:read, climb:write, admin). The token is returned once and not stored; its metadata can be listed and revoked.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "issue_token",
+        "Issue a service token",
+        "Issue an HS256 service token for a subject with the given scopes (climb:read, climb:write, admin). The token is returned once and not stored; its metadata can be listed and revoked.",
+    ).admin();
     type Input = IssueTokenArgs;
     type Output = IssuedToken;
     fn call(ctx: &Ctx, input: IssueTokenArgs) -> Result<IssuedToken, ToolFailure> {
@@ -128,11 +129,11 @@ pub struct ListTokensArgs {
 
 pub struct ListTokens;
 impl Tool for ListTokens {
-    const NAME: &'static str = "list_tokens";
-    const TITLE: &'static str = "List service tokens";
-    const DESCRIPTION: &'static str = "List the service tokens this server issued (metadata only: id, subject, scopes, expiry, revocation), oldest first.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_tokens",
+        "List service tokens",
+        "List the service tokens this server issued (metadata only: id, subject, scopes, expiry, revocation), oldest first.",
+    ).admin();
     type Input = ListTokensArgs;
     type Output = Page<TokenInfo>;
     fn call(ctx: &Ctx, input: ListTokensArgs) -> Result<Page<TokenInfo>, ToolFailure> {
@@ -164,15 +165,11 @@ pub struct Revoked {
 
 pub struct RevokeToken;
 impl Tool for RevokeToken {
-    const NAME: &'static str = "revoke_token";
-    const TITLE: &'static str = "Revoke a token";
-    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: true,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::delete(
+        "revoke_token",
+        "Revoke a token",
+        "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.",
+    ).admin();
     type Input = IdArg;
     type Output = Revoked;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Revoked, ToolFailure> {
@@ -213,15 +210,11 @@ pub struct RepairArgs {
 
 pub struct RepairIndexes;
 impl Tool for RepairIndexes {
-    const NAME: &'static str = "repair_indexes";
-    const TITLE: &'static str = "Check and repair indexes";
-    const DESCRIPTION: &'static str = "Check one area's lists of sub-areas, climbs and media (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: false,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::maintenance(
+        "repair_indexes",
+        "Check and repair indexes",
+        "Check one area's lists of sub-areas, climbs and media (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
+    );
     type Input = RepairArgs;
     type Output = RepairReport;
     fn call(ctx: &Ctx, input: RepairArgs) -> Result<RepairReport, ToolFailure> {
@@ -272,15 +265,11 @@ pub struct OrphanPage {
 
 pub struct FindOrphans;
 impl Tool for FindOrphans {
-    const NAME: &'static str = "find_orphans";
-    const TITLE: &'static str = "Find records whose parent is gone";
-    const DESCRIPTION: &'static str = "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: false,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::maintenance(
+        "find_orphans",
+        "Find records whose parent is gone",
+        "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.",
+    );
     type Input = OrphanArgs;
     type Output = OrphanPage;
     fn call(ctx: &Ctx, input: OrphanArgs) -> Result<OrphanPage, ToolFailure> {

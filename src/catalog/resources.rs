@@ -1,6 +1,7 @@
 //! Resources: areas and climbs addressed by URI, through resource templates.
 
-use super::{cursor_param, CatalogError, CatalogResult, Ctx, Scope};
+use super::{cursor_param, CatalogError, CatalogResult, Ctx};
+use crate::auth::identity::Scope;
 use crate::climbing::area::Area;
 use crate::climbing::climb::Climb;
 use crate::climbing::lists::List;
@@ -13,13 +14,12 @@ pub const AREA_PREFIX: &str = "climbing://areas/";
 pub const CLIMB_PREFIX: &str = "climbing://climbs/";
 
 /// `resources/templates/list`.
-pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn templates(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     if cursor_param(params)?.is_some() {
         return Err(CatalogError::invalid(
             "invalid cursor: resources/templates/list has a single page; omit the cursor",
         ));
     }
-    #[allow(unused_mut)]
     let mut templates = json!([
         {
             "uriTemplate": format!("{AREA_PREFIX}{{id}}"),
@@ -36,9 +36,8 @@ pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             "mimeType": "application/json",
         },
     ]);
-    #[cfg(feature = "conformance")]
     if let Value::Array(list) = &mut templates {
-        list.push(super::conformance::resource_template());
+        list.extend((ctx.extension.resource_templates)());
     }
     Ok(json!({ "resourceTemplates": templates }))
 }
@@ -78,9 +77,8 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             })
         })
         .collect();
-    #[cfg(feature = "conformance")]
     let resources = if from.is_none() {
-        let mut all = super::conformance::resource_list();
+        let mut all = (ctx.extension.resources)();
         all.extend(resources);
         all
     } else {
@@ -113,8 +111,7 @@ pub fn read(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
         let climb: Climb = climbing.find_climb(id)?.ok_or_else(not_found)?;
         serde_json::to_string(&climb)
     } else {
-        #[cfg(feature = "conformance")]
-        if let Some(contents) = super::conformance::read_resource(uri) {
+        if let Some(contents) = (ctx.extension.read_resource)(uri) {
             return Ok(json!({ "contents": [contents] }));
         }
         return Err(not_found());

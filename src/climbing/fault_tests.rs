@@ -8,7 +8,7 @@ use super::climb::ClimbChanges;
 use super::tests::new_climb;
 use super::tick::{AttemptType, NewTick, TickStyle};
 use super::Climbing;
-use crate::catalog::Scope;
+use crate::auth::identity::Scope;
 use crate::platform::memory::{Fault, MemoryPlatform};
 use crate::store::{Store, StoreError};
 use std::time::{Duration, Instant};

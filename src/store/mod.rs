@@ -168,7 +168,7 @@ impl<'p> Store<'p> {
 
     /// A new short, random, URL-safe id (12 characters, 72 bits).
     pub fn new_id(&self) -> String {
-        cursor::base64url(&self.platform.random_bytes(9))
+        crate::encoding::base64url(&self.platform.random_bytes(9))
     }
 
     pub fn get<R: Record>(&self, id: &str) -> StoreResult<Option<R>> {

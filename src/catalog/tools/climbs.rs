@@ -1,10 +1,8 @@
 //! Climb tools.
 
 use super::areas::DeleteArgs;
-use super::{
-    paged_list, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
-};
-use crate::catalog::{Ctx, Scope};
+use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::Ctx;
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::lists::List;
 use crate::climbing::subtree::ClimbFilter;
@@ -14,11 +12,11 @@ use serde::Deserialize;
 
 pub struct GetClimb;
 impl Tool for GetClimb {
-    const NAME: &'static str = "get_climb";
-    const TITLE: &'static str = "Get a climb";
-    const DESCRIPTION: &'static str = "Get one climb (route or boulder problem) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_climb",
+        "Get a climb",
+        "Get one climb (route or boulder problem) by id.",
+    );
     type Input = IdArg;
     type Output = Stored<Climb>;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Stored<Climb>, ToolFailure> {
@@ -54,11 +52,11 @@ pub struct ListClimbsArgs {
 
 pub struct ListClimbs;
 impl Tool for ListClimbs {
-    const NAME: &'static str = "list_climbs";
-    const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in an area and everything below it (a region or crag lists all its sectors' climbs; a wall only its own), area by area in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_climbs",
+        "List climbs in an area",
+        "List the climbs in an area and everything below it (a region or crag lists all its sectors' climbs; a wall only its own), area by area in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.",
+    );
     type Input = ListClimbsArgs;
     type Output = Page<Stored<Climb>>;
     fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
@@ -80,11 +78,11 @@ impl Tool for ListClimbs {
 
 pub struct CreateClimb;
 impl Tool for CreateClimb {
-    const NAME: &'static str = "create_climb";
-    const TITLE: &'static str = "Create a climb";
-    const DESCRIPTION: &'static str = "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_climb",
+        "Create a climb",
+        "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.",
+    );
     type Input = NewClimb;
     type Output = Climb;
     fn call(ctx: &Ctx, input: NewClimb) -> Result<Climb, ToolFailure> {
@@ -106,11 +104,11 @@ pub struct UpdateClimbArgs {
 
 pub struct UpdateClimb;
 impl Tool for UpdateClimb {
-    const NAME: &'static str = "update_climb";
-    const TITLE: &'static str = "Update a climb";
-    const DESCRIPTION: &'static str = "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_climb",
+        "Update a climb",
+        "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+    );
     type Input = UpdateClimbArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: UpdateClimbArgs) -> Result<Climb, ToolFailure> {
@@ -132,11 +130,11 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 pub struct DeleteClimb;
 impl Tool for DeleteClimb {
-    const NAME: &'static str = "delete_climb";
-    const TITLE: &'static str = "Delete a climb";
-    const DESCRIPTION: &'static str = "Delete a climb. Returns the deleted climb.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_climb",
+        "Delete a climb",
+        "Delete a climb. Returns the deleted climb.",
+    );
     type Input = DeleteArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Climb, ToolFailure> {
@@ -160,11 +158,11 @@ pub struct MoveClimbArgs {
 
 pub struct MoveClimb;
 impl Tool for MoveClimb {
-    const NAME: &'static str = "move_climb";
-    const TITLE: &'static str = "Move a climb";
-    const DESCRIPTION: &'static str = "Move a climb to another crag, sector, wall or boulder.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "move_climb",
+        "Move a climb",
+        "Move a climb to another crag, sector, wall or boulder.",
+    );
     type Input = MoveClimbArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: MoveClimbArgs) -> Result<Climb, ToolFailure> {
@@ -192,11 +190,11 @@ pub struct SearchClimbsArgs {
 
 pub struct SearchClimbs;
 impl Tool for SearchClimbs {
-    const NAME: &'static str = "search_climbs";
-    const TITLE: &'static str = "Search climbs by name";
-    const DESCRIPTION: &'static str = "Find climbs whose own name contains every word of the query (case and accents ignored); it does not match area names: for the climbs of a place, find the area with search_areas and call list_climbs with its id. Paginated.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "search_climbs",
+        "Search climbs by name",
+        "Find climbs whose own name contains every word of the query (case and accents ignored); it does not match area names: for the climbs of a place, find the area with search_areas and call list_climbs with its id. Paginated.",
+    );
     type Input = SearchClimbsArgs;
     type Output = Page<Stored<Climb>>;
     fn call(ctx: &Ctx, input: SearchClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {

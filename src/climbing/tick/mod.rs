@@ -27,7 +27,7 @@ use super::climb::{Climb, Discipline};
 use super::grades::{self, Band, Grade, GradeKind, GradeSystem};
 use super::gym::{GymDiscipline, GymRoute};
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
-use crate::store::cursor::base64url;
+use crate::encoding::base64url;
 use crate::store::{Listed, Listing};
 use rules::*;
 use serde::{Deserialize, Serialize};
