@@ -34,9 +34,9 @@ pub const KEEP_ALIVE_MS: u64 = 15_000;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::Ctx;
     use crate::climbing::progress::Progress;
+    use crate::identity::{Caller, Scope};
     use crate::platform::memory::MemoryPlatform;
     use std::cell::{Cell, RefCell};
 
