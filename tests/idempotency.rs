@@ -57,7 +57,13 @@ fn ok(host: &Host, subject: &str, tool: &str, args: &Value, key: Option<&str>) -
 
 /// The climbs of `area` (one page is plenty here).
 fn climbs_in(host: &Host, area: &Value) -> Vec<Value> {
-    let page = ok(host, "setter", "list_climbs", &json!({"area_id": area, "limit": 100}), None);
+    let page = ok(
+        host,
+        "setter",
+        "list_climbs",
+        &json!({"area_id": area, "limit": 100}),
+        None,
+    );
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -68,13 +74,23 @@ fn ticks_of(host: &Host, subject: &str) -> Vec<Value> {
 
 /// Sends `DUPLICATES` copies of one call at the same moment, round robin over
 /// `hosts`; every answer.
-fn at_once(hosts: &Arc<Vec<Host>>, subject: &str, tool: &str, args: &Value, key: &str) -> Vec<Value> {
+fn at_once(
+    hosts: &Arc<Vec<Host>>,
+    subject: &str,
+    tool: &str,
+    args: &Value,
+    key: &str,
+) -> Vec<Value> {
     let barrier = Arc::new(Barrier::new(DUPLICATES));
     let threads: Vec<_> = (0..DUPLICATES)
         .map(|n| {
             let (hosts, barrier) = (hosts.clone(), barrier.clone());
-            let (subject, tool, args, key) =
-                (subject.to_owned(), tool.to_owned(), args.clone(), key.to_owned());
+            let (subject, tool, args, key) = (
+                subject.to_owned(),
+                tool.to_owned(),
+                args.clone(),
+                key.to_owned(),
+            );
             std::thread::spawn(move || {
                 barrier.wait();
                 call(&hosts[n % hosts.len()], &subject, &tool, &args, Some(&key))
@@ -88,7 +104,13 @@ fn at_once(hosts: &Arc<Vec<Host>>, subject: &str, tool: &str, args: &Value, key:
 fn duplicates_write_once(hosts: Vec<Host>) {
     let hosts = Arc::new(hosts);
     let first = &hosts[0];
-    let country = ok(first, "setter", "create_area", &json!({"name": "Land", "kind": "country"}), None);
+    let country = ok(
+        first,
+        "setter",
+        "create_area",
+        &json!({"name": "Land", "kind": "country"}),
+        None,
+    );
     let crag = ok(
         first,
         "setter",
@@ -110,7 +132,13 @@ fn duplicates_write_once(hosts: Vec<Host>) {
 
     // A retry after the first finished: the same answer, from any replica.
     for host in hosts.iter() {
-        let again = call(host, "setter", "create_climb", &climb, Some("create-line-1"));
+        let again = call(
+            host,
+            "setter",
+            "create_climb",
+            &climb,
+            Some("create-line-1"),
+        );
         assert_eq!(again, answers[0]);
     }
     assert_eq!(climbs_in(&hosts[1], &crag["id"]).len(), 1);
@@ -118,14 +146,26 @@ fn duplicates_write_once(hosts: Vec<Host>) {
     // The key reused with other arguments: refused, nothing written.
     let mut other = climb.clone();
     other["name"] = "Other line".into();
-    let refused = call(&hosts[2], "setter", "create_climb", &other, Some("create-line-1"));
+    let refused = call(
+        &hosts[2],
+        "setter",
+        "create_climb",
+        &other,
+        Some("create-line-1"),
+    );
     assert_eq!(refused["isError"], true, "{refused}");
     let text = refused["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("different call"), "{text}");
     assert_eq!(climbs_in(first, &crag["id"]).len(), 1);
 
     // Another caller with the same key: their own call.
-    let theirs = ok(&hosts[1], "other-setter", "create_climb", &climb, Some("create-line-1"));
+    let theirs = ok(
+        &hosts[1],
+        "other-setter",
+        "create_climb",
+        &climb,
+        Some("create-line-1"),
+    );
     assert_ne!(theirs["id"], created["id"]);
     assert_eq!(climbs_in(first, &crag["id"]).len(), 2);
 
@@ -151,7 +191,11 @@ fn duplicates_write_once(hosts: Vec<Host>) {
     for a in &answers {
         assert_eq!(a, &answers[0], "answers differ");
     }
-    assert_eq!(answers[0]["structuredContent"]["version"], 2, "{}", answers[0]);
+    assert_eq!(
+        answers[0]["structuredContent"]["version"], 2,
+        "{}",
+        answers[0]
+    );
     let got = ok(first, "alice", "get_tick", &json!({"id": tick_id}), None);
     assert_eq!(got["version"], 2);
 
@@ -215,7 +259,14 @@ impl Redis {
             .port();
         let dir = temp_dir();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
             .arg("--dir")
             .arg(dir.path())
             .stdout(Stdio::null())
@@ -245,4 +296,63 @@ impl Drop for Redis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What a key costs, from the host's metrics headers: a keyed create makes the
+/// unkeyed one's store operations plus six (a compare-and-swap read, two host
+/// operations, and a swap, one, before the tool and again after it); a replay is
+/// that one compare-and-swap read plus what every request does, and runs no tool.
+#[test]
+fn a_key_costs_two_compare_and_swaps_and_a_replay_one_read() {
+    let host = host_builder()
+        .var("rate_limit_per_minute", "0")
+        .climbing_host_only("counts KV operations and fuel from its metrics headers")
+        .start();
+    let country = ok(
+        &host,
+        "setter",
+        "create_area",
+        &json!({"name": "Land", "kind": "country"}),
+        None,
+    );
+    let crag = ok(
+        &host,
+        "setter",
+        "create_area",
+        &json!({"name": "Crag", "kind": "crag", "parent_id": country["id"]}),
+        None,
+    );
+    let measure = |n: usize, key: Option<&str>| {
+        let args = json!({"name": format!("Line {n}"), "area_id": crag["id"],
+                          "grades": {"french": "7a"}, "disciplines": ["sport"]});
+        let mut params = json!({"name": "create_climb", "arguments": args});
+        if let Some(k) = key {
+            params["_meta"] = json!({ META_KEY: k });
+        }
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params});
+        let auth = format!("Bearer {}", token("setter", ALL));
+        let r = host.post(
+            "/mcp",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json, text/event-stream"),
+                ("authorization", &auth),
+                ("mcp-protocol-version", "2025-11-25"),
+            ],
+            body.to_string(),
+        );
+        assert_eq!(r.json()["result"]["isError"], false, "{}", r.text());
+        (r.kv_ops().unwrap(), r.fuel().unwrap())
+    };
+    measure(0, None);
+    let (plain_ops, plain_fuel) = measure(1, None);
+    let (keyed_ops, keyed_fuel) = measure(2, Some("measure-2"));
+    let (replay_ops, replay_fuel) = measure(2, Some("measure-2"));
+    println!(
+        "create_climb: no key {plain_ops} KV ops / {plain_fuel} fuel; with a key \
+         {keyed_ops} / {keyed_fuel}; replay {replay_ops} / {replay_fuel}"
+    );
+    assert_eq!(keyed_ops, plain_ops + 6);
+    assert!(replay_ops <= 3, "a replay made {replay_ops} KV operations");
+    assert!(replay_fuel < plain_fuel, "a replay runs no tool");
 }

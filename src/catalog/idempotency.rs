@@ -203,9 +203,8 @@ pub fn run_once(
 ) -> Result<CallResult, ToolFailure> {
     let slot = Slot::of(&ctx.caller.subject, key);
     let kv = ctx.platform.kv();
-    let creates = meta.scope == Scope::Write
-        && !meta.annotations.destructive
-        && !meta.annotations.idempotent;
+    let creates =
+        meta.scope == Scope::Write && !meta.annotations.destructive && !meta.annotations.idempotent;
     // The wait is timed on this instance's monotonic clock; leases on the wall
     // clock, which all replicas share.
     let wait_until = Instant::now() + Duration::from_millis(WAIT_MS);
@@ -291,9 +290,7 @@ pub fn run_once(
             }
             Ok(CallResult::Json(value)) => value.to_string(),
             Ok(CallResult::Serialized(text)) => text,
-            Err(ToolFailure::Refused(message)) => {
-                super::tools::error_result(message).to_string()
-            }
+            Err(ToolFailure::Refused(message)) => super::tools::error_result(message).to_string(),
             Err(ToolFailure::Protocol(e)) => {
                 // Store trouble: a create is safe to rerun at once; for any other
                 // write the marker stays, as whether it wrote is unknown.
@@ -377,7 +374,9 @@ mod tests {
         if let Some(k) = key {
             params["_meta"] = json!({ META_KEY: k });
         }
-        super::super::tools::call(ctx, &params).unwrap().into_value()
+        super::super::tools::call(ctx, &params)
+            .unwrap()
+            .into_value()
     }
 
     fn climbs(p: &MemoryPlatform) -> usize {
@@ -386,7 +385,12 @@ mod tests {
 
     /// A crag to put climbs in, and the arguments of a climb there.
     fn crag(ctx: &Ctx) -> Value {
-        let land = call(ctx, "create_area", json!({"name": "Land", "kind": "country"}), None);
+        let land = call(
+            ctx,
+            "create_area",
+            json!({"name": "Land", "kind": "country"}),
+            None,
+        );
         let crag = call(
             ctx,
             "create_area",
@@ -415,13 +419,19 @@ mod tests {
         other["name"] = "Other line".into();
         let refused = call(&alice, "create_climb", other, Some("k-1"));
         assert_eq!(refused["isError"], true);
-        assert!(refused["content"][0]["text"].as_str().unwrap().contains("different call"));
+        assert!(refused["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("different call"));
         assert_eq!(climbs(&p), 2);
         // Another caller's equal key is another key.
         let bob = ctx(&p, "bob");
         let bobs = call(&bob, "create_climb", climb, Some("k-1"));
         assert_eq!(bobs["isError"], false, "{bobs}");
-        assert_ne!(bobs["structuredContent"]["id"], first["structuredContent"]["id"]);
+        assert_ne!(
+            bobs["structuredContent"]["id"],
+            first["structuredContent"]["id"]
+        );
         assert_eq!(climbs(&p), 3);
     }
 
@@ -440,17 +450,28 @@ mod tests {
             lease_until_ms: Some(p.now_ms.get() + LEASE_MS),
             result: None,
         };
-        p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap()).unwrap();
+        p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
+            .unwrap();
         p.now_ms.set(p.now_ms.get() + LEASE_MS + 1);
         let retry = call(&alice, "create_climb", climb, Some("crash"));
         assert_eq!(retry["isError"], false, "{retry}");
-        assert_eq!(retry["structuredContent"]["id"], first["structuredContent"]["id"]);
+        assert_eq!(
+            retry["structuredContent"]["id"],
+            first["structuredContent"]["id"]
+        );
         assert_eq!(retry["structuredContent"]["name"], "Line");
         assert_eq!(climbs(&p), 1);
         // Listed once.
         let area = &first["structuredContent"]["area_id"];
         let listed = call(&alice, "list_climbs", json!({"area_id": area}), None);
-        assert_eq!(listed["structuredContent"]["items"].as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(
+            listed["structuredContent"]["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{listed}"
+        );
     }
 
     /// Any other write interrupted that way has an unknown outcome: refused.
@@ -469,15 +490,25 @@ mod tests {
             lease_until_ms: Some(p.now_ms.get() + 10),
             result: None,
         };
-        p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap()).unwrap();
+        p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
+            .unwrap();
         p.now_ms.set(p.now_ms.get() + 11);
         let r = call(&alice, "update_climb", args.clone(), Some("u-1"));
         assert_eq!(r["isError"], true, "{r}");
-        assert!(r["content"][0]["text"].as_str().unwrap().contains("interrupted"), "{r}");
+        assert!(
+            r["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("interrupted"),
+            "{r}"
+        );
         // A finished update replays; an expired entry frees the key.
         let done = call(&alice, "update_climb", args.clone(), Some("u-2"));
         assert_eq!(done["isError"], false, "{done}");
-        assert_eq!(call(&alice, "update_climb", args.clone(), Some("u-2")), done);
+        assert_eq!(
+            call(&alice, "update_climb", args.clone(), Some("u-2")),
+            done
+        );
         p.now_ms.set(p.now_ms.get() + KEEP_MS + 1);
         let r = call(&alice, "update_climb", args, Some("u-1"));
         assert_eq!(r["isError"], false, "{r}");
@@ -488,7 +519,13 @@ mod tests {
         let p = MemoryPlatform::default();
         let alice = ctx(&p, "alice");
         let long = "k".repeat(MAX_KEY_LEN + 1);
-        for bad in [json!(""), json!(long), json!("a b"), json!("ключ"), json!(7)] {
+        for bad in [
+            json!(""),
+            json!(long),
+            json!("a b"),
+            json!("ключ"),
+            json!(7),
+        ] {
             let params = json!({"name": "create_area", "arguments": {"name": "X", "kind": "country"},
                                 "_meta": { META_KEY: bad }});
             match super::super::tools::call(&alice, &params) {
@@ -502,13 +539,21 @@ mod tests {
         let ok = json!({"name": "list_areas", "arguments": {}, "_meta": { META_KEY: 7 }});
         assert!(super::super::tools::call(&alice, &ok).is_ok());
         let longest = "k".repeat(MAX_KEY_LEN);
-        let r = call(&alice, "create_area", json!({"name": "X", "kind": "country"}), Some(&longest));
+        let r = call(
+            &alice,
+            "create_area",
+            json!({"name": "X", "kind": "country"}),
+            Some(&longest),
+        );
         assert_eq!(r["isError"], false, "{r}");
     }
 
     #[test]
     fn keys_are_per_caller() {
-        assert_ne!(Slot::of("alice", "k1").store_key, Slot::of("bob", "k1").store_key);
+        assert_ne!(
+            Slot::of("alice", "k1").store_key,
+            Slot::of("bob", "k1").store_key
+        );
         assert_ne!(Slot::of("alice", "k1").seed, Slot::of("alice", "k2").seed);
         assert_eq!(Slot::of("alice", "k1").seed, Slot::of("alice", "k1").seed);
     }

@@ -14,6 +14,7 @@ pub mod lifecycle;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+pub use ids::DerivedIds;
 pub use index::Listing;
 pub use lifecycle::{Leased, Listed, Scan};
 use retry::Budget;
@@ -22,7 +23,6 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
-pub use ids::DerivedIds;
 
 /// How often a read-modify-write retries after losing a compare-and-swap race before
 /// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
