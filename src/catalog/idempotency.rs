@@ -15,10 +15,12 @@
 //! it. A call after the first finished gets its stored result; a key reused with
 //! other arguments, or for another tool, is refused.
 //!
-//! Crash safety. A create runs with ids derived from the caller and the key
-//! (`store::ids`), so if an instance dies between its write and storing the result,
-//! the retry (once the lease has lapsed) writes the same record key, collides with
-//! the record already there and returns it: no second record. Any other write
+//! Crash safety. A create runs with ids derived from the caller, the key and the
+//! call's start time kept in the entry (`store::ids`), so if an instance dies
+//! between its write and storing the result, the retry (once the lease has lapsed,
+//! keeping that start) writes the same record key, collides with the record already
+//! there and returns it: no second record. A key used again after expiry starts
+//! anew and derives other ids. Any other write
 //! whose pending marker outlived its lease has an unknown outcome, so the retry is
 //! refused with that said (read the record, then use a new key) rather than risk
 //! writing twice.
@@ -151,6 +153,17 @@ struct Slot {
 }
 
 impl Slot {
+    /// The ids of the call that started at `started_ms`: a retry taking over a
+    /// dead attempt uses that attempt's start, so it draws the same ids; a key used
+    /// again after its entry expired starts anew, so it draws others.
+    fn ids(&self, started_ms: u64) -> DerivedIds {
+        let mut input = self.seed.to_vec();
+        input.extend_from_slice(&started_ms.to_be_bytes());
+        DerivedIds::new(hmac_sha256::Hash::hash(&input))
+    }
+}
+
+impl Slot {
     fn of(subject: &str, key: &str) -> Self {
         let mut input = Vec::with_capacity(subject.len() + key.len() + 16);
         input.extend_from_slice(b"idempotency\0");
@@ -166,12 +179,13 @@ impl Slot {
 }
 
 /// What the store keeps for a key.
-#[derive(Serialize, Deserialize, PartialEq)]
+#[derive(Serialize, Deserialize, PartialEq, Clone)]
 struct Entry {
     /// Digest of the tool and arguments ([`digest`]).
     #[serde(rename = "d")]
     digest: String,
-    /// When the call started (pending) or finished.
+    /// When the call started (its derived ids come from this too); kept when
+    /// it finishes, so expiry counts from the start.
     #[serde(rename = "t")]
     at_ms: u64,
     /// Pending: until when the running call holds the key.
@@ -218,7 +232,10 @@ pub fn run_once(
             .as_deref()
             .and_then(|bytes| serde_json::from_slice::<Entry>(bytes).ok())
             .filter(|e| !e.expired(now));
-        match entry {
+        // Reaching the end of this match means the call is ours to run, from
+        // `started_ms`: a new call, or a create whose runner died (it reruns safely,
+        // its derived ids find what the earlier attempt wrote).
+        let started_ms = match entry {
             Some(e) if e.digest != digest => {
                 return Err(ToolFailure::Refused(format!(
                     "this idempotency key was already used for a different call (another \
@@ -246,7 +263,8 @@ pub fn run_once(
                 std::thread::sleep(Duration::from_millis(POLL_MS));
                 continue;
             }
-            Some(_) if !creates => {
+            Some(Entry { at_ms, .. }) if creates => at_ms,
+            Some(_) => {
                 return Err(ToolFailure::Refused(format!(
                     "an earlier {} call with this idempotency key was interrupted and whether \
                      it wrote is unknown; read the record to see, then use a new key if the \
@@ -254,13 +272,12 @@ pub fn run_once(
                     meta.name
                 )))
             }
-            // Absent, expired, or a create whose runner died: ours to run (a create
-            // reruns safely, its derived ids find what the earlier attempt wrote).
-            _ => {}
-        }
+            // Absent or expired: a new call.
+            None => now,
+        };
         let pending = Entry {
             digest: digest.clone(),
-            at_ms: now,
+            at_ms: started_ms,
             lease_until_ms: Some(now + LEASE_MS),
             result: None,
         };
@@ -278,7 +295,7 @@ pub fn run_once(
                 continue;
             }
         }
-        let outcome = run(Rc::new(DerivedIds::new(slot.seed)));
+        let outcome = run(Rc::new(slot.ids(started_ms)));
         let result = match outcome {
             Ok(CallResult::Json(value))
                 if value.get("resultType").and_then(Value::as_str) == Some("input_required") =>
@@ -292,31 +309,35 @@ pub fn run_once(
             Ok(CallResult::Serialized(text)) => text,
             Err(ToolFailure::Refused(message)) => super::tools::error_result(message).to_string(),
             Err(ToolFailure::Protocol(e)) => {
-                // Store trouble: a create is safe to rerun at once; for any other
-                // write the marker stays, as whether it wrote is unknown.
+                // Store trouble: a create may rerun at once, with the same ids (its
+                // lease is given up, its start kept); for any other write the
+                // marker stays, as whether it wrote is unknown.
                 if creates {
-                    release(kv, &slot);
+                    let lapsed = Entry {
+                        lease_until_ms: Some(now),
+                        ..pending.clone()
+                    };
+                    replace_ours(kv, &slot, &pending, &lapsed);
                 }
                 return Err(ToolFailure::Protocol(e));
             }
         };
-        finish(ctx, kv, &slot, &pending, &result);
+        let done = Entry {
+            lease_until_ms: None,
+            result: Some(result.clone()),
+            ..pending.clone()
+        };
+        replace_ours(kv, &slot, &pending, &done);
         return Ok(CallResult::Serialized(result));
     }
 }
 
-/// Replaces our pending marker by the result, unless another attempt has taken
-/// the key over since (a lapsed lease). A failure here is not the caller's: the
-/// write is done and its answer goes out; a retry then finds the marker (see the
-/// module documentation for what it does with it).
-fn finish(ctx: &Ctx, kv: &dyn KeyValue, slot: &Slot, pending: &Entry, result: &str) {
-    let done = Entry {
-        digest: pending.digest.clone(),
-        at_ms: ctx.platform.now_ms(),
-        lease_until_ms: None,
-        result: Some(result.to_owned()),
-    };
-    let bytes = serde_json::to_vec(&done).unwrap_or_default();
+/// Replaces our pending marker by `next` (the result, or a lapsed lease), unless
+/// another attempt has taken the key over since. A failure here is not the
+/// caller's: the write is done and its answer goes out; a retry then finds the
+/// marker (see the module documentation for what it does with it).
+fn replace_ours(kv: &dyn KeyValue, slot: &Slot, pending: &Entry, next: &Entry) {
+    let bytes = serde_json::to_vec(next).unwrap_or_default();
     for _ in 0..SWAP_ATTEMPTS {
         let Ok(read) = kv.cas_read(&slot.store_key) else {
             continue;
@@ -426,13 +447,22 @@ mod tests {
         assert_eq!(climbs(&p), 2);
         // Another caller's equal key is another key.
         let bob = ctx(&p, "bob");
-        let bobs = call(&bob, "create_climb", climb, Some("k-1"));
+        let bobs = call(&bob, "create_climb", climb.clone(), Some("k-1"));
         assert_eq!(bobs["isError"], false, "{bobs}");
         assert_ne!(
             bobs["structuredContent"]["id"],
             first["structuredContent"]["id"]
         );
         assert_eq!(climbs(&p), 3);
+        // A day later the key is free again: a new call, a new climb.
+        p.now_ms.set(p.now_ms.get() + KEEP_MS + 1);
+        let later = call(&alice, "create_climb", climb, Some("k-1"));
+        assert_eq!(later["isError"], false, "{later}");
+        assert_ne!(
+            later["structuredContent"]["id"],
+            first["structuredContent"]["id"]
+        );
+        assert_eq!(climbs(&p), 4);
     }
 
     /// An instance dies after its create and before storing the result: the
@@ -555,6 +585,8 @@ mod tests {
             Slot::of("bob", "k1").store_key
         );
         assert_ne!(Slot::of("alice", "k1").seed, Slot::of("alice", "k2").seed);
-        assert_eq!(Slot::of("alice", "k1").seed, Slot::of("alice", "k1").seed);
+        let (a, b) = (Slot::of("alice", "k1"), Slot::of("alice", "k1"));
+        assert_eq!(a.ids(5).next(), b.ids(5).next());
+        assert_ne!(a.ids(5).next(), b.ids(6).next());
     }
 }
