@@ -273,13 +273,15 @@ impl Redis {
             .stderr(Stdio::null())
             .spawn()
             .expect("starting redis-server");
+        // Owned at once, so a panic below still kills and reaps it (Drop).
+        let redis = Redis {
+            child,
+            port,
+            _dir: dir,
+        };
         for _ in 0..400 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Redis {
-                    child,
-                    port,
-                    _dir: dir,
-                };
+                return redis;
             }
             std::thread::sleep(Duration::from_millis(50));
         }

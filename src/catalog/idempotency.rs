@@ -194,9 +194,21 @@ struct Entry {
     /// Finished: the whole `CallToolResult`, serialized.
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     result: Option<String>,
+    /// The result was built as JSON (a refusal, an extension tool's result), so
+    /// the protocol layer decorates it as such again.
+    #[serde(rename = "j", default, skip_serializing_if = "std::ops::Not::not")]
+    json: bool,
 }
 
 impl Entry {
+    /// The stored result, in the shape the tool first gave it.
+    fn replay(result: String, json: bool) -> CallResult {
+        match json {
+            true => CallResult::Json(serde_json::from_str(&result).unwrap_or(Value::Null)),
+            false => CallResult::Serialized(result),
+        }
+    }
+
     fn expired(&self, now: u64) -> bool {
         now.saturating_sub(self.at_ms) > KEEP_MS
     }
@@ -246,8 +258,9 @@ pub fn run_once(
             }
             Some(Entry {
                 result: Some(result),
+                json,
                 ..
-            }) => return Ok(CallResult::Serialized(result)),
+            }) => return Ok(Entry::replay(result, json)),
             Some(Entry {
                 lease_until_ms: Some(lease),
                 ..
@@ -280,6 +293,7 @@ pub fn run_once(
             at_ms: started_ms,
             lease_until_ms: Some(now + LEASE_MS),
             result: None,
+            json: false,
         };
         let bytes = serde_json::to_vec(&pending).unwrap_or_default();
         match kv.cas_swap(read, &bytes).map_err(store_trouble)? {
@@ -296,7 +310,7 @@ pub fn run_once(
             }
         }
         let outcome = run(Rc::new(slot.ids(started_ms)));
-        let result = match outcome {
+        let (result, json, answer) = match outcome {
             Ok(CallResult::Json(value))
                 if value.get("resultType").and_then(Value::as_str) == Some("input_required") =>
             {
@@ -305,9 +319,12 @@ pub fn run_once(
                 release(kv, &slot);
                 return Ok(CallResult::Json(value));
             }
-            Ok(CallResult::Json(value)) => value.to_string(),
-            Ok(CallResult::Serialized(text)) => text,
-            Err(ToolFailure::Refused(message)) => super::tools::error_result(message).to_string(),
+            Ok(CallResult::Json(value)) => (value.to_string(), true, CallResult::Json(value)),
+            Ok(CallResult::Serialized(text)) => (text.clone(), false, CallResult::Serialized(text)),
+            Err(ToolFailure::Refused(message)) => {
+                let value = super::tools::error_result(message);
+                (value.to_string(), true, CallResult::Json(value))
+            }
             Err(ToolFailure::Protocol(e)) => {
                 // Store trouble: a create may rerun at once, with the same ids (its
                 // lease is given up, its start kept); for any other write the
@@ -324,11 +341,12 @@ pub fn run_once(
         };
         let done = Entry {
             lease_until_ms: None,
-            result: Some(result.clone()),
+            result: Some(result),
+            json,
             ..pending.clone()
         };
         replace_ours(kv, &slot, &pending, &done);
-        return Ok(CallResult::Serialized(result));
+        return Ok(answer);
     }
 }
 
@@ -479,6 +497,7 @@ mod tests {
             at_ms: p.now_ms.get(),
             lease_until_ms: Some(p.now_ms.get() + LEASE_MS),
             result: None,
+            json: false,
         };
         p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
             .unwrap();
@@ -519,6 +538,7 @@ mod tests {
             at_ms: p.now_ms.get(),
             lease_until_ms: Some(p.now_ms.get() + 10),
             result: None,
+            json: false,
         };
         p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
             .unwrap();
