@@ -244,13 +244,27 @@ struct Redis {
 
 impl Redis {
     fn start() -> Self {
-        let present = Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+        let present = || {
+            Command::new("redis-server")
+                .arg("--version")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !present() {
+            // As tests/scale_out.rs does: from Debian, when it is missing.
+            for args in [
+                &["update", "-qq"][..],
+                &["install", "-y", "-qq", "redis-server"],
+            ] {
+                let _ = Command::new("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .status();
+            }
+        }
         assert!(
-            present,
+            present(),
             "this test needs redis-server: `sudo apt-get install -y redis-server`"
         );
         let port = TcpListener::bind("127.0.0.1:0")
@@ -357,4 +371,52 @@ fn a_key_costs_two_compare_and_swaps_and_a_replay_one_read() {
     assert_eq!(keyed_ops, plain_ops + 6);
     assert!(replay_ops <= 3, "a replay made {replay_ops} KV operations");
     assert!(replay_fuel < plain_fuel, "a replay runs no tool");
+}
+
+/// The 2026-07-28 revision: the key sits in the same request `_meta` as the
+/// protocol version and capabilities, and a replay is decorated like the first
+/// answer (`resultType`), refusals included.
+#[test]
+fn keys_work_in_the_stateless_revision() {
+    let host = host_builder().var("rate_limit_per_minute", "0").start();
+    let auth = format!("Bearer {}", token("modern", ALL));
+    let call = |tool: &str, args: Value, key: &str| {
+        let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                          "io.modelcontextprotocol/clientCapabilities": {},
+                          META_KEY: key});
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": tool, "arguments": args, "_meta": meta}});
+        let r = host.post(
+            "/mcp",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &auth),
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", tool),
+            ],
+            body.to_string(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["result"].clone()
+    };
+    let area = json!({"name": "Modern land", "kind": "country"});
+    let first = call("create_area", area.clone(), "modern-1");
+    assert_eq!(first["resultType"], "complete", "{first}");
+    assert_eq!(first["isError"], false, "{first}");
+    assert_eq!(call("create_area", area.clone(), "modern-1"), first);
+    let listed = ok(&host, "modern", "list_areas", &json!({"limit": 100}), None);
+    let named = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["name"] == "Modern land")
+        .count();
+    assert_eq!(named, 1, "{listed}");
+    // A refusal is kept and replayed as it was first given.
+    let bad = json!({"name": "Nowhere", "kind": "planet"});
+    let refused = call("create_area", bad.clone(), "modern-2");
+    assert_eq!(refused["isError"], true, "{refused}");
+    assert_eq!(refused["resultType"], "complete", "{refused}");
+    assert_eq!(call("create_area", bad, "modern-2"), refused);
 }
