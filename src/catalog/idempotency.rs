@@ -2,8 +2,9 @@
 //! stream, a lost answer) sends the same key, and the write happens once.
 //!
 //! The key travels in the `_meta` of the `tools/call` request, under
-//! [`META_KEY`] (every MCP SDK lets a caller set request `_meta`; no tool's
-//! arguments change). It is honoured by every `climb:write` tool, ignored by
+//! [`META_KEY`] (request `_meta` is part of the params in both protocol eras and
+//! SDKs let a caller set it; no tool's arguments change, so `tools/list` stays
+//! within its size budget). It is honoured by every `climb:write` tool, ignored by
 //! read-only tools (they write nothing) and refused by admin tools (their results
 //! may carry secrets, which must not be kept for replay).
 //!
