@@ -38,7 +38,7 @@
 
 use super::tools::{CallResult, ToolFailure, ToolMeta};
 use super::{CatalogError, Ctx};
-use crate::auth::identity::Scope;
+use crate::identity::Scope;
 use crate::platform::{KeyValue, Swap};
 use crate::store::{DerivedIds, StoreError};
 use serde::{Deserialize, Serialize};
@@ -394,7 +394,7 @@ mod tests {
         assert_ne!(digest("create_climb", &a), digest("create_climb", &c));
     }
 
-    use crate::auth::identity::Caller;
+    use crate::identity::Caller;
     use crate::platform::memory::MemoryPlatform;
     use crate::platform::KeyValue;
     use serde_json::json;
