@@ -43,7 +43,7 @@ pub struct Resource {
 impl Resource {
     pub fn new(platform: &dyn Platform, host: &str) -> Self {
         let url = platform
-            .variable("resource_url")
+            .variable(climbing_contract::variables::RESOURCE_URL)
             .unwrap_or_else(|| format!("http://{host}/mcp"));
         let (origin, path) = match url.split_once("://") {
             Some((scheme, rest)) => {

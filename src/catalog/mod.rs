@@ -20,6 +20,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::cell::{OnceCell, RefCell};
 
+use climbing_contract::scope;
+
 /// A permission a bearer token grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
@@ -34,17 +36,17 @@ pub enum Scope {
 impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
-            Scope::Read => "climb:read",
-            Scope::Write => "climb:write",
-            Scope::Admin => "admin",
+            Scope::Read => scope::READ,
+            Scope::Write => scope::WRITE,
+            Scope::Admin => scope::ADMIN,
         }
     }
 
     pub fn parse(s: &str) -> Option<Scope> {
         match s {
-            "climb:read" => Some(Scope::Read),
-            "climb:write" => Some(Scope::Write),
-            "admin" => Some(Scope::Admin),
+            scope::READ => Some(Scope::Read),
+            scope::WRITE => Some(Scope::Write),
+            scope::ADMIN => Some(Scope::Admin),
             _ => None,
         }
     }
