@@ -11,12 +11,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use crate::store_dir::{self, StoreArg};
-use climbing_host::capabilities::variables::Variables;
-use climbing_host::contract::claims::MIN_SECRET_BYTES;
-use climbing_host::contract::scope;
-use climbing_host::contract::variables::{
+use climbing_contract::claims::MIN_SECRET_BYTES;
+use climbing_contract::scope;
+use climbing_contract::variables::{
     ALLOWED_HOSTS, JWT_HS256_SECRET as SECRET_VARIABLE, RESOURCE_URL as RESOURCE_URL_VARIABLE,
 };
+use climbing_host::capabilities::variables::Variables;
 use climbing_host::service_token;
 
 /// The environment forms of the secret and resource URL variables (Spin's

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use crate::access;
 use crate::store_dir::{self, StoreArg};
+use climbing_contract::{scope, variables::JWT_HS256_SECRET};
 use climbing_host::capabilities::kv::{self, KvBackend};
 use climbing_host::capabilities::{outbound, variables};
-use climbing_host::contract::{scope, variables::JWT_HS256_SECRET};
 use climbing_host::{runtime, server, service_token};
 
 /// How an operator command reaches the server.
@@ -157,7 +157,7 @@ impl Client {
         let mut vars = variables::Variables::from_sources(std::env::vars(), &conn.vars)?;
         // Admin work is bulk work by the operator: no per-subject rate limit.
         vars.set(
-            climbing_host::contract::variables::RATE_LIMIT_PER_MINUTE,
+            climbing_contract::variables::RATE_LIMIT_PER_MINUTE,
             "0".into(),
         );
         let access = access::configure(

@@ -183,7 +183,7 @@ impl Runtime {
             redis: RedisHost::new(
                 self.redis.clone(),
                 self.vars
-                    .value(crate::contract::variables::REDIS_URL)
+                    .value(climbing_contract::variables::REDIS_URL)
                     .map(str::to_owned),
             ),
             limiter: MemoryLimiter::new(self.limits.max_memory_bytes),

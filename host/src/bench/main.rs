@@ -43,10 +43,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use climbing_contract::{scope, variables as var};
 use climbing_host::capabilities::kv::{memory::MemoryKv, KvBackend};
 use climbing_host::capabilities::outbound::AllowList;
 use climbing_host::capabilities::variables::Variables;
-use climbing_host::contract::{scope, variables as var};
 use climbing_host::runtime::{self, Limits, Runtime};
 use climbing_host::server::Server;
 use climbing_host::service_token;

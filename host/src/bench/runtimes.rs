@@ -16,7 +16,7 @@ use super::report::{self, Row};
 use super::requests::{bodies, rpc, str_field, tool_call, RESOURCE};
 use super::scenario::{measure_rounds, Measure, Scenario};
 use super::spin::{self, SpinApp};
-use climbing_host::contract::variables as var;
+use climbing_contract::variables as var;
 
 /// Variables ours gets under Spin, as under this host: the bench's HS256 secret
 /// and resource URL, a fixed state secret, the rate limit off.

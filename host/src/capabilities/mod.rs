@@ -1,7 +1,7 @@
-//! What the component imports beyond WASI, one capability per module, in the
-//! manner of Spin's factors: each holds its shared configuration, its
-//! per-request host state, and an `add_to_linker` that links the interfaces it
-//! implements from the generated bindings. The runtime composes them.
+//! What the component imports beyond WASI (wit/world.wit), one capability per
+//! module, in the manner of Spin's factors: each generates the bindings of its
+//! own interfaces, holds its shared configuration and per-request host state,
+//! and has an `add_to_linker` for them. The runtime composes them with WASI.
 
 pub mod kv;
 pub mod outbound;

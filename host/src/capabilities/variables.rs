@@ -1,10 +1,19 @@
 //! `fermyon:spin/variables@2.0.0`: application variables from `--var NAME=VALUE`
 //! flags and `SPIN_VARIABLE_<NAME>` environment variables, as Spin resolves them.
 
-use crate::bindings::fermyon::spin::variables;
 use anyhow::{bail, Result};
+use bindings::fermyon::spin::variables;
 use std::collections::HashMap;
 use wasmtime::component::{HasSelf, Linker};
+
+/// Host bindings of `fermyon:spin/variables` (wit/deps/spin).
+mod bindings {
+    wasmtime::component::bindgen!({
+        inline: "package climbing:host-variables;
+                 world variables { import fermyon:spin/variables@2.0.0; }",
+        path: "../wit/deps/spin",
+    });
+}
 
 /// The environment prefix Spin's env provider reads (`SPIN_VARIABLE_GREETING`
 /// defines `greeting`).

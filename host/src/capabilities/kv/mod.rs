@@ -16,7 +16,20 @@ use anyhow::Result;
 use std::sync::Arc;
 use wasmtime::component::{HasSelf, Linker, Resource, ResourceTable};
 
-use crate::bindings::wasi::keyvalue::{atomics, batch, store};
+use bindings::wasi::keyvalue::{atomics, batch, store};
+
+/// Host bindings of `wasi:keyvalue` (wit/deps/keyvalue), with this module's
+/// resource types.
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/deps/keyvalue",
+        world: "wasi:keyvalue/imports",
+        with: {
+            "wasi:keyvalue/store.bucket": super::Bucket,
+            "wasi:keyvalue/atomics.cas": super::Cas,
+        },
+    });
+}
 
 /// Keys per `list-keys` page.
 pub const LIST_PAGE_SIZE: usize = 1000;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::access::{RESOURCE_URL_ENV, SECRET_ENV};
 use crate::store_dir;
-use climbing_host::contract::{claims::MAX_CLAIM_BYTES, scope};
+use climbing_contract::{claims::MAX_CLAIM_BYTES, scope};
 use climbing_host::service_token;
 
 /// `aud` when neither `--audience` nor the environment says: what `serve` uses on
