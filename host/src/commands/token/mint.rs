@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::access::{RESOURCE_URL_ENV, SECRET_ENV};
 use crate::store_dir;
-use climbing_contract::{claims::MAX_CLAIM_BYTES, scope};
+use climbing_contract::claims::{MAX_CLAIM_BYTES, MAX_TTL_DAYS};
+use climbing_contract::scope;
 use climbing_host::service_token;
 
 /// `aud` when neither `--audience` nor the environment says: what `serve` uses on
@@ -26,7 +27,7 @@ pub struct MintArgs {
     pub scope: Vec<String>,
 
     /// Lifetime in days.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=366))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_DAYS as u64))]
     pub ttl_days: u64,
 
     /// The server's resource_url (`aud`). Default: SPIN_VARIABLE_RESOURCE_URL, else
