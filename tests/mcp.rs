@@ -441,21 +441,21 @@ fn fuel_per_call_stays_within_bounds() {
         fuel("tools/call", json!({"name": name, "arguments": args}))
     };
     let costs = [
-        // Measured: ping 290,455; tools/list 504,545; get_climb 322,620;
-        // list_climbs 1,622,661; search_climbs 2,464,604; create_climb 700,378
+        // Measured: ping 206,837; tools/list 368,754; get_climb 238,514;
+        // list_climbs 1,540,130; search_climbs 2,375,490; create_climb 619,400
         // (with the claims policy and per-message rate limit on every request).
-        ("ping", fuel("ping", json!({})), 350_000),
-        ("tools/list", fuel("tools/list", json!({})), 610_000),
-        ("get_climb", call("get_climb", json!({"id": id})), 390_000),
+        ("ping", fuel("ping", json!({})), 260_000),
+        ("tools/list", fuel("tools/list", json!({})), 460_000),
+        ("get_climb", call("get_climb", json!({"id": id})), 300_000),
         (
             "list_climbs (50)",
             call("list_climbs", json!({"area_id": crag, "limit": 50})),
-            1_950_000,
+            1_900_000,
         ),
         (
             "search_climbs",
             call("search_climbs", json!({"query": "arete"})),
-            3_000_000,
+            2_900_000,
         ),
         (
             "create_climb",
@@ -463,7 +463,7 @@ fn fuel_per_call_stays_within_bounds() {
                 "create_climb",
                 json!({"name": "New", "area_id": crag, "grades": {"yds": "5.9"}, "disciplines": ["trad"]}),
             ),
-            850_000,
+            780_000,
         ),
     ];
     for (what, used, _) in &costs {

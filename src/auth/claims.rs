@@ -21,17 +21,17 @@ pub const MAX_CLAIM_BYTES: usize = climbing_contract::claims::MAX_CLAIM_BYTES;
 
 /// The claims policy reads, each as raw JSON so its type can be checked.
 #[derive(Debug, Default, Deserialize)]
-struct RawClaims {
+pub struct RawClaims {
     #[serde(default)]
-    exp: Option<Value>,
+    pub exp: Option<Value>,
     #[serde(default)]
-    nbf: Option<Value>,
+    pub nbf: Option<Value>,
     #[serde(default)]
-    iat: Option<Value>,
+    pub iat: Option<Value>,
     #[serde(default)]
-    sub: Option<Value>,
+    pub sub: Option<Value>,
     #[serde(default)]
-    jti: Option<Value>,
+    pub jti: Option<Value>,
 }
 
 /// What the policy found, in checked form.
@@ -69,6 +69,12 @@ pub fn check(token: &str, now: u64, lifetime: Lifetime) -> Result<TimeClaims, In
             short(&e.to_string())
         ))
     })?;
+    check_raw(&raw, now, lifetime)
+}
+
+/// The policy of [`check`] on claims already read from the payload (the service
+/// token path reads them together with the rest, in one decode).
+pub fn check_raw(raw: &RawClaims, now: u64, lifetime: Lifetime) -> Result<TimeClaims, Invalid> {
     let expires_at = match &raw.exp {
         None | Some(Value::Null) => return Err(Invalid("the token has no expiry (exp)".into())),
         Some(v) => timestamp("exp", v)?,

@@ -145,7 +145,12 @@ pub fn authenticate(
     }
     let verified =
         token::verify(platform, &settings, token).map_err(|e| resource.unauthorized(&e.0))?;
-    match tokens::is_revoked(platform, verified.jwt_id.as_deref(), token) {
+    match tokens::is_revoked(
+        platform,
+        verified.jwt_id.as_deref(),
+        token,
+        verified.digest_id.as_deref(),
+    ) {
         Ok(false) => {}
         Ok(true) => return Err(resource.unauthorized("the token has been revoked")),
         Err(e) => {

@@ -9,11 +9,13 @@
 //! `token::verify` gives it, and answers `None` for anything else, which then takes
 //! the general path: that one refuses it with its reason.
 
+use super::claims::RawClaims;
 use super::token::{ScopeClaims, LEEWAY_SECS, MAX_TOKEN_BYTES};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwt_simple::prelude::{Audiences, Clock, Duration, JWTClaims};
+use jwt_simple::prelude::{Audiences, Duration, JWTClaims};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::HashSet;
 
 /// jwt-simple's limit on the encoded header.
@@ -40,35 +42,57 @@ enum Audience {
     Many(HashSet<String>),
 }
 
+/// The payload, read once: the registered claims the policy checks stay raw JSON
+/// (claims.rs decides their types), the rest as jwt-simple would read them.
 #[derive(Deserialize)]
 struct Claims {
     #[serde(default)]
-    iat: Option<u64>,
+    iat: Option<Value>,
     #[serde(default)]
-    exp: Option<u64>,
+    exp: Option<Value>,
     #[serde(default)]
-    nbf: Option<u64>,
+    nbf: Option<Value>,
     #[serde(default)]
     iss: Option<String>,
     #[serde(default)]
-    sub: Option<String>,
+    sub: Option<Value>,
     #[serde(default)]
     aud: Option<Audience>,
     #[serde(default)]
-    jti: Option<String>,
+    jti: Option<Value>,
     #[serde(default)]
     nonce: Option<String>,
     #[serde(default)]
     scope: Option<String>,
 }
 
+/// A time claim as jwt-simple reads it (an unsigned number or null); `None` when
+/// it would refuse the token.
+fn seconds(claim: &Option<Value>) -> Option<Option<u64>> {
+    match claim {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => v.as_u64().map(Some),
+    }
+}
+
+/// A text claim as jwt-simple reads it (a string or null).
+fn text(claim: &Option<Value>) -> Option<Option<String>> {
+    match claim {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    }
+}
+
 /// The claims of `token` when it is an HS256 token signed with `secret`, within its
-/// validity period (with the leeway) and for one of `audiences`.
+/// validity period (with the leeway at `now`) and for one of `audiences`, with the
+/// registered claims as the token spells them for the claims policy.
 pub fn verify(
     secret: &[u8],
     audiences: &HashSet<String>,
     token: &str,
-) -> Option<JWTClaims<ScopeClaims>> {
+    now: u64,
+) -> Option<(JWTClaims<ScopeClaims>, RawClaims)> {
     if token.len() > MAX_TOKEN_BYTES || secret.len() < MIN_KEY_BYTES {
         return None;
     }
@@ -93,11 +117,16 @@ pub fn verify(
         return None;
     }
     let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims_b64).ok()?).ok()?;
-    let now = Clock::now_since_epoch().as_secs();
+    let (iat, exp, nbf) = (
+        seconds(&claims.iat)?,
+        seconds(&claims.exp)?,
+        seconds(&claims.nbf)?,
+    );
+    let (sub, jti) = (text(&claims.sub)?, text(&claims.jti)?);
     let (earliest, latest) = (now.checked_sub(LEEWAY_SECS)?, now + LEEWAY_SECS);
-    let in_time = claims.iat.is_none_or(|iat| iat <= latest)
-        && claims.nbf.is_none_or(|nbf| nbf <= latest)
-        && claims.exp.is_none_or(|exp| earliest <= exp);
+    let in_time = iat.is_none_or(|iat| iat <= latest)
+        && nbf.is_none_or(|nbf| nbf <= latest)
+        && exp.is_none_or(|exp| earliest <= exp);
     let for_us = match &claims.aud {
         Some(Audience::One(aud)) => audiences.contains(aud),
         Some(Audience::Many(auds)) => !auds.is_disjoint(audiences),
@@ -106,22 +135,30 @@ pub fn verify(
     if !in_time || !for_us {
         return None;
     }
-    Some(JWTClaims {
-        issued_at: claims.iat.map(Duration::from_secs),
-        expires_at: claims.exp.map(Duration::from_secs),
-        invalid_before: claims.nbf.map(Duration::from_secs),
+    let verified = JWTClaims {
+        issued_at: iat.map(Duration::from_secs),
+        expires_at: exp.map(Duration::from_secs),
+        invalid_before: nbf.map(Duration::from_secs),
         issuer: claims.iss,
-        subject: claims.sub,
+        subject: sub,
         audiences: claims.aud.map(|aud| match aud {
             Audience::One(aud) => Audiences::AsString(aud),
             Audience::Many(auds) => Audiences::AsSet(auds),
         }),
-        jwt_id: claims.jti,
+        jwt_id: jti,
         nonce: claims.nonce,
         custom: ScopeClaims {
             scope: claims.scope,
         },
-    })
+    };
+    let raw = RawClaims {
+        exp: claims.exp,
+        nbf: claims.nbf,
+        iat: claims.iat,
+        sub: claims.sub,
+        jti: claims.jti,
+    };
+    Some((verified, raw))
 }
 
 #[cfg(test)]
@@ -225,7 +262,7 @@ mod tests {
         };
         let mut accepted = 0;
         for (i, token) in cases.iter().enumerate() {
-            let ours = super::verify(SECRET, &audiences, token);
+            let ours = super::verify(SECRET, &audiences, token, now).map(|(claims, _)| claims);
             let theirs =
                 HS256Key::from_bytes(SECRET).verify_token::<ScopeClaims>(token, Some(options()));
             assert_eq!(ours.is_some(), theirs.is_ok(), "case {i}: {token}");

@@ -43,6 +43,10 @@ pub struct Verified {
     #[serde(default)]
     pub not_before: Option<u64>,
     pub kind: TokenKind,
+    /// The token's digest id ([`super::tokens::digest_id`]) when verification
+    /// computed it (OAuth tokens), so that revocation does not hash it again.
+    #[serde(skip)]
+    pub digest_id: Option<String>,
 }
 
 /// What is remembered about an RS256 verification: the result, the key that
@@ -120,10 +124,12 @@ pub fn verify(
     // signature, a malformed token) takes the path below, which picks the key by
     // the header and explains the refusal.
     if let Some(secret) = &settings.hs256_secret {
-        if let Some(claims) = super::service_token::verify(secret, &settings.audiences, token) {
+        if let Some((claims, raw)) =
+            super::service_token::verify(secret, &settings.audiences, token, now)
+        {
             // The claims policy still applies: the fast path checks the signature,
             // the audience and exp as jwt-simple would, nothing more.
-            let times = claims::check(token, now, SERVICE)?;
+            let times = claims::check_raw(&raw, now, SERVICE)?;
             return checked(claims, times, TokenKind::Service, None);
         }
     }
@@ -152,9 +158,13 @@ pub fn verify(
             let (Some(key), Some(fingerprint)) = (keys.find(kid), keys.fingerprint(kid)) else {
                 return invalid("the token's signing key (kid) is not one of the issuer's keys");
             };
-            let cache_key = verified_key(token, issuer, settings);
+            let digest_id = super::tokens::digest_id(token);
+            let cache_key = verified_key(&digest_id, issuer, settings);
             if let Some(hit) = remembered(platform, &cache_key, kid, fingerprint, now)? {
-                return Ok(hit);
+                return Ok(Verified {
+                    digest_id: Some(digest_id),
+                    ..hit
+                });
             }
             let claims = key
                 .verify_token::<ScopeClaims>(token, Some(options(settings, Some(issuer))))
@@ -168,7 +178,10 @@ pub fn verify(
             };
             // A failed cache write only means the next request verifies again.
             let _ = platform.kv().set(&cache_key, &crate::store::encode(&entry));
-            Ok(verified)
+            Ok(Verified {
+                digest_id: Some(digest_id),
+                ..verified
+            })
         }
         "none" => invalid("unsigned tokens (alg none) are never accepted"),
         other => invalid(format!(
@@ -229,6 +242,7 @@ fn checked(
         expires_at: times.expires_at,
         not_before: times.not_before,
         kind,
+        digest_id: None,
     })
 }
 
@@ -240,11 +254,11 @@ fn checked(
 /// it is still the issuer's (see [`remembered`]). Only the server writes these
 /// entries, and only after a full verification, so no entry can be forged; a
 /// changed issuer or resource URL names other entries.
-fn verified_key(token: &str, issuer: &str, settings: &Settings) -> String {
+fn verified_key(digest_id: &str, issuer: &str, settings: &Settings) -> String {
     let mut audiences: Vec<&str> = settings.audiences.iter().map(String::as_str).collect();
     audiences.sort_unstable();
     let mut h = hmac_sha256::Hash::new();
-    for part in [token, issuer, &audiences.join(" ")] {
+    for part in [digest_id, issuer, &audiences.join(" ")] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }

@@ -274,21 +274,32 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
             "invalid cursor: tools/list has a single page; omit the cursor",
         ));
     }
-    let mut entries: Vec<std::borrow::Cow<'static, str>> = Vec::new();
+    let allowed = || {
+        definitions::DEFINITIONS
+            .iter()
+            .filter(|d| ctx.caller.may(d.scope))
+            .map(|d| d.json)
+    };
+    // The answer is tens of kilobytes: written once into a buffer of its size.
+    let mut out = String::with_capacity(allowed().map(|j| j.len() + 1).sum::<usize>() + 16);
+    out.push_str("{\"tools\":[");
     #[cfg(feature = "conformance")]
     for t in super::conformance::TOOLS
         .iter()
         .filter(|t| ctx.caller.may(t.scope))
     {
-        entries.push(t.describe().to_string().into());
+        out.push_str(&t.describe().to_string());
+        out.push(',');
     }
-    for d in definitions::DEFINITIONS
-        .iter()
-        .filter(|d| ctx.caller.may(d.scope))
-    {
-        entries.push(d.json.into());
+    for json in allowed() {
+        out.push_str(json);
+        out.push(',');
     }
-    Ok(format!("{{\"tools\":[{}]}}", entries.join(",")))
+    if out.ends_with(',') {
+        out.pop();
+    }
+    out.push_str("]}");
+    Ok(out)
 }
 
 /// A tool's `tools/list` entry, serialized.
