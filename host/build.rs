@@ -85,15 +85,9 @@ fn main() {
 
     ensure_wasm_target();
 
-    let conformance = env::var_os("CARGO_FEATURE_CONFORMANCE").is_some();
     // A target dir of its own: the outer cargo holds the lock on `target/`, so a
-    // nested build there would wait forever. Feature sets get separate dirs so that
-    // switching between them does not rebuild from scratch each time.
-    let target_dir = workspace.join("target").join(if conformance {
-        "component-conformance"
-    } else {
-        "component"
-    });
+    // nested build there would wait forever.
+    let target_dir = workspace.join("target").join("component");
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -106,9 +100,6 @@ fn main() {
         "-p",
         "climbing-mcp",
     ]);
-    if conformance {
-        cmd.args(["--features", "conformance"]);
-    }
     for (name, _) in env::vars_os() {
         let Some(name) = name.to_str() else { continue };
         if LEAKY_VARS.contains(&name) || LEAKY_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -226,8 +217,8 @@ fn optimize(core: &Path, to: &Path) -> PathBuf {
     }
 }
 
-/// Writes the component into OUT_DIR, so a later component build (another feature
-/// set, another checkout) cannot change the bytes under an already compiled host,
+/// Writes the component into OUT_DIR, so a later component build (another
+/// checkout) cannot change the bytes under an already compiled host,
 /// and hands its path to the host crate.
 fn embed(component: &[u8], at: &Path) {
     std::fs::write(at, component).unwrap_or_else(|e| panic!("cannot write {}: {e}", at.display()));

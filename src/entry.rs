@@ -3,23 +3,38 @@
 //! before reading any body, then reads at most [`MAX_BODY_BYTES`] of body, and
 //! sends the [`HttpResponse`] back with its whole body written before the host
 //! sees the response (see [`send`]).
+//!
+//! [`serve`] does this for any [`Service`]; with the `component` feature (on by
+//! default) this crate exports it for [`Service::DEPLOYED`]. A component built on
+//! this crate as a library turns the feature off and exports its own handler that
+//! calls [`serve`] with its service (as `conformance/` does).
 
-use crate::http::{self, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::http::{self, HttpRequest, HttpResponse, Service, MAX_BODY_BYTES};
 use crate::platform::wasi::WasiPlatform;
 use crate::protocol::jsonrpc::INTERNAL_ERROR;
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
-use spin_sdk::http_component;
 use wasi::io::streams::{OutputStream, StreamError};
 
 /// How much of a streamed body past the limit is still read (and dropped) before
 /// answering 413.
 const MAX_DRAIN_BYTES: usize = 8 << 20;
 
-#[http_component]
+#[cfg(feature = "component")]
+#[spin_sdk::http_component]
 async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
+    static DEPLOYED: Service = Service::DEPLOYED;
+    serve(&DEPLOYED, req, response_out).await;
+}
+
+/// Answers one WASI HTTP request as `service`.
+pub async fn serve(
+    service: &'static Service,
+    req: IncomingRequest,
+    response_out: ResponseOutparam,
+) {
     let platform = WasiPlatform::default();
-    let response = match read_request(&platform, req).await {
+    let response = match read_request(service, &platform, req).await {
         Ok((pending, request)) => http::answer_body(&platform, pending, &request),
         Err(response) => response,
     };
@@ -134,6 +149,7 @@ fn write_all_blocking(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), Str
 }
 
 async fn read_request(
+    service: &'static Service,
     platform: &WasiPlatform,
     req: IncomingRequest,
 ) -> Result<(http::Pending, HttpRequest), HttpResponse> {
@@ -172,7 +188,7 @@ async fn read_request(
         body: Vec::new(),
     };
     // The head first: an unauthorized client is answered before its body is read.
-    let pending = http::answer_head(platform, &request)?;
+    let pending = service.answer_head(platform, &request)?;
     let mut stream = req.into_body_stream();
     // A body declared too large is refused unread, after a bounded drain so a
     // client that writes its whole body before reading (urllib) gets the 413

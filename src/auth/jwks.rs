@@ -73,7 +73,7 @@ impl Jwks {
                 h.update(&e);
                 Some(SigningKey {
                     kid: k.kid.clone(),
-                    fingerprint: crate::store::cursor::base64url(&h.finalize()[..18]),
+                    fingerprint: crate::encoding::base64url(&h.finalize()[..18]),
                     key,
                 })
             })

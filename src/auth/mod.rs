@@ -8,14 +8,15 @@
 //! per-subject rate limit. Scopes are checked per method and tool by the catalog.
 
 pub mod claims;
+pub mod identity;
 pub mod jwks;
 pub mod rate_limit;
 mod service_token;
 pub mod token;
 pub mod tokens;
 
-use crate::catalog::{Caller, Scope};
 use crate::platform::Platform;
+use identity::{Caller, Scope};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -90,7 +91,7 @@ impl Resource {
             "resource": self.url,
             "scopes_supported": [Scope::Read.as_str(), Scope::Write.as_str(), Scope::Admin.as_str()],
             "bearer_methods_supported": ["header"],
-            "resource_name": crate::protocol::SERVER_TITLE,
+            "resource_name": crate::meta::SERVER_TITLE,
         });
         if let Some(issuer) = platform.variable("oauth_issuer") {
             doc["authorization_servers"] = json!([issuer]);
@@ -114,13 +115,6 @@ pub fn authenticate(
     resource: &Resource,
     authorization: Option<&str>,
 ) -> Result<Caller, Denial> {
-    #[cfg(feature = "conformance")]
-    if platform.variable("auth").as_deref() == Some("off") {
-        return Ok(Caller {
-            subject: "conformance".into(),
-            scopes: vec![Scope::Read, Scope::Write, Scope::Admin],
-        });
-    }
     let Some(authorization) = authorization else {
         return Err(Denial {
             status: 401,

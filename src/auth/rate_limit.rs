@@ -3,8 +3,8 @@
 //! limit (default 600; 0 turns the limit off).
 
 use super::Denial;
+use crate::encoding::base64url;
 use crate::platform::Platform;
-use crate::store::cursor::base64url;
 
 pub const DEFAULT_PER_MINUTE: i64 = 600;
 const WINDOW_MS: u64 = 60_000;

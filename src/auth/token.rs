@@ -262,10 +262,7 @@ fn verified_key(digest_id: &str, issuer: &str, settings: &Settings) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    format!(
-        "vt/{}",
-        crate::store::cursor::base64url(&h.finalize()[..18])
-    )
+    format!("vt/{}", crate::encoding::base64url(&h.finalize()[..18]))
 }
 
 /// A remembered verification of this token, if one exists, was made by the key

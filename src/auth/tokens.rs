@@ -5,11 +5,11 @@
 //! every request checks (one batch read, with the token's digest id), for tokens
 //! of either kind; a token without a `jti` is revoked by its digest id.
 
+use super::identity::Scope;
 use super::token;
-use crate::catalog::Scope;
 use crate::platform::{KvResult, Platform};
-use crate::store::index::{IndexList, Position};
-use crate::store::{Store, StoreResult};
+use crate::store::index::Position;
+use crate::store::{Listed, Listing, Store, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 
 pub const TOKEN_LIST: &str = "tk";
@@ -79,6 +79,13 @@ pub struct TokenInfo {
 
 crate::record!(TokenInfo, "t", "token");
 
+impl Listed for TokenInfo {
+    /// Every issued token is in one list.
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(TOKEN_LIST, self.id.as_str())]
+    }
+}
+
 /// Issues a service token; returns the token and its metadata.
 pub fn issue(
     store: &Store,
@@ -95,36 +102,31 @@ pub fn issue(
         .ok_or("this server has no jwt_hs256_secret, so it cannot issue service tokens")?;
     let now = store.platform().now_ms() / 1000;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    let list = IndexList::new(store.kv(), TOKEN_LIST);
-    // A fresh id only after a clean "id taken"; a store error ends the loop.
-    for _ in 0..crate::store::ID_ATTEMPTS {
-        let jti = store.new_id();
-        let mut info = TokenInfo {
-            id: jti.clone(),
-            version: 1,
-            subject: subject.to_owned(),
-            scopes: scopes.clone(),
-            description: description.clone(),
-            issued_at: now,
-            expires_at: now + u64::from(ttl_days) * 86_400,
-            issued_by: issued_by.to_owned(),
-            revoked_at: None,
-        };
-        list.add(&jti).map_err(|e| e.to_string())?;
-        if store.insert(&mut info).map_err(|e| e.to_string())? {
-            let token = token::mint_service_token(
-                secret.as_bytes(),
-                audience,
-                subject,
-                &scopes,
-                &jti,
-                u64::from(ttl_days) * 86_400,
-            )?;
-            return Ok((token, info));
-        }
-        list.remove(&jti, None).map_err(|e| e.to_string())?;
-    }
-    Err(crate::store::ids_exhausted("token").to_string())
+    let info = store
+        .create(
+            |jti| TokenInfo {
+                id: jti,
+                version: 1,
+                subject: subject.to_owned(),
+                scopes: scopes.clone(),
+                description: description.clone(),
+                issued_at: now,
+                expires_at: now + u64::from(ttl_days) * 86_400,
+                issued_by: issued_by.to_owned(),
+                revoked_at: None,
+            },
+            |_| Ok::<(), StoreError>(()),
+        )
+        .map_err(|e| e.to_string())?;
+    let token = token::mint_service_token(
+        secret.as_bytes(),
+        audience,
+        subject,
+        &scopes,
+        &info.id,
+        u64::from(ttl_days) * 86_400,
+    )?;
+    Ok((token, info))
 }
 
 pub fn list(
@@ -132,8 +134,7 @@ pub fn list(
     from: Option<&Position>,
     limit: usize,
 ) -> StoreResult<(Vec<TokenInfo>, Option<Position>)> {
-    let slice = IndexList::new(store.kv(), TOKEN_LIST).slice(from, limit)?;
-    Ok((store.get_many(&slice.ids)?, slice.next))
+    store.page(TOKEN_LIST, from, limit)
 }
 
 /// Revokes the token with id `jti` (issued here or by the OAuth issuer).

@@ -1,7 +1,8 @@
 //! Admin tools: issue, list and revoke service tokens.
 
-use super::tools::{Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ};
-use super::{Ctx, Scope};
+use super::tools::{paged, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use super::Ctx;
+use crate::auth::identity::Scope;
 use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
 use crate::auth::Resource;
 use crate::climbing::orphans::{OrphanReport, DELETED_LIST};
@@ -37,11 +38,11 @@ pub struct IssuedToken {
 
 pub struct IssueToken;
 impl Tool for IssueToken {
-    const NAME: &'static str = "issue_token";
-    const TITLE: &'static str = "Issue a service token";
-    const DESCRIPTION: &'static str = "Issue an HS256 service token for a subject with the given scopes (climb:read, climb:write, admin). The token is returned once and not stored; its metadata can be listed and revoked.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "issue_token",
+        "Issue a service token",
+        "Issue an HS256 service token for a subject with the given scopes (climb:read, climb:write, admin). The token is returned once and not stored; its metadata can be listed and revoked.",
+    ).admin();
     type Input = IssueTokenArgs;
     type Output = IssuedToken;
     fn call(ctx: &Ctx, input: IssueTokenArgs) -> Result<IssuedToken, ToolFailure> {
@@ -100,10 +101,9 @@ impl Tool for IssueToken {
         )
         .map_err(ToolFailure::Refused)?;
         // Minting is recorded in the history like any change, under the token id.
-        ctx.climbing().record_change(
+        ctx.climbing().record_creation(
             "token",
             &info.id,
-            crate::climbing::history::Action::Created,
             format!(
                 "issued to \"{}\" with {} for {ttl_days} day{}",
                 info.subject,
@@ -129,23 +129,27 @@ pub struct ListTokensArgs {
 
 pub struct ListTokens;
 impl Tool for ListTokens {
-    const NAME: &'static str = "list_tokens";
-    const TITLE: &'static str = "List service tokens";
-    const DESCRIPTION: &'static str = "List the service tokens this server issued (metadata only: id, subject, scopes, expiry, revocation), oldest first.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_tokens",
+        "List service tokens",
+        "List the service tokens this server issued (metadata only: id, subject, scopes, expiry, revocation), oldest first.",
+    ).admin();
     type Input = ListTokensArgs;
     type Output = Page<TokenInfo>;
     fn call(ctx: &Ctx, input: ListTokensArgs) -> Result<Page<TokenInfo>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let from: Option<Position> = input
-            .cursor
-            .as_deref()
-            .map(|c| ctx.open_cursor(TOKEN_LIST, c))
-            .transpose()?;
-        let (items, next) = tokens::list(&Store::new(ctx.platform), from.as_ref(), limit)?;
-        let next_cursor = next.map(|p| ctx.seal_cursor(TOKEN_LIST, &p)).transpose()?;
-        Ok(Page { items, next_cursor })
+        paged(
+            ctx,
+            TOKEN_LIST,
+            input.cursor.as_deref(),
+            |from: Option<Position>| {
+                Ok(tokens::list(
+                    &Store::new(ctx.platform),
+                    from.as_ref(),
+                    limit,
+                )?)
+            },
+        )
     }
 }
 
@@ -161,15 +165,11 @@ pub struct Revoked {
 
 pub struct RevokeToken;
 impl Tool for RevokeToken {
-    const NAME: &'static str = "revoke_token";
-    const TITLE: &'static str = "Revoke a token";
-    const DESCRIPTION: &'static str = "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: true,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::delete(
+        "revoke_token",
+        "Revoke a token",
+        "Revoke a token by its id (jti): every later request with it is refused. Works for issued service tokens and for OAuth tokens; a token without a jti is revoked by sha256:<hex SHA-256 of the token>.",
+    ).admin();
     type Input = IdArg;
     type Output = Revoked;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Revoked, ToolFailure> {
@@ -195,9 +195,14 @@ impl Tool for RevokeToken {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepairArgs {
-    /// The area whose sub-area and climb lists to check; omit for the top level.
+    /// The area whose sub-area, climb and media lists to check; omit (with
+    /// venue_id) for the top level.
     #[serde(default)]
     pub area_id: Option<String>,
+    /// A venue (from venue_ids at the top level) whose wall, setter and route
+    /// lists to check instead of an area's.
+    #[serde(default)]
+    pub venue_id: Option<String>,
     /// Remove the bad entries (default: only report them).
     #[serde(default)]
     pub fix: bool,
@@ -205,21 +210,33 @@ pub struct RepairArgs {
 
 pub struct RepairIndexes;
 impl Tool for RepairIndexes {
-    const NAME: &'static str = "repair_indexes";
-    const TITLE: &'static str = "Check and repair indexes";
-    const DESCRIPTION: &'static str = "Check one area's lists of sub-areas and climbs (or the top-level list) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids to check next, so the whole tree is walked one call per area.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: false,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::maintenance(
+        "repair_indexes",
+        "Check and repair indexes",
+        "Check one area's lists of sub-areas, climbs and media (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
+    );
     type Input = RepairArgs;
     type Output = RepairReport;
     fn call(ctx: &Ctx, input: RepairArgs) -> Result<RepairReport, ToolFailure> {
-        Ok(ctx
-            .climbing()
-            .repair_area(input.area_id.as_deref(), input.fix)?)
+        let climbing = ctx.climbing();
+        if let Some(venue) = input.venue_id.as_deref() {
+            if input.area_id.is_some() {
+                return Err(ToolFailure::Refused(
+                    "give area_id or venue_id, not both: one call checks one area's or one venue's lists"
+                        .into(),
+                ));
+            }
+            return Ok(climbing.repair_venue(venue, input.fix)?);
+        }
+        let mut report = climbing.repair_area(input.area_id.as_deref(), input.fix)?;
+        if input.area_id.is_none() {
+            // Issued tokens belong to this layer, not the domain's.
+            let tokens = climbing
+                .store
+                .check_list::<TokenInfo>(TOKEN_LIST, input.fix)?;
+            report.count(&tokens);
+        }
+        Ok(report)
     }
 }
 
@@ -248,15 +265,11 @@ pub struct OrphanPage {
 
 pub struct FindOrphans;
 impl Tool for FindOrphans {
-    const NAME: &'static str = "find_orphans";
-    const TITLE: &'static str = "Find records whose parent is gone";
-    const DESCRIPTION: &'static str = "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: false,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::maintenance(
+        "find_orphans",
+        "Find records whose parent is gone",
+        "Check deleted areas and climbs, a page at a time, for sub-areas, climbs and media that still name them, and with fix=true put such areas back and remove such media.",
+    );
     type Input = OrphanArgs;
     type Output = OrphanPage;
     fn call(ctx: &Ctx, input: OrphanArgs) -> Result<OrphanPage, ToolFailure> {

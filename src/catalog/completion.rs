@@ -44,7 +44,7 @@ const MAX_VALUES: usize = 100;
 pub fn complete(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     // Completions suggest area names from the store.
     ctx.caller
-        .require(super::Scope::Read, "completion/complete")?;
+        .require(crate::auth::identity::Scope::Read, "completion/complete")?;
     let reference = params
         .get("ref")
         .ok_or_else(|| CatalogError::invalid("completion/complete needs a ref"))?;
@@ -56,7 +56,7 @@ pub fn complete(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     let candidates: &[&str] = match reference.get("type").and_then(Value::as_str) {
         Some("ref/prompt") => {
             let name = reference.get("name").and_then(Value::as_str).unwrap_or("");
-            let prompt = prompts::find(name)
+            let prompt = prompts::find(ctx, name)
                 .ok_or_else(|| CatalogError::invalid(format!("Unknown prompt: {name}")))?;
             if !prompt.has_arg(arg_name) {
                 return Err(CatalogError::invalid(format!(
@@ -72,10 +72,7 @@ pub fn complete(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
                     let names = ctx.climbing().complete_area_names(prefix, MAX_VALUES)?;
                     return Ok(values(names.iter().map(String::as_str).collect()));
                 }
-                #[cfg(feature = "conformance")]
-                _ => super::conformance::complete(name, arg_name).unwrap_or(&[]),
-                #[cfg(not(feature = "conformance"))]
-                _ => &[],
+                _ => (ctx.extension.complete)(name, arg_name).unwrap_or(&[]),
             }
         }
         Some("ref/resource") => &[],

@@ -4,80 +4,23 @@
 
 pub mod admin;
 pub mod completion;
-#[cfg(feature = "conformance")]
-pub mod conformance;
+pub mod extension;
 pub mod prompts;
 pub mod resources;
 mod schema;
 mod store_check;
 pub mod tools;
 
+use crate::auth::identity::MissingScope;
+use crate::auth::identity::{Caller, Scope};
 use crate::climbing::{Climbing, DomainError};
 use crate::platform::Platform;
 use crate::store::cursor::{CursorCodec, CursorError};
 use crate::store::{Store, StoreError};
+use extension::Extension;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::cell::{OnceCell, RefCell};
-
-use climbing_contract::scope;
-
-/// A permission a bearer token grants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    /// Read climbing data.
-    Read,
-    /// Create, change and delete climbing data.
-    Write,
-    /// Tokens and maintenance.
-    Admin,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => scope::READ,
-            Scope::Write => scope::WRITE,
-            Scope::Admin => scope::ADMIN,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Scope> {
-        match s {
-            scope::READ => Some(Scope::Read),
-            scope::WRITE => Some(Scope::Write),
-            scope::ADMIN => Some(Scope::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// Who a request acts as, after authentication.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub subject: String,
-    pub scopes: Vec<Scope>,
-}
-
-impl Caller {
-    pub fn may(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope)
-    }
-
-    /// Refuses with `insufficient_scope` unless the caller holds `scope`.
-    pub fn require(&self, scope: Scope, what: &str) -> CatalogResult<()> {
-        if self.may(scope) {
-            return Ok(());
-        }
-        Err(CatalogError::Forbidden {
-            scope,
-            message: format!(
-                "{what} needs the scope {}; ask for a token that grants it",
-                scope.as_str()
-            ),
-        })
-    }
-}
 
 /// The scope each method needs before it runs, for the methods that read
 /// climbing data (`tools/call` checks each tool's own scope). Methods not listed
@@ -112,6 +55,8 @@ pub struct Ctx<'p> {
     /// Multi-round-trip state of a 2026-07-28 `tools/call`, `prompts/get` or
     /// `resources/read`; `None` in the legacy era, which has no such requests.
     pub round_trip: Option<RoundTrip>,
+    /// What the component adds to the catalog (nothing, as deployed).
+    pub extension: &'static Extension,
     notifications: RefCell<Vec<Notification>>,
     cursors: OnceCell<CursorCodec>,
 }
@@ -126,6 +71,7 @@ impl<'p> Ctx<'p> {
             host: String::new(),
             client_capabilities: serde_json::Map::new(),
             round_trip: None,
+            extension: &extension::NONE,
             notifications: RefCell::new(Vec::new()),
             cursors: OnceCell::new(),
         }
@@ -317,6 +263,15 @@ impl CatalogError {
         CatalogError::InvalidParams {
             message: message.into(),
             data: None,
+        }
+    }
+}
+
+impl From<MissingScope> for CatalogError {
+    fn from(e: MissingScope) -> Self {
+        CatalogError::Forbidden {
+            scope: e.scope,
+            message: e.message,
         }
     }
 }

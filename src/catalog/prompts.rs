@@ -162,22 +162,20 @@ fn plan_crag_day(ctx: &Ctx, args: &Map<String, Value>) -> CatalogResult<Value> {
     }))
 }
 
-pub fn all() -> impl Iterator<Item = &'static PromptSpec> {
-    #[cfg(feature = "conformance")]
-    let fixtures = super::conformance::PROMPTS;
-    #[cfg(not(feature = "conformance"))]
-    let fixtures: &[PromptSpec] = &[];
-    fixtures.iter().chain(PROMPTS)
+/// Every prompt, in the order `prompts/list` shows them: the extension's, then
+/// the catalog's.
+pub fn all(ctx: &Ctx) -> impl Iterator<Item = &'static PromptSpec> {
+    ctx.extension.prompts.iter().chain(PROMPTS)
 }
 
 /// `prompts/list`.
-pub fn list(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     if cursor_param(params)?.is_some() {
         return Err(CatalogError::invalid(
             "invalid cursor: prompts/list has a single page; omit the cursor",
         ));
     }
-    let prompts: Vec<Value> = all()
+    let prompts: Vec<Value> = all(ctx)
         .map(|p| {
             let args: Vec<Value> = p
                 .args
@@ -190,19 +188,20 @@ pub fn list(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     Ok(json!({ "prompts": prompts }))
 }
 
-pub fn find(name: &str) -> Option<&'static PromptSpec> {
-    all().find(|p| p.name == name)
+pub fn find(ctx: &Ctx, name: &str) -> Option<&'static PromptSpec> {
+    all(ctx).find(|p| p.name == name)
 }
 
 /// `prompts/get`.
 pub fn get(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     // Prompts read areas, climbs and logbooks into their text.
-    ctx.caller.require(super::Scope::Read, "prompts/get")?;
+    ctx.caller
+        .require(crate::auth::identity::Scope::Read, "prompts/get")?;
     let name = params
         .get("name")
         .and_then(Value::as_str)
         .ok_or_else(|| CatalogError::invalid("prompts/get needs a prompt name string"))?;
-    let prompt = find(name).ok_or_else(|| {
+    let prompt = find(ctx, name).ok_or_else(|| {
         CatalogError::invalid(format!(
             "Unknown prompt: {name}. Call prompts/list to see the available prompts."
         ))

@@ -1,24 +1,25 @@
 //! Resources: areas and climbs addressed by URI, through resource templates.
 
-use super::{cursor_param, CatalogError, CatalogResult, Ctx, Scope};
-use crate::climbing::area::{children_list, Area};
+use super::{cursor_param, CatalogError, CatalogResult, Ctx};
+use crate::auth::identity::Scope;
+use crate::climbing::area::Area;
 use crate::climbing::climb::Climb;
+use crate::climbing::lists::List;
 use crate::climbing::validate;
 use crate::store::index::Position;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use serde_json::{json, Value};
 
 pub const AREA_PREFIX: &str = "climbing://areas/";
 pub const CLIMB_PREFIX: &str = "climbing://climbs/";
 
 /// `resources/templates/list`.
-pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
+pub fn templates(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     if cursor_param(params)?.is_some() {
         return Err(CatalogError::invalid(
             "invalid cursor: resources/templates/list has a single page; omit the cursor",
         ));
     }
-    #[allow(unused_mut)]
     let mut templates = json!([
         {
             "uriTemplate": format!("{AREA_PREFIX}{{id}}"),
@@ -35,9 +36,8 @@ pub fn templates(_ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             "mimeType": "application/json",
         },
     ]);
-    #[cfg(feature = "conformance")]
     if let Value::Array(list) = &mut templates {
-        list.push(super::conformance::resource_template());
+        list.extend((ctx.extension.resource_templates)());
     }
     Ok(json!({ "resourceTemplates": templates }))
 }
@@ -57,7 +57,7 @@ fn require_read(ctx: &Ctx) -> CatalogResult<()> {
 /// reachable through the templates and the tools.
 pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     require_read(ctx)?;
-    let list_name = children_list(None);
+    let list_name = List::Areas(None).cursor_scope();
     let from: Option<Position> = match cursor_param(params)? {
         Some(c) => Some(ctx.open_cursor(&list_name, c)?),
         None => None,
@@ -77,9 +77,8 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
             })
         })
         .collect();
-    #[cfg(feature = "conformance")]
     let resources = if from.is_none() {
-        let mut all = super::conformance::resource_list();
+        let mut all = (ctx.extension.resources)();
         all.extend(resources);
         all
     } else {
@@ -102,18 +101,17 @@ pub fn read(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     let not_found = || CatalogError::ResourceNotFound {
         uri: uri.to_owned(),
     };
-    let store = Store::new(ctx.platform);
+    let climbing = ctx.climbing();
     let text = if let Some(id) = uri.strip_prefix(AREA_PREFIX) {
         validate::id("id", id).map_err(|_| not_found())?;
-        let area: Area = store.get(id)?.ok_or_else(not_found)?;
+        let area: Area = climbing.find_area(id)?.ok_or_else(not_found)?;
         serde_json::to_string(&area)
     } else if let Some(id) = uri.strip_prefix(CLIMB_PREFIX) {
         validate::id("id", id).map_err(|_| not_found())?;
-        let climb: Climb = store.get(id)?.ok_or_else(not_found)?;
+        let climb: Climb = climbing.find_climb(id)?.ok_or_else(not_found)?;
         serde_json::to_string(&climb)
     } else {
-        #[cfg(feature = "conformance")]
-        if let Some(contents) = super::conformance::read_resource(uri) {
+        if let Some(contents) = (ctx.extension.read_resource)(uri) {
             return Ok(json!({ "contents": [contents] }));
         }
         return Err(not_found());

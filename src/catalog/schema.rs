@@ -1,8 +1,9 @@
 //! JSON Schemas for tool inputs and outputs, generated from the Rust types.
 //!
-//! Generation runs natively only: it serializes every tool's definition into
-//! `tools/definitions.rs`, which the component serves as is, so schemars is not
-//! part of the `.wasm` at all (the types derive `JsonSchema` off wasm only).
+//! Generation runs natively only: a unit test writes every tool's definition into
+//! `tools/definitions.json`, which the build script compacts into what the
+//! component serves, so schemars is not part of the `.wasm` at all (the types
+//! derive `JsonSchema` off wasm only).
 //!
 //! Every client loads `tools/list` into a model's context, so the schemas are
 //! generated compact (schemars transforms below): an optional field is simply not
@@ -293,7 +294,7 @@ mod tests {
     fn schemas_are_compact_objects() {
         for tool in super::super::tools::all() {
             let input = (tool.input_schema)();
-            assert_eq!(input["type"], "object", "{}", tool.name);
+            assert_eq!(input["type"], "object", "{}", tool.meta.name);
             let text = input.to_string();
             for unwanted in [
                 "\"uint",
@@ -305,7 +306,7 @@ mod tests {
                 assert!(
                     !text.contains(unwanted),
                     "{}: {unwanted} in {text}",
-                    tool.name
+                    tool.meta.name
                 );
             }
         }

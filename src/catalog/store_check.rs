@@ -2,10 +2,10 @@
 //! admin tool, so an operator (or `climbing-host doctor`) can prove a live
 //! deployment's store before trusting it with data.
 
-use super::tools::{Annotations, Tool, ToolFailure};
-use super::{Ctx, Scope};
+use super::tools::{Tool, ToolFailure, ToolMeta};
+use super::Ctx;
+use crate::encoding::base64url;
 use crate::store::conformance::{self, StoreReport};
-use crate::store::cursor::base64url;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -15,15 +15,11 @@ pub struct CheckStoreArgs {}
 
 pub struct CheckStore;
 impl Tool for CheckStore {
-    const NAME: &'static str = "check_store";
-    const TITLE: &'static str = "Check the key-value store";
-    const DESCRIPTION: &'static str = "Run a short conformance check of this deployment's key-value store on a few scratch keys: compare-and-swap detects conflicts, increments are exact, batch reads answer in key order. Says plainly (safe: false, verdict UNSAFE) when writes through the store could be lost or duplicated.";
-    const SCOPE: Scope = Scope::Admin;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: false,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::maintenance(
+        "check_store",
+        "Check the key-value store",
+        "Run a short conformance check of this deployment's key-value store on a few scratch keys: compare-and-swap detects conflicts, increments are exact, batch reads answer in key order. Says plainly (safe: false, verdict UNSAFE) when writes through the store could be lost or duplicated.",
+    );
     type Input = CheckStoreArgs;
     type Output = StoreReport;
     fn call(ctx: &Ctx, _input: CheckStoreArgs) -> Result<StoreReport, ToolFailure> {

@@ -3,7 +3,7 @@
 use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
 use crate::store::index::{IndexList, Position};
-use crate::store::StoreError;
+use crate::store::{Listed, Listing, Store};
 use serde::{Deserialize, Serialize};
 
 /// What kind of place an area is. The order is the tree's depth: a child is never
@@ -82,6 +82,26 @@ pub struct Area {
 }
 
 crate::record!(Area, "a", "area");
+
+impl Listed for Area {
+    /// Its parent's children (or the top level), the words of its name, the
+    /// prefixes that complete it, and its map cell.
+    fn listings(&self) -> Vec<Listing> {
+        let entry = search::entry('a', &self.id);
+        let mut listings = vec![Listing::new(
+            children_list(self.parent_id.as_deref()),
+            self.id.as_str(),
+        )];
+        listings.extend(search::name_listings(&self.name, &entry));
+        listings.extend(
+            name_prefixes(&self.name)
+                .iter()
+                .map(|p| Listing::new(prefix_list(p), self.id.as_str())),
+        );
+        listings.extend(self.location.map(|at| search::location_listing(at, &entry)));
+        listings
+    }
+}
 
 /// Fields of a new area.
 #[derive(Debug, Clone, Deserialize)]
@@ -232,11 +252,9 @@ impl Climbing<'_> {
                 ancestors
             }
         };
-        let list = IndexList::new(self.store.kv(), children_list(new.parent_id.as_deref()));
-        // A fresh id only after a clean "id taken"; a store error ends the loop.
-        for _ in 0..crate::store::ID_ATTEMPTS {
-            let mut area = Area {
-                id: self.store.new_id(),
+        let area = self.store.create(
+            |id| Area {
+                id,
                 version: 1,
                 name: name.clone(),
                 kind: new.kind,
@@ -246,74 +264,21 @@ impl Climbing<'_> {
                 description: description.clone(),
                 access_notes: access_notes.clone(),
                 audit: self.audit_new(),
-            };
-            // Index first, record second: a crash in between leaves an index entry
-            // that readers skip, never a record that no list can find.
-            list.add(&area.id)?;
-            self.index_area(&area)?;
-            if self.store.insert(&mut area)? {
-                if let Some(parent_id) = &area.parent_id {
-                    if !self.parent_still_exists(parent_id)? {
-                        // The parent was deleted meanwhile: undo, leave nothing behind.
-                        self.store.delete::<Area>(&area.id)?;
-                        list.remove(&area.id, None)?;
-                        self.unindex_area(&area, None)?;
-                        return invalid(format!(
-                            "parent_id \"{parent_id}\" was deleted while the area was created; nothing was stored"
-                        ));
-                    }
-                }
-                self.record_change(
-                    "area",
-                    &area.id,
-                    Action::Created,
-                    format!("created {} \"{}\"", area.kind.as_str(), area.name),
-                )?;
-                return Ok(area);
-            }
-            // The random id was taken (vanishingly rare): drop our entries and retry.
-            list.remove(&area.id, None)?;
-            self.unindex_area(&area, None)?;
-        }
-        Err(crate::store::ids_exhausted("area").into())
-    }
-
-    /// Adds an area to the name, prefix and map indexes.
-    fn index_area(&self, area: &Area) -> DomainResult<()> {
-        let kv = self.store.kv();
-        let entry = search::entry('a', &area.id);
-        search::index_name(kv, &area.name, &entry)?;
-        for prefix in name_prefixes(&area.name) {
-            IndexList::new(kv, prefix_list(&prefix)).add(&area.id)?;
-        }
-        if let Some(at) = area.location {
-            search::index_location(kv, at, &entry)?;
-        }
-        Ok(())
-    }
-
-    /// Removes an area from the indexes, keeping what `keep` (its new state) still needs.
-    fn unindex_area(&self, area: &Area, keep: Option<&Area>) -> DomainResult<()> {
-        let kv = self.store.kv();
-        let entry = search::entry('a', &area.id);
-        let kept_tokens = keep.map(|k| search::tokens(&k.name)).unwrap_or_default();
-        for t in search::tokens(&area.name) {
-            if !kept_tokens.contains(&t) {
-                search::token_list(kv, &t).remove(&entry, None)?;
-            }
-        }
-        let kept_prefixes = keep.map(|k| name_prefixes(&k.name)).unwrap_or_default();
-        for p in name_prefixes(&area.name) {
-            if !kept_prefixes.contains(&p) {
-                IndexList::new(kv, prefix_list(&p)).remove(&area.id, None)?;
-            }
-        }
-        if let Some(at) = area.location {
-            if keep.and_then(|k| k.location) != Some(at) {
-                search::unindex_location(kv, at, &entry)?;
-            }
-        }
-        Ok(())
+            },
+            |area| match &area.parent_id {
+                // The parent was deleted meanwhile: the create is undone.
+                Some(parent_id) if !self.parent_still_exists(parent_id)? => invalid(format!(
+                    "parent_id \"{parent_id}\" was deleted while the area was created; nothing was stored"
+                )),
+                _ => Ok(()),
+            },
+        )?;
+        self.record_creation(
+            "area",
+            &area.id,
+            format!("created {} \"{}\"", area.kind.as_str(), area.name),
+        )?;
+        Ok(area)
     }
 
     pub fn update_area(
@@ -338,30 +303,25 @@ impl Climbing<'_> {
                 self.check_kind_change(&before, kind)?;
             }
         }
-        let mut preview = before.clone();
-        apply_area_changes(
-            &mut preview,
-            &name,
-            changes.kind,
-            location,
-            &description,
-            &access_notes,
-        );
         // New index entries first, then the record, then the entries it no longer needs.
-        self.index_area(&preview)?;
-        let after = self.store.update(id, expected_version, |a: &mut Area| {
-            apply_area_changes(
-                a,
-                &name,
-                changes.kind,
-                location,
-                &description,
-                &access_notes,
-            );
-            self.touch(&mut a.audit);
-            Ok::<(), DomainError>(())
-        })?;
-        self.unindex_area(&before, Some(&after))?;
+        let (after, _) = self.store.rewrite(
+            id,
+            expected_version,
+            |a: &Area| {
+                let mut next = a.clone();
+                apply_area_changes(
+                    &mut next,
+                    &name,
+                    changes.kind,
+                    location,
+                    &description,
+                    &access_notes,
+                );
+                self.touch(&mut next.audit);
+                Ok::<_, DomainError>(Some(next))
+            },
+            |_, _| Ok(()),
+        )?;
         self.record_change("area", id, Action::Updated, changed_fields(&before, &after))?;
         Ok(after)
     }
@@ -408,57 +368,50 @@ impl Climbing<'_> {
     /// Deletes an area that has no sub-areas and no climbs.
     pub fn delete_area(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Area> {
         validate::id("id", id)?;
-        let area: Area = self.store.require(id)?;
-        if let Some(expected) = expected_version {
-            if expected != area.version {
-                return Err(StoreError::VersionConflict {
-                    kind: "area",
-                    id: id.to_owned(),
-                    expected,
-                    current: area.version,
+        let area = self.store.delete_listed(
+            id,
+            None,
+            |area: &Area| {
+                Store::check_version(area, expected_version)?;
+                let (children, _) = self.list_areas(Some(id), None, 1)?;
+                if let Some(child) = children.first() {
+                    return invalid(format!(
+                        "\"{}\" still contains areas (e.g. \"{}\"); delete or move them first",
+                        area.name, child.name
+                    ));
                 }
-                .into());
-            }
-        }
-        let (children, _) = self.list_areas(Some(id), None, 1)?;
-        if let Some(child) = children.first() {
-            return invalid(format!(
-                "\"{}\" still contains areas (e.g. \"{}\"); delete or move them first",
-                area.name, child.name
-            ));
-        }
-        let (climbs, _) = self.list_climbs(id, None, 1)?;
-        if let Some(climb) = climbs.first() {
-            let climb = climb.decode()?;
-            return invalid(format!(
-                "\"{}\" still contains climbs (e.g. \"{}\"); delete or move them first",
-                area.name, climb.name
-            ));
-        }
-        // Record first, index entries after: readers skip ids whose record is gone.
-        self.store.delete::<Area>(id)?;
-        // A climb or sub-area created (or moved) into this area while it was
-        // checked above is in its lists by now: writers add the index entry, then
-        // the record, then confirm the parent still exists. Seeing one, put the
-        // area back (its parent's entry is still in place) and refuse; the writer
-        // either sees the area again or sees it gone and undoes its write, so no
-        // record is left under an area that does not exist.
-        if let Some(name) = self.first_child_name(id)? {
-            self.store.kv().set(
-                &crate::store::keys::record::<Area>(id),
-                &crate::store::encode(&area),
-            )?;
-            return invalid(format!(
-                "\"{}\" gained \"{name}\" while it was being deleted; it was kept, delete or move its contents first",
-                area.name
-            ));
-        }
-        // What still names this area (media, or a record a crash left) is found
-        // through its tombstone (see orphans.rs).
-        self.note_deleted('a', id, &area)?;
-        IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
-            .remove(id, None)?;
-        self.unindex_area(&area, None)?;
+                let (climbs, _) = self.list_climbs(id, None, 1)?;
+                if let Some(climb) = climbs.first() {
+                    let climb = climb.decode()?;
+                    return invalid(format!(
+                        "\"{}\" still contains climbs (e.g. \"{}\"); delete or move them first",
+                        area.name, climb.name
+                    ));
+                }
+                Ok(())
+            },
+            |area| {
+                // A climb or sub-area created (or moved) into this area while it was
+                // checked above is in its lists by now: writers add the index entry,
+                // then the record, then confirm the parent still exists. Seeing one,
+                // put the area back (its entries are still in place) and refuse; the
+                // writer either sees the area again or sees it gone and undoes its
+                // write, so no record is left under an area that does not exist.
+                if let Some(name) = self.first_child_name(id)? {
+                    self.store.kv().set(
+                        &crate::store::keys::record::<Area>(id),
+                        &crate::store::encode(area),
+                    )?;
+                    return invalid(format!(
+                        "\"{}\" gained \"{name}\" while it was being deleted; it was kept, delete or move its contents first",
+                        area.name
+                    ));
+                }
+                // What still names this area (media, or a record a crash left) is
+                // found through its tombstone (see orphans.rs).
+                self.note_deleted('a', id, area)
+            },
+        )?;
         self.record_change(
             "area",
             id,
@@ -526,29 +479,24 @@ impl Climbing<'_> {
         // The descendants are found before anything changes, so a bounded subtree is
         // checked up front and a refusal writes nothing.
         let descendants = self.descendants(id, MAX_MOVE_SUBTREE)?;
-        IndexList::new(self.store.kv(), children_list(new_parent_id)).add(id)?;
-        let moved = self.store.update(id, expected_version, |a: &mut Area| {
-            a.parent_id = new_parent_id.map(str::to_owned);
-            a.ancestors = ancestors.clone();
-            self.touch(&mut a.audit);
-            Ok::<(), DomainError>(())
-        })?;
-        if let Some(pid) = new_parent_id {
-            if !self.parent_still_exists(pid)? {
+        let (moved, _) = self.store.rewrite(
+            id,
+            expected_version,
+            |a: &Area| {
+                let mut next = a.clone();
+                next.parent_id = new_parent_id.map(str::to_owned);
+                next.ancestors = ancestors.clone();
+                self.touch(&mut next.audit);
+                Ok::<_, DomainError>(Some(next))
+            },
+            |_, _| match new_parent_id {
                 // The new parent was deleted meanwhile (see delete_area): move back.
-                self.store.update(id, None, |a: &mut Area| {
-                    a.parent_id = area.parent_id.clone();
-                    a.ancestors = area.ancestors.clone();
-                    Ok::<(), DomainError>(())
-                })?;
-                IndexList::new(self.store.kv(), children_list(new_parent_id)).remove(id, None)?;
-                return invalid(format!(
+                Some(pid) if !self.parent_still_exists(pid)? => invalid(format!(
                     "new_parent_id \"{pid}\" was deleted while the area was moved; it stays where it was"
-                ));
-            }
-        }
-        IndexList::new(self.store.kv(), children_list(area.parent_id.as_deref()))
-            .remove(id, None)?;
+                )),
+                _ => Ok(()),
+            },
+        )?;
         for d in descendants {
             self.store.update(&d.id, None, |a: &mut Area| {
                 let tail: Vec<String> = a
@@ -692,6 +640,12 @@ impl Climbing<'_> {
         Ok(near)
     }
 
+    /// The area `id`, or `None` when there is none.
+    pub fn find_area(&self, id: &str) -> DomainResult<Option<Area>> {
+        validate::id("id", id)?;
+        Ok(self.store.get(id)?)
+    }
+
     pub fn get_area(&self, id: &str) -> DomainResult<Area> {
         validate::id("id", id)?;
         Ok(self.store.require(id)?)
@@ -707,9 +661,7 @@ impl Climbing<'_> {
         if let Some(id) = parent_id {
             validate::id("parent_id", id)?;
         }
-        let list = IndexList::new(self.store.kv(), children_list(parent_id));
-        let slice = list.slice(from, limit)?;
-        Ok((self.store.get_many(&slice.ids)?, slice.next))
+        Ok(self.store.page(&children_list(parent_id), from, limit)?)
     }
 }
 

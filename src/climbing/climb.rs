@@ -4,9 +4,8 @@ use super::area::Area;
 use super::grades::{self, Grade, GradeKind, GradeSystem};
 use super::history::Action;
 use super::{invalid, search, validate, Audit, Climbing, DomainError, DomainResult, LatLng};
-use crate::store::index::{IndexList, Position};
-use crate::store::StoreError;
-use crate::store::Stored;
+use crate::store::index::Position;
+use crate::store::{Listed, Listing, Stored};
 use serde::{Deserialize, Serialize};
 
 // How a climb is climbed (OpenBeta's climb types). Not a doc comment, which would
@@ -174,6 +173,18 @@ pub struct Climb {
 }
 
 crate::record!(Climb, "c", "climb");
+
+impl Listed for Climb {
+    /// Its area's climbs and the words of its name.
+    fn listings(&self) -> Vec<Listing> {
+        let mut listings = vec![Listing::new(climbs_list(&self.area_id), self.id.as_str())];
+        listings.extend(search::name_listings(
+            &self.name,
+            &search::entry('c', &self.id),
+        ));
+        listings
+    }
+}
 
 /// The one field of a stored climb that search matches on.
 #[derive(Deserialize)]
@@ -372,11 +383,9 @@ impl Climbing<'_> {
                 area.kind.as_str()
             ));
         }
-        let list = IndexList::new(self.store.kv(), climbs_list(&area.id));
-        // A fresh id only after a clean "id taken"; a store error ends the loop.
-        for _ in 0..crate::store::ID_ATTEMPTS {
-            let mut climb = Climb {
-                id: self.store.new_id(),
+        let climb = self.store.create(
+            |id| Climb {
+                id,
                 version: 1,
                 name: name.clone(),
                 area_id: area.id.clone(),
@@ -391,54 +400,35 @@ impl Climbing<'_> {
                 left_right_index: new.left_right_index,
                 description: description.clone(),
                 audit: self.audit_new(),
-            };
-            list.add(&climb.id)?;
-            let entry = search::entry('c', &climb.id);
-            search::index_name(self.store.kv(), &climb.name, &entry)?;
-            if self.store.insert(&mut climb)? {
-                if !self.parent_still_exists(&area.id)? {
-                    // The area was deleted meanwhile (see delete_area): undo.
-                    self.store.delete::<Climb>(&climb.id)?;
-                    list.remove(&climb.id, None)?;
-                    search::unindex_name(self.store.kv(), &climb.name, &entry)?;
-                    return invalid(format!(
-                        "area_id \"{}\" was deleted while the climb was created; nothing was stored",
-                        area.id
-                    ));
+            },
+            |_| {
+                if self.parent_still_exists(&area.id)? {
+                    return Ok(());
                 }
-                self.record_change(
-                    "climb",
-                    &climb.id,
-                    Action::Created,
-                    format!("created \"{}\" in \"{}\"", climb.name, area.name),
-                )?;
-                return Ok(climb);
-            }
-            list.remove(&climb.id, None)?;
-            search::unindex_name(self.store.kv(), &climb.name, &entry)?;
-        }
-        Err(crate::store::ids_exhausted("climb").into())
+                // The area was deleted meanwhile (see delete_area): the create is undone.
+                invalid(format!(
+                    "area_id \"{}\" was deleted while the climb was created; nothing was stored",
+                    area.id
+                ))
+            },
+        )?;
+        self.record_creation(
+            "climb",
+            &climb.id,
+            format!("created \"{}\" in \"{}\"", climb.name, area.name),
+        )?;
+        Ok(climb)
     }
 
     pub fn delete_climb(&self, id: &str, expected_version: Option<u64>) -> DomainResult<Climb> {
         validate::id("id", id)?;
-        let climb: Climb = self.store.require(id)?;
-        if let Some(expected) = expected_version {
-            if expected != climb.version {
-                return Err(StoreError::VersionConflict {
-                    kind: "climb",
-                    id: id.to_owned(),
-                    expected,
-                    current: climb.version,
-                }
-                .into());
-            }
-        }
         // Record first, index entries after: readers skip ids whose record is gone.
-        self.store.delete::<Climb>(id)?;
-        self.note_deleted('c', id, &climb)?;
-        IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
-        search::unindex_name(self.store.kv(), &climb.name, &search::entry('c', id))?;
+        let climb = self.store.delete_listed(
+            id,
+            expected_version,
+            |_: &Climb| Ok(()),
+            |climb| self.note_deleted('c', id, climb),
+        )?;
         self.record_change(
             "climb",
             id,
@@ -473,25 +463,26 @@ impl Climbing<'_> {
         if climb.area_id == area.id {
             return Ok(climb);
         }
-        IndexList::new(self.store.kv(), climbs_list(&area.id)).add(id)?;
-        let moved = self.store.update(id, expected_version, |c: &mut Climb| {
-            c.area_id = area.id.clone();
-            self.touch(&mut c.audit);
-            Ok::<(), DomainError>(())
-        })?;
-        if !self.parent_still_exists(&area.id)? {
-            // The new area was deleted meanwhile (see delete_area): move back.
-            self.store.update(id, None, |c: &mut Climb| {
-                c.area_id = climb.area_id.clone();
-                Ok::<(), DomainError>(())
-            })?;
-            IndexList::new(self.store.kv(), climbs_list(&area.id)).remove(id, None)?;
-            return invalid(format!(
-                "new_area_id \"{}\" was deleted while the climb was moved; the climb stays where it was",
-                area.id
-            ));
-        }
-        IndexList::new(self.store.kv(), climbs_list(&climb.area_id)).remove(id, None)?;
+        let (moved, _) = self.store.rewrite(
+            id,
+            expected_version,
+            |c: &Climb| {
+                let mut next = c.clone();
+                next.area_id = area.id.clone();
+                self.touch(&mut next.audit);
+                Ok::<_, DomainError>(Some(next))
+            },
+            |_, _| {
+                if self.parent_still_exists(&area.id)? {
+                    return Ok(());
+                }
+                // The new area was deleted meanwhile (see delete_area): move back.
+                invalid(format!(
+                    "new_area_id \"{}\" was deleted while the climb was moved; the climb stays where it was",
+                    area.id
+                ))
+            },
+        )?;
         self.record_change(
             "climb",
             id,
@@ -530,6 +521,12 @@ impl Climbing<'_> {
         Ok((matching, slice.next))
     }
 
+    /// The climb `id`, decoded, or `None` when there is none.
+    pub fn find_climb(&self, id: &str) -> DomainResult<Option<Climb>> {
+        validate::id("id", id)?;
+        Ok(self.store.get(id)?)
+    }
+
     pub fn get_climb(&self, id: &str) -> DomainResult<Stored<Climb>> {
         validate::id("id", id)?;
         Ok(self.store.require_stored(id)?)
@@ -557,15 +554,14 @@ impl Climbing<'_> {
             changes.description.clone(),
             validate::MAX_TEXT_CHARS,
         )?;
-        let before: Climb = self.store.require(id)?;
-        let entry = search::entry('c', id);
-        if let Some(n) = &name {
-            // The new name's words are indexed before the record changes.
-            search::index_name(self.store.kv(), n, &entry)?;
-        }
-        let after = self
-            .store
-            .update(id, expected_version, |climb: &mut Climb| {
+        // The new name's words are indexed before the record changes, the old
+        // name's dropped after; the state changed is kept for the history line.
+        let before = std::cell::RefCell::new(None);
+        let (after, _) = self.store.rewrite(
+            id,
+            expected_version,
+            |current: &Climb| {
+                let mut climb = current.clone();
                 if let Some(n) = &name {
                     climb.name = n.clone();
                 }
@@ -587,14 +583,14 @@ impl Climbing<'_> {
                     climb.description = description.clone();
                 }
                 self.touch(&mut climb.audit);
-                Ok::<(), DomainError>(())
-            })?;
-        let kept = search::tokens(&after.name);
-        for t in search::tokens(&before.name) {
-            if !kept.contains(&t) {
-                search::token_list(self.store.kv(), &t).remove(&entry, None)?;
-            }
-        }
+                Ok::<_, DomainError>(Some(climb))
+            },
+            |current, _| {
+                *before.borrow_mut() = Some(current.clone());
+                Ok(())
+            },
+        )?;
+        let before = before.into_inner().unwrap_or_else(|| after.clone());
         self.record_change("climb", id, Action::Updated, climb_changes(&before, &after))?;
         Ok(after)
     }
@@ -607,8 +603,6 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Stored<Climb>>, Option<Position>)> {
         validate::id("area_id", area_id)?;
-        let list = IndexList::new(self.store.kv(), climbs_list(area_id));
-        let slice = list.slice(from, limit)?;
-        Ok((self.store.get_many_stored(&slice.ids)?, slice.next))
+        Ok(self.store.page_stored(&climbs_list(area_id), from, limit)?)
     }
 }

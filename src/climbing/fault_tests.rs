@@ -8,7 +8,7 @@ use super::climb::ClimbChanges;
 use super::tests::new_climb;
 use super::tick::{AttemptType, NewTick, TickStyle};
 use super::Climbing;
-use crate::catalog::Scope;
+use crate::auth::identity::Scope;
 use crate::platform::memory::{Fault, MemoryPlatform};
 use crate::store::{Store, StoreError};
 use std::time::{Duration, Instant};
@@ -255,6 +255,9 @@ fn an_insert_that_times_out_in_its_swap_is_read_back_not_repeated() {
         }
         fn set(&self, key: &str, value: &[u8]) -> crate::platform::KvResult<()> {
             self.0.kv.set(key, value)
+        }
+        fn set_many(&self, entries: &[(String, Vec<u8>)]) -> crate::platform::KvResult<()> {
+            self.0.kv.set_many(entries)
         }
         fn delete(&self, key: &str) -> crate::platform::KvResult<()> {
             self.0.kv.delete(key)

@@ -4,8 +4,9 @@
 //! History is written after the change it describes: a crash in between loses the
 //! history line, never the change.
 
-use super::{Climbing, DomainResult};
-use crate::store::index::{IndexList, Position};
+use super::{Climbing, DomainError, DomainResult};
+use crate::store::index::Position;
+use crate::store::{Listed, Listing};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,16 @@ pub struct Change {
 
 crate::record!(Change, "h", "change");
 
+impl Listed for Change {
+    /// The history of its entity.
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(
+            history_list(&self.entity_id),
+            self.id.as_str(),
+        )]
+    }
+}
+
 pub fn history_list(entity_id: &str) -> String {
     format!("hl/{entity_id}")
 }
@@ -51,22 +62,42 @@ impl Climbing<'_> {
         action: Action,
         summary: impl Into<String>,
     ) -> DomainResult<()> {
-        let list = IndexList::new(self.store.kv(), history_list(entity_id));
-        let mut change = Change {
-            id: self.store.new_id(),
+        let summary = summary.into();
+        self.store.create(
+            |id| Change {
+                id,
+                version: 1,
+                entity_kind: entity_kind.to_owned(),
+                entity_id: entity_id.to_owned(),
+                action,
+                actor: self.actor.clone(),
+                at: self.store.platform().now_ms(),
+                summary: summary.clone(),
+            },
+            |_| Ok::<(), DomainError>(()),
+        )?;
+        Ok(())
+    }
+
+    /// The first line of the history of `entity_id`, just created: its list is new,
+    /// so the line costs an increment and one batch write (see
+    /// [`crate::store::Store::create_in_new_lists`]).
+    pub fn record_creation(
+        &self,
+        entity_kind: &str,
+        entity_id: &str,
+        summary: impl Into<String>,
+    ) -> DomainResult<()> {
+        self.store.create_in_new_lists(|id| Change {
+            id,
             version: 1,
             entity_kind: entity_kind.to_owned(),
             entity_id: entity_id.to_owned(),
-            action,
+            action: Action::Created,
             actor: self.actor.clone(),
             at: self.store.platform().now_ms(),
             summary: summary.into(),
-        };
-        list.add(&change.id)?;
-        if !self.store.insert(&mut change)? {
-            // A random id collision: drop the line rather than overwrite another.
-            list.remove(&change.id, None)?;
-        }
+        })?;
         Ok(())
     }
 
@@ -78,7 +109,6 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Change>, Option<Position>)> {
         super::validate::id("id", entity_id)?;
-        let slice = IndexList::new(self.store.kv(), history_list(entity_id)).slice(from, limit)?;
-        Ok((self.store.get_many(&slice.ids)?, slice.next))
+        Ok(self.store.page(&history_list(entity_id), from, limit)?)
     }
 }

@@ -2,7 +2,8 @@
 //! The server stores the reference and its credit, never the media itself.
 
 use super::{invalid, validate, Audit, Climbing, DomainError, DomainResult};
-use crate::store::index::{IndexList, Position};
+use crate::store::index::Position;
+use crate::store::{Listed, Listing};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,13 @@ pub struct Media {
 }
 
 crate::record!(Media, "m", "media");
+
+impl Listed for Media {
+    /// The media of its area or climb.
+    fn listings(&self) -> Vec<Listing> {
+        vec![Listing::new(media_list(&self.entity_id), self.id.as_str())]
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
@@ -70,22 +78,19 @@ impl Climbing<'_> {
                 new.entity_id
             ))
         })?;
-        let mut media = Media {
-            id: self.store.new_id(),
-            version: 1,
-            entity_id: new.entity_id.clone(),
-            kind: new.kind,
-            url: url.to_owned(),
-            caption,
-            credit,
-            audit: self.audit_new(),
-        };
-        let list = IndexList::new(self.store.kv(), media_list(&new.entity_id));
-        list.add(&media.id)?;
-        if !self.store.insert(&mut media)? {
-            list.remove(&media.id, None)?;
-            return invalid("id collision; retry the call");
-        }
+        let media = self.store.create(
+            |id| Media {
+                id,
+                version: 1,
+                entity_id: new.entity_id.clone(),
+                kind: new.kind,
+                url: url.to_owned(),
+                caption: caption.clone(),
+                credit: credit.clone(),
+                audit: self.audit_new(),
+            },
+            |_| Ok::<(), DomainError>(()),
+        )?;
         self.record_change(
             kind,
             &new.entity_id,
@@ -102,8 +107,7 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Media>, Option<Position>)> {
         validate::id("entity_id", entity_id)?;
-        let slice = IndexList::new(self.store.kv(), media_list(entity_id)).slice(from, limit)?;
-        Ok((self.store.get_many(&slice.ids)?, slice.next))
+        Ok(self.store.page(&media_list(entity_id), from, limit)?)
     }
 
     /// Removes a media reference. The rule: whoever added it may remove it, and
@@ -112,14 +116,19 @@ impl Climbing<'_> {
     /// the area or climb, as the addition was.
     pub fn delete_media(&self, id: &str, moderator: bool) -> DomainResult<Media> {
         validate::id("id", id)?;
-        let media: Media = self.store.require(id)?;
-        if media.audit.created_by != self.actor && !moderator {
-            return invalid(format!(
-                "media {id} was added by someone else; only they or an admin may remove it"
-            ));
-        }
-        self.store.delete::<Media>(id)?;
-        IndexList::new(self.store.kv(), media_list(&media.entity_id)).remove(id, None)?;
+        let media = self.store.delete_listed(
+            id,
+            None,
+            |media: &Media| {
+                if media.audit.created_by != self.actor && !moderator {
+                    return invalid(format!(
+                        "media {id} was added by someone else; only they or an admin may remove it"
+                    ));
+                }
+                Ok(())
+            },
+            |_| Ok(()),
+        )?;
         let kind = self.entity_kind(&media.entity_id)?.unwrap_or("media");
         self.record_change(
             kind,

@@ -5,10 +5,12 @@
 
 pub mod area;
 pub mod climb;
+pub mod dates;
 pub mod grades;
 pub mod gym;
 pub mod history;
 pub mod import;
+pub mod lists;
 pub mod media;
 pub mod orphans;
 pub mod repair;

@@ -14,9 +14,9 @@
 use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
 use super::media::{media_list, Media};
-use super::{validate, Climbing, DomainResult};
+use super::{validate, Climbing, DomainError, DomainResult};
 use crate::store::index::{IndexList, Position};
-use crate::store::keys;
+use crate::store::{keys, StoreError};
 use serde::Serialize;
 
 /// The list of tombstones: `a:<id>` for a deleted area, `c:<id>` for a climb.
@@ -154,7 +154,6 @@ impl Climbing<'_> {
         fix: bool,
         report: &mut OrphanReport,
     ) -> DomainResult<bool> {
-        let list = IndexList::new(self.store.kv(), media_list(entity_id));
         let media: Vec<Media> = self.live(&media_list(entity_id))?;
         let media: Vec<Media> = media
             .into_iter()
@@ -165,21 +164,28 @@ impl Climbing<'_> {
             return Ok(media.is_empty());
         }
         for m in media {
-            self.store.delete::<Media>(&m.id)?;
-            list.remove(&m.id, None)?;
+            self.store
+                .delete_listed(&m.id, None, |_: &Media| Ok(()), |_| Ok(()))
+                .map(|_| ())
+                .or_else(|e| match e {
+                    // Removed meanwhile: nothing left to fix.
+                    DomainError::Store(StoreError::NotFound { .. }) => Ok(()),
+                    e => Err(e),
+                })?;
         }
         Ok(true)
     }
 
     /// The live records of a list, every page of it.
     fn live<R: crate::store::Record>(&self, list: &str) -> DomainResult<Vec<R>> {
-        let list = IndexList::new(self.store.kv(), list);
         let mut out = Vec::new();
         let mut from = None;
         loop {
-            let slice = list.slice(from.as_ref(), validate::MAX_PAGE)?;
-            out.extend(self.store.get_many::<R>(&slice.ids)?);
-            match slice.next {
+            let (page, next) = self
+                .store
+                .page::<R>(list, from.as_ref(), validate::MAX_PAGE)?;
+            out.extend(page);
+            match next {
                 Some(n) => from = Some(n),
                 None => return Ok(out),
             }

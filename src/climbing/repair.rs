@@ -1,16 +1,22 @@
-//! Index repair: walks an area's lists and drops entries that point nowhere.
+//! Index repair: checks lists entry by entry against the records they name.
 //!
 //! Write order keeps every record in its indexes, so the only damage a crash or a
 //! lost race can leave is an entry whose record is gone (a delete stopped before
 //! its index update) or that points to a record now elsewhere (a move stopped
 //! before removing the old entry). Readers already skip both; repair removes them.
-//! One call checks one area's lists; the caller walks the tree with the child ids
-//! it returns, so no call reads more than one area's lists.
+//! Every entity says which lists it belongs in ([`crate::store::Listed`]), so one
+//! check ([`crate::store::Store::check_list`]) serves them all. One call checks the
+//! lists one area owns (or one venue's, or the top-level lists); the caller walks
+//! the tree with the child ids it returns, so no call reads more than one area's
+//! (or venue's) lists.
 
 use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
+use super::gym::{self, GymRoute, Setter, Venue, Wall};
+use super::media::{media_list, Media};
 use super::{validate, Climbing, DomainResult};
-use crate::store::index::IndexList;
+use crate::store::lifecycle::ListCheck;
+use crate::store::Listed;
 use serde::Serialize;
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -19,20 +25,48 @@ pub struct RepairReport {
     /// The area checked, or absent for the top level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area_id: Option<String>,
+    /// The venue checked, when a venue's lists were checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue_id: Option<String>,
     pub entries_checked: usize,
     /// Entries whose record does not exist.
     pub dangling: usize,
-    /// Entries whose record belongs to another area now.
+    /// Entries whose record belongs to another area (or list) now.
     pub misplaced: usize,
     /// Whether the bad entries were removed (false: only reported).
     pub fixed: bool,
     /// Sub-areas to check next.
     pub child_area_ids: Vec<String>,
+    /// At the top level: the venues to check next (with venue_id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub venue_ids: Vec<String>,
+}
+
+impl RepairReport {
+    pub fn count(&mut self, check: &ListCheck) {
+        self.entries_checked += check.checked;
+        self.dangling += check.dangling;
+        self.misplaced += check.misplaced;
+    }
 }
 
 impl Climbing<'_> {
-    /// Checks (and with `fix`, repairs) the sub-area and climb lists of `area_id`,
-    /// or the list of top-level areas when `None`.
+    /// Checks one list of `R` into `report`; returns the ids rightly listed.
+    fn check<R: Listed>(
+        &self,
+        list: &str,
+        fix: bool,
+        report: &mut RepairReport,
+    ) -> DomainResult<Vec<String>> {
+        let check = self.store.check_list::<R>(list, fix)?;
+        report.count(&check);
+        Ok(check.live)
+    }
+
+    /// Checks (and with `fix`, repairs) the lists `area_id` owns: its sub-areas, its
+    /// climbs, its media and its climbs' media. At the top level (`None`): the
+    /// top-level areas and the venues (the catalog adds the issued tokens, which
+    /// belong to a layer above this one).
     pub fn repair_area(&self, area_id: Option<&str>, fix: bool) -> DomainResult<RepairReport> {
         if let Some(id) = area_id {
             self.get_area(id)?;
@@ -42,49 +76,55 @@ impl Climbing<'_> {
             fixed: fix,
             ..Default::default()
         };
-        let kv = self.store.kv();
-        let children = IndexList::new(kv, children_list(area_id));
-        for id in all_ids(&children)? {
-            report.entries_checked += 1;
-            match self.store.get::<Area>(&id)? {
-                None => report.dangling += 1,
-                Some(a) if a.parent_id.as_deref() != area_id => report.misplaced += 1,
-                Some(a) => {
-                    report.child_area_ids.push(a.id);
-                    continue;
+        report.child_area_ids = self.check::<Area>(&children_list(area_id), fix, &mut report)?;
+        match area_id {
+            Some(area) => {
+                let climbs = self.check::<Climb>(&climbs_list(area), fix, &mut report)?;
+                self.check::<Media>(&media_list(area), fix, &mut report)?;
+                for climb in climbs {
+                    self.check::<Media>(&media_list(&climb), fix, &mut report)?;
                 }
             }
-            if fix {
-                children.remove(&id, None)?;
-            }
-        }
-        if let Some(area) = area_id {
-            let climbs = IndexList::new(kv, climbs_list(area));
-            for id in all_ids(&climbs)? {
-                report.entries_checked += 1;
-                match self.store.get::<Climb>(&id)? {
-                    None => report.dangling += 1,
-                    Some(c) if c.area_id != area => report.misplaced += 1,
-                    Some(_) => continue,
-                }
-                if fix {
-                    climbs.remove(&id, None)?;
-                }
+            None => {
+                report.venue_ids = self.check::<Venue>(&gym::venues_list(), fix, &mut report)?;
             }
         }
         Ok(report)
     }
-}
 
-fn all_ids(list: &IndexList) -> DomainResult<Vec<String>> {
-    let mut ids = Vec::new();
-    let mut from = None;
-    loop {
-        let slice = list.slice(from.as_ref(), validate::MAX_PAGE)?;
-        ids.extend(slice.ids);
-        match slice.next {
-            Some(n) => from = Some(n),
-            None => return Ok(ids),
+    /// Checks (and with `fix`, repairs) the lists a venue owns: its walls, setters
+    /// and routes (by venue, current, wall, setter, and month set).
+    pub fn repair_venue(&self, venue_id: &str, fix: bool) -> DomainResult<RepairReport> {
+        let venue = self.get_venue(venue_id)?;
+        let mut report = RepairReport {
+            venue_id: Some(venue.id.clone()),
+            fixed: fix,
+            ..Default::default()
+        };
+        let walls = self.check::<Wall>(&gym::walls_list(&venue.id), fix, &mut report)?;
+        let setters = self.check::<Setter>(&gym::setters_list(&venue.id), fix, &mut report)?;
+        let routes =
+            self.check::<GymRoute>(&gym::venue_routes_list(&venue.id), fix, &mut report)?;
+        self.check::<GymRoute>(&gym::current_routes_list(&venue.id), fix, &mut report)?;
+        for wall in walls {
+            self.check::<GymRoute>(&gym::wall_routes_list(&wall), fix, &mut report)?;
         }
+        for setter in setters {
+            self.check::<GymRoute>(&gym::setter_routes_list(&setter), fix, &mut report)?;
+        }
+        // Month lists are named by the months routes were set in.
+        let mut months: Vec<String> = Vec::new();
+        for chunk in routes.chunks(validate::MAX_PAGE) {
+            for route in self.store.get_many::<GymRoute>(chunk)? {
+                let month = gym::month_routes_list(&venue.id, &route.set_on);
+                if !months.contains(&month) {
+                    months.push(month);
+                }
+            }
+        }
+        for month in months {
+            self.check::<GymRoute>(&month, fix, &mut report)?;
+        }
+        Ok(report)
     }
 }

@@ -6,8 +6,7 @@
 
 use super::LatLng;
 use crate::platform::KeyValue;
-use crate::store::index::IndexList;
-use crate::store::StoreResult;
+use crate::store::index::{IndexList, Listing};
 
 /// Tokens shorter than this are not indexed (and not searchable on their own).
 pub const MIN_TOKEN: usize = 2;
@@ -66,25 +65,22 @@ pub fn entry(kind: char, id: &str) -> String {
     format!("{kind}:{id}")
 }
 
+/// The name of the token list of `token`: `n/<token>`.
+pub fn token_list_name(token: &str) -> String {
+    format!("n/{token}")
+}
+
 /// The token list of `token` (`n/<token>`).
 pub fn token_list<'a>(kv: &'a dyn KeyValue, token: &str) -> IndexList<'a> {
-    IndexList::new(kv, format!("n/{token}"))
+    IndexList::new(kv, token_list_name(token))
 }
 
-/// Adds `entry` under every token of `name`.
-pub fn index_name(kv: &dyn KeyValue, name: &str, entry: &str) -> StoreResult<()> {
-    for t in tokens(name) {
-        token_list(kv, &t).add(entry)?;
-    }
-    Ok(())
-}
-
-/// Removes `entry` from every token list of `name`.
-pub fn unindex_name(kv: &dyn KeyValue, name: &str, entry: &str) -> StoreResult<()> {
-    for t in tokens(name) {
-        token_list(kv, &t).remove(entry, None)?;
-    }
-    Ok(())
+/// The entries that make `entry` findable by the words of `name`.
+pub fn name_listings(name: &str, entry: &str) -> Vec<Listing> {
+    tokens(name)
+        .iter()
+        .map(|t| Listing::new(token_list_name(t), entry))
+        .collect()
 }
 
 /// Map cells are [`CELL_DEGREES`] on a side (about 55 km north-south).
@@ -99,20 +95,17 @@ fn cell_of(lat: f64, lng: f64) -> (i32, i32) {
     )
 }
 
+fn cell_list_name(cell: (i32, i32)) -> String {
+    format!("ge/{}/{}", cell.0, cell.1)
+}
+
 pub fn cell_list<'a>(kv: &'a dyn KeyValue, cell: (i32, i32)) -> IndexList<'a> {
-    IndexList::new(kv, format!("ge/{}/{}", cell.0, cell.1))
+    IndexList::new(kv, cell_list_name(cell))
 }
 
-pub fn index_location(kv: &dyn KeyValue, at: LatLng, entry: &str) -> StoreResult<()> {
-    cell_list(kv, cell_of(at.lat, at.lng))
-        .add(entry)
-        .map(|_| ())
-}
-
-pub fn unindex_location(kv: &dyn KeyValue, at: LatLng, entry: &str) -> StoreResult<()> {
-    cell_list(kv, cell_of(at.lat, at.lng))
-        .remove(entry, None)
-        .map(|_| ())
+/// The entry that makes `entry` findable near `at`.
+pub fn location_listing(at: LatLng, entry: &str) -> Listing {
+    Listing::new(cell_list_name(cell_of(at.lat, at.lng)), entry)
 }
 
 /// The cells a circle of `radius_km` around `at` touches.

@@ -9,8 +9,9 @@
 //! the size of the tree; a page cut short by that bound still has a cursor.
 
 use super::area::children_list;
-use super::climb::{climbs_list, Climb};
-use super::{validate, Climbing, DomainResult};
+use super::climb::{climbs_list, Climb, Discipline};
+use super::grades::{self, GradeKind};
+use super::{invalid, validate, Climbing, DomainError, DomainResult};
 use crate::store::index::{IndexList, Position};
 use crate::store::Stored;
 use serde::{Deserialize, Serialize};
@@ -53,7 +54,116 @@ enum Step {
     Done,
 }
 
+/// Which climbs of a subtree a page keeps: one discipline, a grade range.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClimbFilter {
+    discipline: Option<Discipline>,
+    /// The scale the range is on, and its ends (either may be open).
+    range: Option<(GradeKind, f64, f64)>,
+}
+
+impl ClimbFilter {
+    /// A filter from a discipline and the ends of a grade range, in any system
+    /// whose grades say what they are ("5.10a", "6b+", "V3", "6C").
+    pub fn new(
+        discipline: Option<Discipline>,
+        min_grade: Option<&str>,
+        max_grade: Option<&str>,
+    ) -> DomainResult<Self> {
+        let range = grade_range(min_grade, max_grade)?;
+        if let (Some(discipline), Some((kind, _, _))) = (discipline, range) {
+            let boulder = discipline == Discipline::Boulder;
+            if boulder != (kind == GradeKind::Boulder) {
+                return invalid(format!(
+                    "discipline {} takes {} grades, but the grade range is in {} grades; use e.g. {}",
+                    if boulder { "boulder" } else { "(a route discipline)" },
+                    if boulder { "boulder" } else { "route" },
+                    kind.as_str(),
+                    if boulder { "V3 to V6 or 6A to 7A" } else { "5.10a to 5.11a or 6a to 7a" },
+                ));
+            }
+        }
+        Ok(Self { discipline, range })
+    }
+
+    fn is_open(&self) -> bool {
+        self.discipline.is_none() && self.range.is_none()
+    }
+
+    fn keeps(&self, climb: &Climb) -> bool {
+        let discipline_ok = self
+            .discipline
+            .is_none_or(|d| climb.disciplines.contains(&d));
+        let grade_ok = self.range.is_none_or(|(kind, low, high)| {
+            climb
+                .grades
+                .score(kind)
+                .is_some_and(|s| (low..=high).contains(&s))
+        });
+        discipline_ok && grade_ok
+    }
+}
+
+/// A grade range from its two ends, either of which may be open.
+fn grade_range(
+    min: Option<&str>,
+    max: Option<&str>,
+) -> DomainResult<Option<(GradeKind, f64, f64)>> {
+    let read = |field: &str, text: &str| {
+        grades::detect(text).ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "{field} \"{text}\" is not a grade whose system is clear; use e.g. 5.10a (YDS), 6b+ (French), V4 (V-scale) or 7A (Font)"
+            ))
+        })
+    };
+    let low = min.map(|t| read("min_grade", t)).transpose()?;
+    let high = max.map(|t| read("max_grade", t)).transpose()?;
+    Ok(match (low, high) {
+        (None, None) => None,
+        (Some(a), None) => Some((a.system.discipline(), a.score, f64::MAX)),
+        (None, Some(b)) => Some((b.system.discipline(), f64::MIN, b.score)),
+        (Some(a), Some(b)) => {
+            if a.system.discipline() != b.system.discipline() {
+                return invalid(
+                    "min_grade and max_grade must both be route grades or both boulder grades",
+                );
+            }
+            if a.score > b.score {
+                return invalid(format!(
+                    "min_grade \"{}\" is harder than max_grade \"{}\", so nothing can match; swap them",
+                    min.unwrap_or_default(),
+                    max.unwrap_or_default()
+                ));
+            }
+            Some((a.system.discipline(), a.score, b.score))
+        }
+    })
+}
+
 impl Climbing<'_> {
+    /// [`Climbing::list_subtree_climbs`], keeping the climbs `filter` keeps: a page
+    /// holds the matches among `limit` climbs, so it may be shorter.
+    pub fn list_filtered_climbs(
+        &self,
+        area_id: &str,
+        filter: &ClimbFilter,
+        from: Option<SubtreeCursor>,
+        limit: usize,
+    ) -> DomainResult<(Vec<Stored<Climb>>, Option<SubtreeCursor>)> {
+        let (items, next) = self.list_subtree_climbs(area_id, from, limit)?;
+        if filter.is_open() {
+            // Filters look inside the climbs; without them they go out as stored.
+            return Ok((items, next));
+        }
+        let mut kept = Vec::with_capacity(items.len());
+        for stored in items {
+            if filter.keeps(&stored.decode()?) {
+                kept.push(stored);
+            }
+        }
+        Ok((kept, next))
+    }
+
     /// Up to `limit` climbs of the subtree of `area_id`, from `from`.
     pub fn list_subtree_climbs(
         &self,

@@ -375,3 +375,86 @@ fn read_costs_do_not_grow_with_the_dataset() {
     );
     assert_eq!(small, (1, 2, 2, 2));
 }
+
+/// The KV cost of the two common writes (docs/bench.md lists what each operation
+/// is for); the memory store counts a compare-and-swap as three (new, current,
+/// swap), as the host does.
+#[test]
+fn write_costs_stay_within_their_operations() {
+    let p = MemoryPlatform::default();
+    let c = climbing(&p);
+    let country = area(&c, "Country", AreaKind::Country, None, None);
+    let crag = area(&c, "Big Crag", AreaKind::Crag, Some(&country), None);
+    c.create_climb(new_climb("Golden dihedral 1", &crag))
+        .unwrap();
+    let before = p.kv.ops.get();
+    let climb = c
+        .create_climb(new_climb("Golden dihedral 1", &crag))
+        .unwrap();
+    assert_eq!(
+        p.kv.ops.get() - before,
+        20,
+        "create_climb, a name of three words"
+    );
+    let tick = || super::tick::NewTick {
+        climb_id: Some(climb.id.clone()),
+        gym_route_id: None,
+        date: None,
+        style: super::tick::TickStyle::Lead,
+        attempt: super::tick::AttemptType::Redpoint,
+        stars: None,
+        notes: None,
+    };
+    c.log_tick(tick()).unwrap();
+    let before = p.kv.ops.get();
+    c.log_tick(tick()).unwrap();
+    assert_eq!(p.kv.ops.get() - before, 8, "log_tick");
+}
+
+#[test]
+fn repair_checks_a_venues_lists_through_the_same_lifecycle() {
+    use super::gym::*;
+    let p = MemoryPlatform::default();
+    let c = climbing(&p);
+    let venue = c
+        .create_venue(NewVenue {
+            name: "Gym".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let wall = c
+        .create_wall(NewWall {
+            venue_id: venue.id.clone(),
+            name: "Cave".into(),
+            kind: WallKind::Boulder,
+            angle: None,
+            angle_degrees: None,
+            height_m: None,
+            notes: None,
+        })
+        .unwrap();
+    let route = c
+        .create_gym_route(NewGymRoute {
+            wall_id: wall.id.clone(),
+            hold_colour: HoldColour::Red,
+            grade: "V2".into(),
+            grade_system: "vscale".into(),
+            discipline: GymDiscipline::Boulder,
+            setter_ids: vec![],
+            set_on: "2025-01-10".into(),
+            strip_on: None,
+            name: None,
+            notes: None,
+        })
+        .unwrap();
+    let top = c.repair_area(None, false).unwrap();
+    assert_eq!(top.venue_ids, std::slice::from_ref(&venue.id));
+    assert_eq!(c.repair_venue(&venue.id, false).unwrap().dangling, 0);
+    // A delete that stopped after the record: the wall's, venue's and current
+    // lists still name the route (month lists are found through live routes).
+    p.kv.data_remove(&format!("g/{}", route.id));
+    let report = c.repair_venue(&venue.id, true).unwrap();
+    assert_eq!((report.dangling, report.misplaced), (3, 0));
+    let again = c.repair_venue(&venue.id, false).unwrap();
+    assert_eq!((again.entries_checked, again.dangling), (1, 0));
+}

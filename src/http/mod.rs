@@ -3,6 +3,8 @@
 
 mod origin;
 
+use crate::auth::identity::Caller;
+use crate::catalog::extension::Extension;
 use crate::platform::Platform;
 use crate::{auth, protocol};
 use serde_json::json;
@@ -72,19 +74,67 @@ pub fn error_response(status: u16, code: i64, message: &str) -> HttpResponse {
     )
 }
 
-/// Answers a request whose body is in `req.body`: [`answer_head`], then
-/// [`answer_body`].
-pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
-    match answer_head(platform, req) {
-        Ok(pending) => answer_body(platform, pending, req),
-        Err(response) => response,
+/// What a component serves: who a request acts as, and what the catalog adds to
+/// its own tools, prompts and resources. The deployed component is
+/// [`Service::DEPLOYED`]; a component built on this crate (the conformance
+/// fixtures in `conformance/`) passes its own to [`Service::answer_head`].
+pub struct Service {
+    /// Checks a `POST /mcp`'s `Authorization` header (`None` when absent) and
+    /// returns who the request acts as.
+    pub authenticate: Authenticate,
+    pub catalog: &'static Extension,
+}
+
+pub type Authenticate =
+    fn(&dyn Platform, &auth::Resource, Option<&str>) -> Result<Caller, auth::Denial>;
+
+impl Service {
+    /// Bearer tokens checked by [`auth::authenticate`]; the catalog as it is.
+    pub const DEPLOYED: Service = Service {
+        authenticate: auth::authenticate,
+        catalog: &crate::catalog::extension::NONE,
+    };
+
+    /// Answers a request whose body is in `req.body`: [`Service::answer_head`],
+    /// then [`answer_body`].
+    pub fn handle(&'static self, platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+        match self.answer_head(platform, req) {
+            Ok(pending) => answer_body(platform, pending, req),
+            Err(response) => response,
+        }
+    }
+
+    /// Everything that can be decided from the request line and headers, before a
+    /// byte of the body is read: the answer for every route but `POST /mcp`, and
+    /// for that one the Host/Origin, media-type and bearer-token checks. An
+    /// unauthorized client is answered here, so it never holds the server while it
+    /// sends (or never finishes sending) a body. `req.body` is not read.
+    pub fn answer_head(
+        &'static self,
+        platform: &dyn Platform,
+        req: &HttpRequest,
+    ) -> Result<Pending, HttpResponse> {
+        head(self, platform, req)
     }
 }
 
+/// [`Service::handle`] of the deployed component.
+pub fn handle(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
+    DEPLOYED.handle(platform, req)
+}
+
+/// [`Service::answer_head`] of the deployed component.
+pub fn answer_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpResponse> {
+    DEPLOYED.answer_head(platform, req)
+}
+
+static DEPLOYED: Service = Service::DEPLOYED;
+
 /// A `POST /mcp` whose head passed every check: who sends it, ready for its body.
 pub struct Pending {
-    caller: crate::catalog::Caller,
+    caller: Caller,
     resource: auth::Resource,
+    catalog: &'static Extension,
 }
 
 /// Headers that must appear at most once: with two, one reader could take the
@@ -100,12 +150,11 @@ const SINGLE_HEADERS: &[&str] = &[
     "mcp-name",
 ];
 
-/// Everything that can be decided from the request line and headers, before a
-/// byte of the body is read: the answer for every route but `POST /mcp`, and for
-/// that one the Host/Origin, media-type and bearer-token checks. An unauthorized
-/// client is answered here, so it never holds the server while it sends (or
-/// never finishes sending) a body. `req.body` is not read.
-pub fn answer_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpResponse> {
+fn head(
+    service: &'static Service,
+    platform: &dyn Platform,
+    req: &HttpRequest,
+) -> Result<Pending, HttpResponse> {
     if let Some(name) = SINGLE_HEADERS
         .iter()
         .find(|name| req.headers.iter().filter(|(n, _)| n == *name).count() > 1)
@@ -137,7 +186,7 @@ pub fn answer_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending
     }
     Err(match path {
         "/mcp" => match req.method.as_str() {
-            "POST" => return mcp_head(platform, req),
+            "POST" => return mcp_head(service, platform, req),
             _ => error_response(
                 405,
                 protocol::jsonrpc::INVALID_REQUEST,
@@ -158,7 +207,11 @@ pub fn answer_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending
     })
 }
 
-fn mcp_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpResponse> {
+fn mcp_head(
+    service: &'static Service,
+    platform: &dyn Platform,
+    req: &HttpRequest,
+) -> Result<Pending, HttpResponse> {
     let content_type = req.header("content-type").unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
@@ -181,8 +234,12 @@ fn mcp_head(platform: &dyn Platform, req: &HttpRequest) -> Result<Pending, HttpR
         }
     }
     let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
-    match auth::authenticate(platform, &resource, req.header("authorization")) {
-        Ok(caller) => Ok(Pending { caller, resource }),
+    match (service.authenticate)(platform, &resource, req.header("authorization")) {
+        Ok(caller) => Ok(Pending {
+            caller,
+            resource,
+            catalog: service.catalog,
+        }),
         Err(denial) => Err(denied(denial)),
     }
 }
@@ -204,7 +261,11 @@ fn denied(denial: auth::Denial) -> HttpResponse {
 
 /// Runs an authenticated `POST /mcp` with its body.
 pub fn answer_body(platform: &dyn Platform, pending: Pending, req: &HttpRequest) -> HttpResponse {
-    let Pending { caller, resource } = pending;
+    let Pending {
+        caller,
+        resource,
+        catalog,
+    } = pending;
     if req.body.len() > MAX_BODY_BYTES {
         return too_large();
     }
@@ -232,6 +293,7 @@ pub fn answer_body(platform: &dyn Platform, pending: Pending, req: &HttpRequest)
         // header gets plain JSON).
         accepts_event_stream: accept.is_some_and(|a| accepts(a, "text/event-stream")),
         body: &req.body,
+        catalog,
     };
     let reply = protocol::handle(platform, &caller, &request);
     let mut response = HttpResponse::new(reply.status, reply.content_type, reply.body);
@@ -302,8 +364,8 @@ fn status_page(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
          <h2>Claude Code</h2>\
          <pre id=\"connect\">claude mcp add --transport http climbing {mcp_url} --header \"Authorization: Bearer &lt;token&gt;\"</pre>\
          </body></html>",
-        title = protocol::SERVER_TITLE,
-        version = protocol::SERVER_VERSION,
+        title = crate::meta::SERVER_TITLE,
+        version = crate::meta::SERVER_VERSION,
         versions = protocol::era::supported_versions().join(", "),
         metadata = escape_html(&resource.metadata_url),
     );

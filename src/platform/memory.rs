@@ -85,6 +85,17 @@ impl KeyValue for MemoryKv {
         Ok(())
     }
 
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
+        self.count();
+        self.time_out()?;
+        self.wrote();
+        let mut data = self.data.borrow_mut();
+        for (key, value) in entries {
+            data.insert(key.clone(), value.clone());
+        }
+        Ok(())
+    }
+
     fn delete(&self, key: &str) -> KvResult<()> {
         self.count();
         self.time_out()?;

@@ -47,6 +47,10 @@ pub trait KeyValue {
     /// Values in the order of `keys`; `None` for absent keys.
     fn get_many(&self, keys: &[String]) -> KvResult<Vec<Option<Vec<u8>>>>;
     fn set(&self, key: &str, value: &[u8]) -> KvResult<()>;
+    /// Several writes in one round trip. Not atomic on every backend: a failure
+    /// may leave some of them written, so batch only writes whose order does not
+    /// matter for crash safety.
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> KvResult<()>;
     fn delete(&self, key: &str) -> KvResult<()>;
     /// Atomically adds `delta` and returns the new value (absent counts as 0).
     fn increment(&self, key: &str, delta: i64) -> KvResult<i64>;
@@ -66,6 +70,9 @@ impl KeyValue for Unavailable {
         Err(self.0.clone())
     }
     fn set(&self, _: &str, _: &[u8]) -> KvResult<()> {
+        Err(self.0.clone())
+    }
+    fn set_many(&self, _: &[(String, Vec<u8>)]) -> KvResult<()> {
         Err(self.0.clone())
     }
     fn delete(&self, _: &str) -> KvResult<()> {

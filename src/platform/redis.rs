@@ -125,6 +125,18 @@ impl KeyValue for RedisKv {
             .map_err(|e| self.error(e))
     }
 
+    /// One `MSET` (atomic on a Redis server).
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let args: Vec<RedisParameter> = entries
+            .iter()
+            .flat_map(|(key, value)| [binary(key.as_bytes()), binary(value)])
+            .collect();
+        self.execute("MSET", &args).map(drop)
+    }
+
     fn delete(&self, key: &str) -> KvResult<()> {
         self.connection()?
             .del(&[key.to_owned()])

@@ -165,6 +165,14 @@ impl KeyValue for WasiKv {
         transient(|| bucket.set(key, value))
     }
 
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let bucket = self.bucket()?;
+        transient(|| batch::set_many(bucket, entries))
+    }
+
     fn delete(&self, key: &str) -> KvResult<()> {
         let bucket = self.bucket()?;
         transient(|| bucket.delete(key))

@@ -7,15 +7,14 @@ pub mod era;
 pub mod jsonrpc;
 mod strict_json;
 
-use crate::catalog::{self, Caller, CatalogError, Ctx, Scope};
+use crate::auth::identity::{Caller, Scope};
+use crate::catalog::{self, CatalogError, Ctx};
+use crate::meta::{SERVER_NAME, SERVER_TITLE, SERVER_VERSION};
 use crate::platform::Platform;
 use era::{Era, Headers};
 use jsonrpc::{Message, RpcError};
 use serde_json::{json, Map, Value};
 
-pub const SERVER_NAME: &str = "climbing-mcp";
-pub const SERVER_TITLE: &str = "Climbing MCP";
-pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 const INSTRUCTIONS: &str = "Climbing data: areas (country > region > area > crag > sector/wall/boulder) and the climbs in them. Browse with list_areas and list_climbs, read with get_area and get_climb, and change data with the create and update tools. Lists are paginated: pass next_cursor back as cursor.";
 
 /// Most messages in one JSON-RPC batch (2025-03-26), which bounds what one HTTP
@@ -43,6 +42,8 @@ pub struct Request<'a> {
     pub headers: Headers,
     pub accepts_event_stream: bool,
     pub body: &'a [u8],
+    /// What the component adds to the catalog.
+    pub catalog: &'static catalog::extension::Extension,
 }
 
 /// How many JSON-RPC messages a body holds, for the rate limit: the length of a
@@ -184,6 +185,7 @@ fn handle_message(
     let era = era::detect(&request.headers, &params);
     let mut ctx = Ctx::new(platform, caller.clone());
     ctx.host = request.host.to_owned();
+    ctx.extension = request.catalog;
     ctx.progress_token = params
         .get("_meta")
         .and_then(|m| m.get("progressToken"))
@@ -299,7 +301,9 @@ enum Body {
 
 fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, Failure> {
     if let Some(scope) = catalog::method_scope(method) {
-        ctx.caller.require(scope, method)?;
+        ctx.caller
+            .require(scope, method)
+            .map_err(CatalogError::from)?;
     }
     if method == "tools/list" {
         return Ok(Body::Raw(catalog::tools::list(ctx, params)?));

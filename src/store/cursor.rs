@@ -5,6 +5,7 @@
 //! edited by hand, truncated, or used on another list is refused as invalid.
 
 use super::{keys, StoreResult};
+use crate::encoding::base64url;
 use crate::platform::Platform;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -13,10 +14,6 @@ use serde::{de::DeserializeOwned, Serialize};
 /// Cursors longer than this are refused before any decoding work.
 pub const MAX_CURSOR_LEN: usize = 512;
 const TAG_LEN: usize = 16;
-
-pub fn base64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CursorError;

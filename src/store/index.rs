@@ -81,14 +81,14 @@ impl<'a> IndexList<'a> {
     /// with a store error is settled by the next round: it re-reads the page and
     /// finds the id there if the write landed.
     pub fn add(&self, id: &str) -> StoreResult<u32> {
+        let tail = self.kv.get(&self.tail_key())?;
+        self.add_from(id, tail_page(tail.as_deref()))
+    }
+
+    /// [`IndexList::add`] from page `page_no`, the tail hint read by the caller
+    /// (lists written together read their hints in one batch, see [`add_all`]).
+    fn add_from(&self, id: &str, mut page_no: u32) -> StoreResult<u32> {
         let tail_key = self.tail_key();
-        let mut page_no: u32 = match self.kv.get(&tail_key)? {
-            Some(bytes) => std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0),
-            None => 0,
-        };
         let mut budget = Budget::new(CAS_RETRIES * 4);
         let mut last_error = None;
         // Rounds spent waiting for another writer's claimed page to appear.
@@ -270,6 +270,82 @@ impl<'a> IndexList<'a> {
         });
         Ok(Slice { ids, next })
     }
+}
+
+/// One entry of one index list: where a record is listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub list: String,
+    pub entry: String,
+}
+
+impl Listing {
+    pub fn new(list: impl Into<String>, entry: impl Into<String>) -> Self {
+        Self {
+            list: list.into(),
+            entry: entry.into(),
+        }
+    }
+}
+
+/// The page a stored tail hint names (page 0 when there is none or it is garbage).
+fn tail_page(hint: Option<&[u8]>) -> u32 {
+    hint.and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Adds every listing, reading the lists' tail hints in one batch: a write that
+/// lists a record in n lists pays one read for all hints, then each list's
+/// compare-and-swap append.
+pub fn add_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
+    if let [one] = listings {
+        IndexList::new(kv, one.list.as_str()).add(&one.entry)?;
+        return Ok(());
+    }
+    let lists: Vec<IndexList> = listings
+        .iter()
+        .map(|l| IndexList::new(kv, l.list.as_str()))
+        .collect();
+    let tails: Vec<String> = lists.iter().map(IndexList::tail_key).collect();
+    let hints = if tails.is_empty() {
+        Vec::new()
+    } else {
+        kv.get_many(&tails)?
+    };
+    for ((list, listing), hint) in lists.iter().zip(listings).zip(hints) {
+        list.add_from(&listing.entry, tail_page(hint.as_deref()))?;
+    }
+    Ok(())
+}
+
+/// For a list that is certainly new (the history of a record just created): one
+/// increment elects this writer creator of the list's first page, and the page is
+/// returned for the caller to write (in a batch with other writes). `None` when the
+/// list has, or is getting, a first page already: [`IndexList::add`] it then.
+/// The claim counter only ever grows and every would-be creator increments it, so
+/// a first claim means no page 0 exists or is being written.
+pub fn claim_first_page(
+    kv: &dyn KeyValue,
+    listing: &Listing,
+) -> StoreResult<Option<(String, Vec<u8>)>> {
+    let key = keys::index_page(&listing.list, 0);
+    if kv.increment(&claim_key(&key), 1)? != 1 {
+        return Ok(None);
+    }
+    let page = Page {
+        ids: vec![listing.entry.clone()],
+        sealed: false,
+    };
+    Ok(Some((key, encode(&page))))
+}
+
+/// Removes every listing (each list searched from its first page).
+pub fn remove_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
+    for l in listings {
+        IndexList::new(kv, l.list.as_str()).remove(&l.entry, None)?;
+    }
+    Ok(())
 }
 
 /// Rounds an appender waits for a claimed page before creating it itself. A live

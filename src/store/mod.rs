@@ -9,9 +9,12 @@ pub mod conformance;
 pub mod cursor;
 pub mod index;
 pub mod keys;
+pub mod lifecycle;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+pub use index::Listing;
+pub use lifecycle::{Leased, Listed, Scan};
 use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -165,7 +168,7 @@ impl<'p> Store<'p> {
 
     /// A new short, random, URL-safe id (12 characters, 72 bits).
     pub fn new_id(&self) -> String {
-        cursor::base64url(&self.platform.random_bytes(9))
+        crate::encoding::base64url(&self.platform.random_bytes(9))
     }
 
     pub fn get<R: Record>(&self, id: &str) -> StoreResult<Option<R>> {

@@ -1,23 +1,22 @@
 //! Climb tools.
 
 use super::areas::DeleteArgs;
-use super::{
-    open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, DELETE, READ, UPDATE,
-};
-use crate::catalog::{Ctx, Scope};
+use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::Ctx;
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
-use crate::climbing::grades::{self, GradeKind};
+use crate::climbing::lists::List;
+use crate::climbing::subtree::ClimbFilter;
 use crate::climbing::validate;
 use crate::store::Stored;
 use serde::Deserialize;
 
 pub struct GetClimb;
 impl Tool for GetClimb {
-    const NAME: &'static str = "get_climb";
-    const TITLE: &'static str = "Get a climb";
-    const DESCRIPTION: &'static str = "Get one climb (route or boulder problem) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_climb",
+        "Get a climb",
+        "Get one climb (route or boulder problem) by id.",
+    );
     type Input = IdArg;
     type Output = Stored<Climb>;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Stored<Climb>, ToolFailure> {
@@ -51,101 +50,39 @@ pub struct ListClimbsArgs {
     pub max_grade: Option<String>,
 }
 
-/// A grade range from its two ends, either of which may be open.
-fn grade_range(
-    min: Option<&str>,
-    max: Option<&str>,
-) -> Result<Option<(GradeKind, f64, f64)>, ToolFailure> {
-    let read = |field: &str, text: &str| {
-        grades::detect(text).ok_or_else(|| {
-            ToolFailure::Refused(format!(
-                "{field} \"{text}\" is not a grade whose system is clear; use e.g. 5.10a (YDS), 6b+ (French), V4 (V-scale) or 7A (Font)"
-            ))
-        })
-    };
-    let low = min.map(|t| read("min_grade", t)).transpose()?;
-    let high = max.map(|t| read("max_grade", t)).transpose()?;
-    Ok(match (low, high) {
-        (None, None) => None,
-        (Some(a), None) => Some((a.system.discipline(), a.score, f64::MAX)),
-        (None, Some(b)) => Some((b.system.discipline(), f64::MIN, b.score)),
-        (Some(a), Some(b)) => {
-            if a.system.discipline() != b.system.discipline() {
-                return Err(ToolFailure::Refused(
-                    "min_grade and max_grade must both be route grades or both boulder grades"
-                        .into(),
-                ));
-            }
-            if a.score > b.score {
-                return Err(ToolFailure::Refused(format!(
-                    "min_grade \"{}\" is harder than max_grade \"{}\", so nothing can match; swap them",
-                    min.unwrap_or_default(),
-                    max.unwrap_or_default()
-                )));
-            }
-            Some((a.system.discipline(), a.score, b.score))
-        }
-    })
-}
-
 pub struct ListClimbs;
 impl Tool for ListClimbs {
-    const NAME: &'static str = "list_climbs";
-    const TITLE: &'static str = "List climbs in an area";
-    const DESCRIPTION: &'static str = "List the climbs in an area and everything below it (a region or crag lists all its sectors' climbs; a wall only its own), area by area in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_climbs",
+        "List climbs in an area",
+        "List the climbs in an area and everything below it (a region or crag lists all its sectors' climbs; a wall only its own), area by area in the order they were added, optionally only one discipline and a grade range (in any system: 5.10a to 5.11d, 6a to 7a, V3 to V6). Paginated: pass next_cursor back as cursor.",
+    );
     type Input = ListClimbsArgs;
     type Output = Page<Stored<Climb>>;
     fn call(ctx: &Ctx, input: ListClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("area_id", &input.area_id)?;
-        let range = grade_range(input.min_grade.as_deref(), input.max_grade.as_deref())?;
-        if let (Some(discipline), Some((kind, _, _))) = (input.discipline, range) {
-            let boulder = discipline == Discipline::Boulder;
-            if boulder != (kind == GradeKind::Boulder) {
-                return Err(ToolFailure::Refused(format!(
-                    "discipline {} takes {} grades, but the grade range is in {} grades; use e.g. {}",
-                    if boulder { "boulder" } else { "(a route discipline)" },
-                    if boulder { "boulder" } else { "route" },
-                    kind.as_str(),
-                    if boulder { "V3 to V6 or 6A to 7A" } else { "5.10a to 5.11a or 6a to 7a" },
-                )));
-            }
-        }
-        let list = crate::climbing::climb::climbs_list(&input.area_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (mut items, next) = ctx
-            .climbing()
-            .list_subtree_climbs(&input.area_id, from, limit)?;
-        if input.discipline.is_some() || range.is_some() {
-            // Filters look inside the climbs; without them they go out as stored.
-            let mut kept = Vec::with_capacity(items.len());
-            for stored in items {
-                let c = stored.decode()?;
-                let discipline_ok = input.discipline.is_none_or(|d| c.disciplines.contains(&d));
-                let grade_ok = range.is_none_or(|(kind, low, high)| {
-                    c.grades
-                        .score(kind)
-                        .is_some_and(|s| (low..=high).contains(&s))
-                });
-                if discipline_ok && grade_ok {
-                    kept.push(stored);
-                }
-            }
-            items = kept;
-        }
-        page(ctx, &list, items, next)
+        let filter = ClimbFilter::new(
+            input.discipline,
+            input.min_grade.as_deref(),
+            input.max_grade.as_deref(),
+        )?;
+        let area = input.area_id.as_str();
+        paged_list(ctx, List::Climbs(area), input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_filtered_climbs(area, &filter, from, limit)?)
+        })
     }
 }
 
 pub struct CreateClimb;
 impl Tool for CreateClimb {
-    const NAME: &'static str = "create_climb";
-    const TITLE: &'static str = "Create a climb";
-    const DESCRIPTION: &'static str = "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_climb",
+        "Create a climb",
+        "Add a route or boulder problem to a crag, sector, wall or boulder, with its grades (e.g. {\"yds\": \"5.10a\"}), disciplines and optional length, bolts, pitches, first ascent, safety and location. Returns the new climb with its id.",
+    );
     type Input = NewClimb;
     type Output = Climb;
     fn call(ctx: &Ctx, input: NewClimb) -> Result<Climb, ToolFailure> {
@@ -167,11 +104,11 @@ pub struct UpdateClimbArgs {
 
 pub struct UpdateClimb;
 impl Tool for UpdateClimb {
-    const NAME: &'static str = "update_climb";
-    const TITLE: &'static str = "Update a climb";
-    const DESCRIPTION: &'static str = "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_climb",
+        "Update a climb",
+        "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+    );
     type Input = UpdateClimbArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: UpdateClimbArgs) -> Result<Climb, ToolFailure> {
@@ -193,11 +130,11 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 pub struct DeleteClimb;
 impl Tool for DeleteClimb {
-    const NAME: &'static str = "delete_climb";
-    const TITLE: &'static str = "Delete a climb";
-    const DESCRIPTION: &'static str = "Delete a climb. Returns the deleted climb.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_climb",
+        "Delete a climb",
+        "Delete a climb. Returns the deleted climb.",
+    );
     type Input = DeleteArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Climb, ToolFailure> {
@@ -221,11 +158,11 @@ pub struct MoveClimbArgs {
 
 pub struct MoveClimb;
 impl Tool for MoveClimb {
-    const NAME: &'static str = "move_climb";
-    const TITLE: &'static str = "Move a climb";
-    const DESCRIPTION: &'static str = "Move a climb to another crag, sector, wall or boulder.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "move_climb",
+        "Move a climb",
+        "Move a climb to another crag, sector, wall or boulder.",
+    );
     type Input = MoveClimbArgs;
     type Output = Climb;
     fn call(ctx: &Ctx, input: MoveClimbArgs) -> Result<Climb, ToolFailure> {
@@ -253,20 +190,20 @@ pub struct SearchClimbsArgs {
 
 pub struct SearchClimbs;
 impl Tool for SearchClimbs {
-    const NAME: &'static str = "search_climbs";
-    const TITLE: &'static str = "Search climbs by name";
-    const DESCRIPTION: &'static str = "Find climbs whose own name contains every word of the query (case and accents ignored); it does not match area names: for the climbs of a place, find the area with search_areas and call list_climbs with its id. Paginated.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "search_climbs",
+        "Search climbs by name",
+        "Find climbs whose own name contains every word of the query (case and accents ignored); it does not match area names: for the climbs of a place, find the area with search_areas and call list_climbs with its id. Paginated.",
+    );
     type Input = SearchClimbsArgs;
     type Output = Page<Stored<Climb>>;
     fn call(ctx: &Ctx, input: SearchClimbsArgs) -> Result<Page<Stored<Climb>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let scope = format!("search-climbs:{}", input.query);
-        let from = open_cursor(ctx, &scope, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .search_climbs(&input.query, from.as_ref(), limit)?;
-        page(ctx, &scope, items, next)
+        let list = List::SearchClimbs(&input.query);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .search_climbs(&input.query, from.as_ref(), limit)?)
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! Grades tools: convert, compare, band and chart grades across systems. Pure
 //! functions of the grade table; they read nothing from the store.
 
-use super::{Annotations, Tool, ToolFailure, READ};
-use crate::catalog::{Ctx, Scope};
+use super::{Tool, ToolFailure, ToolMeta};
+use crate::catalog::Ctx;
 use crate::climbing::grades::{self, Band, Grade, GradeKind, GradeSystem, SYSTEM_NAMES};
 use serde::{Deserialize, Serialize};
 
@@ -77,11 +77,11 @@ pub struct Conversion {
 
 pub struct ConvertGrade;
 impl Tool for ConvertGrade {
-    const NAME: &'static str = "convert_grade";
-    const TITLE: &'static str = "Convert a climbing grade";
-    const DESCRIPTION: &'static str = "Convert a grade to another grading system, or to all systems of its discipline. Route systems (yds, french, uiaa, ewbank, saxon, norwegian, british) convert among themselves, boulder systems (vscale, font) among themselves. Gives the nearest grade by score on OpenBeta's sandbag table; grades cover ranges, so treat results as approximate.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "convert_grade",
+        "Convert a climbing grade",
+        "Convert a grade to another grading system, or to all systems of its discipline. Route systems (yds, french, uiaa, ewbank, saxon, norwegian, british) convert among themselves, boulder systems (vscale, font) among themselves. Gives the nearest grade by score on OpenBeta's sandbag table; grades cover ranges, so treat results as approximate.",
+    );
     type Input = ConvertGradeArgs;
     type Output = Conversion;
     fn call(_ctx: &Ctx, input: ConvertGradeArgs) -> Result<Conversion, ToolFailure> {
@@ -147,11 +147,11 @@ pub struct GradeComparison {
 
 pub struct CompareGrades;
 impl Tool for CompareGrades {
-    const NAME: &'static str = "compare_grades";
-    const TITLE: &'static str = "Compare two grades";
-    const DESCRIPTION: &'static str = "Tell which of two grades is harder, in the same system or in two systems of one discipline (e.g. 5.11a against 6c, or V5 against 6C+). Route and boulder grades cannot be compared.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "compare_grades",
+        "Compare two grades",
+        "Tell which of two grades is harder, in the same system or in two systems of one discipline (e.g. 5.11a against 6c, or V5 against 6C+). Route and boulder grades cannot be compared.",
+    );
     type Input = CompareGradesArgs;
     type Output = GradeComparison;
     fn call(_ctx: &Ctx, input: CompareGradesArgs) -> Result<GradeComparison, ToolFailure> {
@@ -222,11 +222,11 @@ pub struct GradeBand {
 
 pub struct GradeBandTool;
 impl Tool for GradeBandTool {
-    const NAME: &'static str = "grade_band";
-    const TITLE: &'static str = "Difficulty band of a grade";
-    const DESCRIPTION: &'static str = "Place a grade in a difficulty band (beginner, intermediate, advanced, expert, elite) and show where each band starts and ends in the grade's system. Routes: intermediate from 5.9/5b+, advanced from 5.11a/6c, expert from 5.13a/7c+, elite from 5.14a/8b+. Boulders: intermediate from V1/5A+, advanced from V3/6A, expert from V6/7A, elite from V11/8A.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "grade_band",
+        "Difficulty band of a grade",
+        "Place a grade in a difficulty band (beginner, intermediate, advanced, expert, elite) and show where each band starts and ends in the grade's system. Routes: intermediate from 5.9/5b+, advanced from 5.11a/6c, expert from 5.13a/7c+, elite from 5.14a/8b+. Boulders: intermediate from V1/5A+, advanced from V3/6A, expert from V6/7A, elite from V11/8A.",
+    );
     type Input = GradeBandArgs;
     type Output = GradeBand;
     fn call(_ctx: &Ctx, input: GradeBandArgs) -> Result<GradeBand, ToolFailure> {
@@ -292,11 +292,11 @@ pub struct GradeSystems {
 
 pub struct ListGradeSystems;
 impl Tool for ListGradeSystems {
-    const NAME: &'static str = "list_grade_systems";
-    const TITLE: &'static str = "List grading systems";
-    const DESCRIPTION: &'static str = "List the grading systems the server understands, with their discipline (route or boulder), range and example grades.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_grade_systems",
+        "List grading systems",
+        "List the grading systems the server understands, with their discipline (route or boulder), range and example grades.",
+    );
     type Input = NoArgs;
     type Output = GradeSystems;
     fn call(_ctx: &Ctx, _input: NoArgs) -> Result<GradeSystems, ToolFailure> {
@@ -364,11 +364,11 @@ pub struct GradeChart {
 
 pub struct GradeChartTool;
 impl Tool for GradeChartTool {
-    const NAME: &'static str = "grade_chart";
-    const TITLE: &'static str = "Grade chart of a system";
-    const DESCRIPTION: &'static str = "All grades of a grading system, easiest first, with their scores and bands; optionally with the nearest grade of another system of the same discipline beside each (a conversion chart).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "grade_chart",
+        "Grade chart of a system",
+        "All grades of a grading system, easiest first, with their scores and bands; optionally with the nearest grade of another system of the same discipline beside each (a conversion chart).",
+    );
     type Input = GradeChartArgs;
     type Output = GradeChart;
     fn call(_ctx: &Ctx, input: GradeChartArgs) -> Result<GradeChart, ToolFailure> {
@@ -424,8 +424,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 #[cfg(test)]
 mod tests {
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, Ctx, Scope};
+    use crate::catalog::Ctx;
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

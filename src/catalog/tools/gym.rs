@@ -1,28 +1,15 @@
 //! Gym tools: indoor venues, their walls and setters, and the routes on the walls.
 
-use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
-use crate::catalog::{Ctx, Scope};
+use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::Ctx;
 use crate::climbing::gym::{
-    self, DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
+    DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
     NewGymRoute, NewSetter, NewVenue, NewWall, RouteQuery, RouteScope, Setter, SetterChanges,
     SetterStats, StatusFilter, StripOutcome, Venue, VenueChanges, Wall, WallChanges,
 };
+use crate::climbing::lists::List;
 use crate::climbing::validate;
 use serde::{Deserialize, Serialize};
-
-/// Deleting: destructive, and repeating it has no further effect.
-const DELETE: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: true,
-};
-
-/// Stripping routes: final (destructive), and a route already stripped stays as it is.
-const STRIP: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: true,
-};
 
 /// A page of a venue's children (walls, setters).
 #[derive(Deserialize)]
@@ -86,11 +73,11 @@ fn deleted(kind: &'static str, id: String) -> Deleted {
 
 pub struct CreateVenue;
 impl Tool for CreateVenue {
-    const NAME: &'static str = "create_venue";
-    const TITLE: &'static str = "Create a climbing gym";
-    const DESCRIPTION: &'static str = "Create an indoor climbing venue (gym) with its name and optional city, country, location, website and notes. Add walls with create_wall and setters with create_setter. Returns the venue with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_venue",
+        "Create a climbing gym",
+        "Create an indoor climbing venue (gym) with its name and optional city, country, location, website and notes. Add walls with create_wall and setters with create_setter. Returns the venue with its id.",
+    );
     type Input = NewVenue;
     type Output = Venue;
     fn call(ctx: &Ctx, input: NewVenue) -> Result<Venue, ToolFailure> {
@@ -100,11 +87,11 @@ impl Tool for CreateVenue {
 
 pub struct GetVenue;
 impl Tool for GetVenue {
-    const NAME: &'static str = "get_venue";
-    const TITLE: &'static str = "Get a climbing gym";
-    const DESCRIPTION: &'static str = "Get one indoor climbing venue (gym) by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_venue",
+        "Get a climbing gym",
+        "Get one indoor climbing venue (gym) by id.",
+    );
     type Input = IdArg;
     type Output = Venue;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Venue, ToolFailure> {
@@ -126,11 +113,11 @@ pub struct UpdateVenueArgs {
 
 pub struct UpdateVenue;
 impl Tool for UpdateVenue {
-    const NAME: &'static str = "update_venue";
-    const TITLE: &'static str = "Update a climbing gym";
-    const DESCRIPTION: &'static str = "Change fields of a venue. Pass expected_version (from get_venue) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_venue",
+        "Update a climbing gym",
+        "Change fields of a venue. Pass expected_version (from get_venue) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+    );
     type Input = UpdateVenueArgs;
     type Output = Venue;
     fn call(ctx: &Ctx, input: UpdateVenueArgs) -> Result<Venue, ToolFailure> {
@@ -142,30 +129,28 @@ impl Tool for UpdateVenue {
 
 pub struct ListVenues;
 impl Tool for ListVenues {
-    const NAME: &'static str = "list_venues";
-    const TITLE: &'static str = "List climbing gyms";
-    const DESCRIPTION: &'static str =
-        "List the indoor climbing venues, in the order they were added.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_venues",
+        "List climbing gyms",
+        "List the indoor climbing venues, in the order they were added.",
+    );
     type Input = PageArgs;
     type Output = Page<Venue>;
     fn call(ctx: &Ctx, input: PageArgs) -> Result<Page<Venue>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let list = gym::venues_list();
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_venues(from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(ctx, List::Venues, input.cursor.as_deref(), |from| {
+            Ok(ctx.climbing().list_venues(from.as_ref(), limit)?)
+        })
     }
 }
 
 pub struct DeleteVenue;
 impl Tool for DeleteVenue {
-    const NAME: &'static str = "delete_venue";
-    const TITLE: &'static str = "Delete a climbing gym";
-    const DESCRIPTION: &'static str = "Delete a venue. Refused while it still has walls or setters: delete those first (delete_gym_route, delete_wall, delete_setter).";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_venue",
+        "Delete a climbing gym",
+        "Delete a venue. Refused while it still has walls or setters: delete those first (delete_gym_route, delete_wall, delete_setter).",
+    );
     type Input = DeleteArgs;
     type Output = Deleted;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
@@ -180,11 +165,11 @@ impl Tool for DeleteVenue {
 
 pub struct CreateWall;
 impl Tool for CreateWall {
-    const NAME: &'static str = "create_wall";
-    const TITLE: &'static str = "Create a gym wall";
-    const DESCRIPTION: &'static str = "Add a wall to a venue: its name, kind, angle (or angle_degrees past vertical) and height. Returns the wall with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_wall",
+        "Create a gym wall",
+        "Add a wall to a venue: its name, kind, angle (or angle_degrees past vertical) and height. Returns the wall with its id.",
+    );
     type Input = NewWall;
     type Output = Wall;
     fn call(ctx: &Ctx, input: NewWall) -> Result<Wall, ToolFailure> {
@@ -194,11 +179,11 @@ impl Tool for CreateWall {
 
 pub struct GetWall;
 impl Tool for GetWall {
-    const NAME: &'static str = "get_wall";
-    const TITLE: &'static str = "Get a gym wall";
-    const DESCRIPTION: &'static str = "Get one wall of a climbing gym by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_wall",
+        "Get a gym wall",
+        "Get one wall of a climbing gym by id.",
+    );
     type Input = IdArg;
     type Output = Wall;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Wall, ToolFailure> {
@@ -220,11 +205,11 @@ pub struct UpdateWallArgs {
 
 pub struct UpdateWall;
 impl Tool for UpdateWall {
-    const NAME: &'static str = "update_wall";
-    const TITLE: &'static str = "Update a gym wall";
-    const DESCRIPTION: &'static str = "Change fields of a wall (name, kind, angle, height, notes). Pass expected_version (from get_wall) to be safe against concurrent edits.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_wall",
+        "Update a gym wall",
+        "Change fields of a wall (name, kind, angle, height, notes). Pass expected_version (from get_wall) to be safe against concurrent edits.",
+    );
     type Input = UpdateWallArgs;
     type Output = Wall;
     fn call(ctx: &Ctx, input: UpdateWallArgs) -> Result<Wall, ToolFailure> {
@@ -236,32 +221,32 @@ impl Tool for UpdateWall {
 
 pub struct ListWalls;
 impl Tool for ListWalls {
-    const NAME: &'static str = "list_walls";
-    const TITLE: &'static str = "List a gym's walls";
-    const DESCRIPTION: &'static str = "List the walls of a venue, in the order they were added.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_walls",
+        "List a gym's walls",
+        "List the walls of a venue, in the order they were added.",
+    );
     type Input = VenueListArgs;
     type Output = Page<Wall>;
     fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Wall>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("venue_id", &input.venue_id)?;
-        let list = gym::walls_list(&input.venue_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_walls(&input.venue_id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Walls(&input.venue_id);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_walls(&input.venue_id, from.as_ref(), limit)?)
+        })
     }
 }
 
 pub struct DeleteWall;
 impl Tool for DeleteWall {
-    const NAME: &'static str = "delete_wall";
-    const TITLE: &'static str = "Delete a gym wall";
-    const DESCRIPTION: &'static str = "Delete a wall. Refused while any route is on it, stripped ones included: delete those first with delete_gym_route.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_wall",
+        "Delete a gym wall",
+        "Delete a wall. Refused while any route is on it, stripped ones included: delete those first with delete_gym_route.",
+    );
     type Input = DeleteArgs;
     type Output = Deleted;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
@@ -276,11 +261,11 @@ impl Tool for DeleteWall {
 
 pub struct CreateSetter;
 impl Tool for CreateSetter {
-    const NAME: &'static str = "create_setter";
-    const TITLE: &'static str = "Add a route setter";
-    const DESCRIPTION: &'static str = "Add a route setter to a venue (name, active flag, default active). Returns the setter with its id, to credit on gym routes.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_setter",
+        "Add a route setter",
+        "Add a route setter to a venue (name, active flag, default active). Returns the setter with its id, to credit on gym routes.",
+    );
     type Input = NewSetter;
     type Output = Setter;
     fn call(ctx: &Ctx, input: NewSetter) -> Result<Setter, ToolFailure> {
@@ -290,11 +275,11 @@ impl Tool for CreateSetter {
 
 pub struct GetSetter;
 impl Tool for GetSetter {
-    const NAME: &'static str = "get_setter";
-    const TITLE: &'static str = "Get a route setter";
-    const DESCRIPTION: &'static str = "Get one route setter by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_setter",
+        "Get a route setter",
+        "Get one route setter by id.",
+    );
     type Input = IdArg;
     type Output = Setter;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Setter, ToolFailure> {
@@ -316,11 +301,11 @@ pub struct UpdateSetterArgs {
 
 pub struct UpdateSetter;
 impl Tool for UpdateSetter {
-    const NAME: &'static str = "update_setter";
-    const TITLE: &'static str = "Update a route setter";
-    const DESCRIPTION: &'static str = "Rename a setter or mark them active or inactive (inactive setters keep their routes and stats). Pass expected_version (from get_setter) to be safe against concurrent edits.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_setter",
+        "Update a route setter",
+        "Rename a setter or mark them active or inactive (inactive setters keep their routes and stats). Pass expected_version (from get_setter) to be safe against concurrent edits.",
+    );
     type Input = UpdateSetterArgs;
     type Output = Setter;
     fn call(ctx: &Ctx, input: UpdateSetterArgs) -> Result<Setter, ToolFailure> {
@@ -332,33 +317,32 @@ impl Tool for UpdateSetter {
 
 pub struct ListSetters;
 impl Tool for ListSetters {
-    const NAME: &'static str = "list_setters";
-    const TITLE: &'static str = "List a gym's setters";
-    const DESCRIPTION: &'static str =
-        "List the route setters of a venue, active and inactive, in the order they were added.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_setters",
+        "List a gym's setters",
+        "List the route setters of a venue, active and inactive, in the order they were added.",
+    );
     type Input = VenueListArgs;
     type Output = Page<Setter>;
     fn call(ctx: &Ctx, input: VenueListArgs) -> Result<Page<Setter>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("venue_id", &input.venue_id)?;
-        let list = gym::setters_list(&input.venue_id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_setters(&input.venue_id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Setters(&input.venue_id);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx
+                .climbing()
+                .list_setters(&input.venue_id, from.as_ref(), limit)?)
+        })
     }
 }
 
 pub struct DeleteSetter;
 impl Tool for DeleteSetter {
-    const NAME: &'static str = "delete_setter";
-    const TITLE: &'static str = "Delete a route setter";
-    const DESCRIPTION: &'static str = "Delete a setter that no route credits (for a setter entered by mistake). A setter who leaves should be marked inactive with update_setter instead, which keeps their history.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_setter",
+        "Delete a route setter",
+        "Delete a setter that no route credits (for a setter entered by mistake). A setter who leaves should be marked inactive with update_setter instead, which keeps their history.",
+    );
     type Input = DeleteArgs;
     type Output = Deleted;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
@@ -373,11 +357,11 @@ impl Tool for DeleteSetter {
 
 pub struct CreateGymRoute;
 impl Tool for CreateGymRoute {
-    const NAME: &'static str = "create_gym_route";
-    const TITLE: &'static str = "Set a gym route";
-    const DESCRIPTION: &'static str = "Record a new route or boulder on a gym wall: hold colour, grade and grade_system (e.g. V4 vscale, 6b+ french), discipline, the venue's setters credited, set_on date and optional planned strip_on date. It starts with status set. Returns the route with its id.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "create_gym_route",
+        "Set a gym route",
+        "Record a new route or boulder on a gym wall: hold colour, grade and grade_system (e.g. V4 vscale, 6b+ french), discipline, the venue's setters credited, set_on date and optional planned strip_on date. It starts with status set. Returns the route with its id.",
+    );
     type Input = NewGymRoute;
     type Output = GymRoute;
     fn call(ctx: &Ctx, input: NewGymRoute) -> Result<GymRoute, ToolFailure> {
@@ -387,11 +371,11 @@ impl Tool for CreateGymRoute {
 
 pub struct GetGymRoute;
 impl Tool for GetGymRoute {
-    const NAME: &'static str = "get_gym_route";
-    const TITLE: &'static str = "Get a gym route";
-    const DESCRIPTION: &'static str = "Get one gym route or boulder by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_gym_route",
+        "Get a gym route",
+        "Get one gym route or boulder by id.",
+    );
     type Input = IdArg;
     type Output = GymRoute;
     fn call(ctx: &Ctx, input: IdArg) -> Result<GymRoute, ToolFailure> {
@@ -413,11 +397,11 @@ pub struct UpdateGymRouteArgs {
 
 pub struct UpdateGymRoute;
 impl Tool for UpdateGymRoute {
-    const NAME: &'static str = "update_gym_route";
-    const TITLE: &'static str = "Update a gym route";
-    const DESCRIPTION: &'static str = "Change a gym route: grade, colour, discipline, setters, dates, name, notes, its wall (within the venue) or its status (set <-> closed, set or closed -> stripped; stripped is final). Pass expected_version (from get_gym_route) to be safe against concurrent edits.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_gym_route",
+        "Update a gym route",
+        "Change a gym route: grade, colour, discipline, setters, dates, name, notes, its wall (within the venue) or its status (set <-> closed, set or closed -> stripped; stripped is final). Pass expected_version (from get_gym_route) to be safe against concurrent edits.",
+    );
     type Input = UpdateGymRouteArgs;
     type Output = GymRoute;
     fn call(ctx: &Ctx, input: UpdateGymRouteArgs) -> Result<GymRoute, ToolFailure> {
@@ -465,11 +449,11 @@ pub struct ListGymRoutesArgs {
 
 pub struct ListGymRoutes;
 impl Tool for ListGymRoutes {
-    const NAME: &'static str = "list_gym_routes";
-    const TITLE: &'static str = "List gym routes";
-    const DESCRIPTION: &'static str = "List the routes of a wall or a venue, filtered by status (default current: set or closed), discipline, hold colour, setter and grade range (min_grade/max_grade in grade_system; routes whose grade cannot be compared are left out of a grade range). A filtered list reads at most 1,000 routes per call, so a page can hold fewer than limit routes, even none, and still have a next_cursor: keep calling with the cursor until next_cursor is absent.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_gym_routes",
+        "List gym routes",
+        "List the routes of a wall or a venue, filtered by status (default current: set or closed), discipline, hold colour, setter and grade range (min_grade/max_grade in grade_system; routes whose grade cannot be compared are left out of a grade range). A filtered list reads at most 1,000 routes per call, so a page can hold fewer than limit routes, even none, and still have a next_cursor: keep calling with the cursor until next_cursor is absent.",
+    );
     type Input = ListGymRoutesArgs;
     type Output = Page<GymRoute>;
     fn call(ctx: &Ctx, input: ListGymRoutesArgs) -> Result<Page<GymRoute>, ToolFailure> {
@@ -493,22 +477,26 @@ impl Tool for ListGymRoutes {
             max_grade: input.max_grade,
             ..RouteQuery::new(scope)
         };
-        let list = query.list_name();
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx
-            .climbing()
-            .list_gym_routes(&query, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::GymRoutes(&query),
+            input.cursor.as_deref(),
+            |from| {
+                Ok(ctx
+                    .climbing()
+                    .list_gym_routes(&query, from.as_ref(), limit)?)
+            },
+        )
     }
 }
 
 pub struct DeleteGymRoute;
 impl Tool for DeleteGymRoute {
-    const NAME: &'static str = "delete_gym_route";
-    const TITLE: &'static str = "Delete a gym route";
-    const DESCRIPTION: &'static str = "Delete a gym route entirely, e.g. one entered by mistake; its history and setter credit go with it. To record that a route was taken down, strip it with strip_gym_routes instead.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_gym_route",
+        "Delete a gym route",
+        "Delete a gym route entirely, e.g. one entered by mistake; its history and setter credit go with it. To record that a route was taken down, strip it with strip_gym_routes instead.",
+    );
     type Input = DeleteArgs;
     type Output = Deleted;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
@@ -542,11 +530,13 @@ pub struct StripResult {
 
 pub struct StripGymRoutes;
 impl Tool for StripGymRoutes {
-    const NAME: &'static str = "strip_gym_routes";
-    const TITLE: &'static str = "Strip gym routes";
-    const DESCRIPTION: &'static str = "Mark up to 100 routes as stripped (taken down) on stripped_on (default today). Every route is checked first: if one is unknown or was set after stripped_on, nothing is stripped. Routes already stripped are left unchanged. Stripped is final.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = STRIP;
+    // Stripping is final (destructive), and a route already stripped stays as it
+    // is (idempotent).
+    const META: ToolMeta = ToolMeta::delete(
+        "strip_gym_routes",
+        "Strip gym routes",
+        "Mark up to 100 routes as stripped (taken down) on stripped_on (default today). Every route is checked first: if one is unknown or was set after stripped_on, nothing is stripped. Routes already stripped are left unchanged. Stripped is final.",
+    );
     type Input = StripArgs;
     type Output = StripResult;
     fn call(ctx: &Ctx, input: StripArgs) -> Result<StripResult, ToolFailure> {
@@ -574,11 +564,11 @@ pub struct DueArgs {
 
 pub struct RoutesDueForStrip;
 impl Tool for RoutesDueForStrip {
-    const NAME: &'static str = "routes_due_for_strip";
-    const TITLE: &'static str = "Routes due for stripping";
-    const DESCRIPTION: &'static str = "The current routes of a venue whose planned strip_on date is on or before a date (default today), earliest first: the next reset's strip list. Reads up to 5,000 current routes (complete is false beyond that).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "routes_due_for_strip",
+        "Routes due for stripping",
+        "The current routes of a venue whose planned strip_on date is on or before a date (default today), earliest first: the next reset's strip list. Reads up to 5,000 current routes (complete is false beyond that).",
+    );
     type Input = DueArgs;
     type Output = DueForStrip;
     fn call(ctx: &Ctx, input: DueArgs) -> Result<DueForStrip, ToolFailure> {
@@ -604,11 +594,11 @@ pub struct DistributionArgs {
 
 pub struct VenueGradeDistribution;
 impl Tool for VenueGradeDistribution {
-    const NAME: &'static str = "venue_grade_distribution";
-    const TITLE: &'static str = "Grade distribution of a gym";
-    const DESCRIPTION: &'static str = "How many routes a venue has up (set or closed) per discipline and grade, easiest first: the set-planning view for spotting gaps in the grade spread. Reads up to 5,000 current routes (complete is false beyond that).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "venue_grade_distribution",
+        "Grade distribution of a gym",
+        "How many routes a venue has up (set or closed) per discipline and grade, easiest first: the set-planning view for spotting gaps in the grade spread. Reads up to 5,000 current routes (complete is false beyond that).",
+    );
     type Input = DistributionArgs;
     type Output = GradeDistribution;
     fn call(ctx: &Ctx, input: DistributionArgs) -> Result<GradeDistribution, ToolFailure> {
@@ -634,11 +624,11 @@ pub struct SetterStatsArgs {
 
 pub struct SetterStatsTool;
 impl Tool for SetterStatsTool {
-    const NAME: &'static str = "setter_stats";
-    const TITLE: &'static str = "Routes set per setter";
-    const DESCRIPTION: &'static str = "How many routes each setter of a venue set between two dates (by set_on, stripped routes included), per discipline, most first, with the routes that credit no setter. Ranges up to 36 months; reads up to 5,000 routes (complete is false beyond that: narrow the range).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "setter_stats",
+        "Routes set per setter",
+        "How many routes each setter of a venue set between two dates (by set_on, stripped routes included), per discipline, most first, with the routes that credit no setter. Ranges up to 36 months; reads up to 5,000 routes (complete is false beyond that: narrow the range).",
+    );
     type Input = SetterStatsArgs;
     type Output = SetterStats;
     fn call(ctx: &Ctx, input: SetterStatsArgs) -> Result<SetterStats, ToolFailure> {
@@ -680,8 +670,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::TOOLS;
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, Ctx, Scope};
+    use crate::catalog::Ctx;
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 
@@ -717,28 +708,32 @@ mod tests {
     fn the_catalog_declares_scopes_and_annotations() {
         assert!(TOOLS.len() >= 20);
         for t in TOOLS {
-            let a = t.annotations;
-            let reads = t.name.starts_with("get_")
-                || t.name.starts_with("list_")
+            let a = t.meta.annotations;
+            let reads = t.meta.name.starts_with("get_")
+                || t.meta.name.starts_with("list_")
                 || matches!(
-                    t.name,
+                    t.meta.name,
                     "routes_due_for_strip" | "venue_grade_distribution" | "setter_stats"
                 );
-            assert_eq!(a.read_only, reads, "{}", t.name);
+            assert_eq!(a.read_only, reads, "{}", t.meta.name);
             assert_eq!(
-                t.scope,
+                t.meta.scope,
                 if reads { Scope::Read } else { Scope::Write },
                 "{}",
-                t.name
+                t.meta.name
             );
-            if t.name.starts_with("delete_") || t.name == "strip_gym_routes" {
-                assert!(a.destructive && a.idempotent, "{}", t.name);
+            if t.meta.name.starts_with("delete_") || t.meta.name == "strip_gym_routes" {
+                assert!(a.destructive && a.idempotent, "{}", t.meta.name);
             }
-            if t.name.starts_with("create_") {
-                assert!(!a.destructive && !a.idempotent, "{}", t.name);
+            if t.meta.name.starts_with("create_") {
+                assert!(!a.destructive && !a.idempotent, "{}", t.meta.name);
             }
             let described = t.describe();
-            assert_eq!(described["inputSchema"]["type"], "object", "{}", t.name);
+            assert_eq!(
+                described["inputSchema"]["type"], "object",
+                "{}",
+                t.meta.name
+            );
         }
     }
 

@@ -5,45 +5,20 @@ pub mod climbs;
 mod definitions;
 pub mod grades;
 pub mod gym;
+pub mod meta;
 pub mod records;
 pub mod ticks;
 
 use super::schema;
 use super::schema::Described;
-use super::{CatalogError, CatalogResult, Ctx, Scope};
+use super::{CatalogError, CatalogResult, Ctx};
+use crate::auth::identity::Scope;
 use crate::climbing::DomainError;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// MCP tool annotations: hints for clients about what a tool does.
-#[derive(Debug, Clone, Copy)]
-pub struct Annotations {
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-}
-
-pub const READ: Annotations = Annotations {
-    read_only: true,
-    destructive: false,
-    idempotent: true,
-};
-pub const CREATE: Annotations = Annotations {
-    read_only: false,
-    destructive: false,
-    idempotent: false,
-};
-pub const DELETE: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: true,
-};
-pub const UPDATE: Annotations = Annotations {
-    read_only: false,
-    destructive: true,
-    idempotent: false,
-};
+pub use meta::{Annotations, ToolMeta};
 
 /// How a tool call failed, short of a protocol error.
 pub enum ToolFailure {
@@ -83,13 +58,10 @@ impl From<CatalogError> for ToolFailure {
     }
 }
 
-/// One tool: its arguments and result are Rust types, from which the schemas come.
+/// One tool: its arguments and result are Rust types, from which the schemas
+/// come; everything else about it is its [`ToolMeta`].
 pub trait Tool {
-    const NAME: &'static str;
-    const TITLE: &'static str;
-    const DESCRIPTION: &'static str;
-    const SCOPE: Scope;
-    const ANNOTATIONS: Annotations;
+    const META: ToolMeta;
     type Input: DeserializeOwned + Described;
     type Output: Serialize + Described;
     fn call(ctx: &Ctx, input: Self::Input) -> Result<Self::Output, ToolFailure>;
@@ -97,13 +69,10 @@ pub trait Tool {
 
 /// A tool with its types erased, for the registry.
 pub struct ToolSpec {
-    pub name: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub scope: Scope,
-    pub annotations: Annotations,
+    pub meta: ToolMeta,
     pub input_schema: fn() -> Value,
-    /// Absent for tools whose results are not structured (conformance fixtures).
+    /// Absent for tools whose results are not structured (extension tools that
+    /// build their whole result).
     pub output_schema: Option<fn() -> Value>,
     /// Runs the tool and returns the whole `CallToolResult`.
     pub run: Runner,
@@ -111,11 +80,7 @@ pub struct ToolSpec {
 
 pub const fn spec<T: Tool>() -> ToolSpec {
     ToolSpec {
-        name: T::NAME,
-        title: T::TITLE,
-        description: T::DESCRIPTION,
-        scope: T::SCOPE,
-        annotations: T::ANNOTATIONS,
+        meta: T::META,
         input_schema: input_schema_fn::<T::Input>(),
         output_schema: Some(output_schema_fn::<T::Output>()),
         run: Runner::Serialized(run::<T>),
@@ -128,7 +93,9 @@ pub enum Runner {
     /// Already serialized: typed tools serialize their output once, for both the
     /// structured content and the text.
     Serialized(fn(&Ctx, Value) -> Result<String, ToolFailure>),
-    /// As JSON to decorate (conformance fixtures, `input_required` results).
+    /// The whole result as JSON: content other than structured JSON, or an
+    /// `input_required` result. The tools of a catalog
+    /// [`Extension`](super::extension::Extension) run this way.
     Json(fn(&Ctx, Value) -> Result<Value, ToolFailure>),
 }
 
@@ -178,7 +145,7 @@ fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<String, ToolFailure> {
     let input: T::Input = serde_json::from_value(arguments).map_err(|e| {
         ToolFailure::Refused(format!(
             "invalid arguments for {}: {e}. The tool's inputSchema lists the accepted fields.",
-            T::NAME
+            T::META.name
         ))
     })?;
     let output = T::call(ctx, input)?;
@@ -202,7 +169,7 @@ fn assert_matches_output_schema<T: Tool>(structured: &str) {
     assert!(
         errors.is_empty(),
         "{}: the result does not match the output schema: {errors:?}\nresult: {result}\nschema: {shape}",
-        T::NAME
+        T::META.name
     );
 }
 
@@ -213,13 +180,13 @@ impl ToolSpec {
         // left out, and so are the destructive and idempotent hints of a read-only
         // tool, which mean nothing; the display title is `title`.
         let mut hints = serde_json::Map::new();
-        if self.annotations.read_only {
+        if self.meta.annotations.read_only {
             hints.insert("readOnlyHint".into(), true.into());
         } else {
-            if !self.annotations.destructive {
+            if !self.meta.annotations.destructive {
                 hints.insert("destructiveHint".into(), false.into());
             }
-            if self.annotations.idempotent {
+            if self.meta.annotations.idempotent {
                 hints.insert("idempotentHint".into(), true.into());
             }
         }
@@ -227,9 +194,9 @@ impl ToolSpec {
         // Mutated only natively, where output schemas are attached.
         #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut tool = json!({
-            "name": self.name,
-            "title": self.title,
-            "description": self.description,
+            "name": self.meta.name,
+            "title": self.meta.title,
+            "description": self.meta.description,
             "inputSchema": (self.input_schema)(),
             "annotations": hints,
         });
@@ -240,13 +207,10 @@ impl ToolSpec {
     }
 }
 
-/// Every tool, in the order `tools/list` shows them.
+/// The catalog's own tools, in the order `tools/list` shows them (after those
+/// of the request's extension).
 pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
-    #[cfg(feature = "conformance")]
-    let fixtures = super::conformance::TOOLS;
-    #[cfg(not(feature = "conformance"))]
-    let fixtures: &[ToolSpec] = &[];
-    fixtures.iter().chain(GROUPS.iter().flat_map(|g| g.iter()))
+    GROUPS.iter().flat_map(|g| g.iter())
 }
 
 /// The tool groups, in the order `tools/list` shows them. Each module owns one
@@ -261,8 +225,13 @@ static GROUPS: &[&[ToolSpec]] = &[
     super::admin::TOOLS,
 ];
 
-pub fn find(name: &str) -> Option<&'static ToolSpec> {
-    all().find(|t| t.name == name)
+/// The tool `name`: the extension's, else the catalog's.
+pub fn find(ctx: &Ctx, name: &str) -> Option<&'static ToolSpec> {
+    ctx.extension
+        .tools
+        .iter()
+        .chain(all())
+        .find(|t| t.meta.name == name)
 }
 
 /// `tools/list`, serialized: the tools the caller may call, from definitions
@@ -283,10 +252,11 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
     // The answer is tens of kilobytes: written once into a buffer of its size.
     let mut out = String::with_capacity(allowed().map(|j| j.len() + 1).sum::<usize>() + 16);
     out.push_str("{\"tools\":[");
-    #[cfg(feature = "conformance")]
-    for t in super::conformance::TOOLS
+    for t in ctx
+        .extension
+        .tools
         .iter()
-        .filter(|t| ctx.caller.may(t.scope))
+        .filter(|t| ctx.caller.may(t.meta.scope))
     {
         out.push_str(&t.describe().to_string());
         out.push(',');
@@ -309,32 +279,19 @@ pub struct Definition {
     pub json: &'static str,
 }
 
-/// The source of [`definitions`]: every tool's entry, serialized from its schemas.
+/// The text of `definitions.json`: every tool's `tools/list` entry with the scope
+/// it needs, pretty-printed, one tool per block, in `tools/list` order. The build
+/// script compacts it into what is served ([`definitions`]).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn definitions_source() -> String {
-    let mut out = String::from(
-        "//! Every tool's `tools/list` entry, one tool per line: its name, title and\n\
-         //! description from the tool, its schemas generated by schemars from its Rust types\n\
-         //! (settings and transforms in `catalog/schema.rs`), serialized compact, as served.\n\
-         //! Generated by a unit test: `UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp\n\
-         //! --lib tool_definitions` rewrites it, and that test fails while it is out of date.\n\
-         //! Do not edit.\n\n\
-         use super::Definition;\nuse crate::catalog::Scope;\n\n\
-         pub static DEFINITIONS: &[Definition] = &[\n",
-    );
-    for tool in GROUPS.iter().flat_map(|g| g.iter()) {
-        let json = tool.describe().to_string();
-        let mut hashes = String::from("#");
-        while json.contains(&format!("\"{hashes}")) {
-            hashes.push('#');
-        }
-        out.push_str(&format!(
-            "    Definition {{\n        name: \"{}\",\n        scope: Scope::{:?},\n        json: r{hashes}\"{json}\"{hashes},\n    }},\n",
-            tool.name, tool.scope
-        ));
-    }
-    out.push_str("];\n");
-    out
+    let entries: Vec<Value> = GROUPS
+        .iter()
+        .flat_map(|g| g.iter())
+        .map(|tool| json!({"scope": tool.meta.scope.as_str(), "tool": tool.describe()}))
+        .collect();
+    let mut text = serde_json::to_string_pretty(&entries).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// `tools/call`: runs a tool and shapes its result (structured content plus the
@@ -345,16 +302,16 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
         Some(_) => return Err(CatalogError::invalid("tools/call: name must be a string")),
         None => return Err(CatalogError::invalid("tools/call: missing the tool name")),
     };
-    let tool = find(name).ok_or_else(|| CatalogError::InvalidParams {
+    let tool = find(ctx, name).ok_or_else(|| CatalogError::InvalidParams {
         message: format!("Unknown tool: {name}. Call tools/list to see the available tools."),
         data: Some(json!({ "name": name })),
     })?;
-    if !ctx.caller.may(tool.scope) {
+    if !ctx.caller.may(tool.meta.scope) {
         return Err(CatalogError::Forbidden {
-            scope: tool.scope,
+            scope: tool.meta.scope,
             message: format!(
                 "the tool {name} needs the scope {}; ask for a token that grants it",
-                tool.scope.as_str()
+                tool.meta.scope.as_str()
             ),
         });
     }
@@ -426,6 +383,30 @@ pub fn open_cursor<P: serde::de::DeserializeOwned>(
         .map_err(ToolFailure::from)
 }
 
+/// One page of a list: the cursor opened against the list's scope, `read` called
+/// with the position it stands for, the next position sealed for the same scope.
+/// Every list tool pages through this, so cursors work alike everywhere.
+pub fn paged<T, P: serde::Serialize + serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    scope: &str,
+    cursor: Option<&str>,
+    read: impl FnOnce(Option<P>) -> Result<(Vec<T>, Option<P>), ToolFailure>,
+) -> Result<Page<T>, ToolFailure> {
+    let from = open_cursor(ctx, scope, cursor)?;
+    let (items, next) = read(from)?;
+    page(ctx, scope, items, next)
+}
+
+/// [`paged`] through a list of the domain, whose scope the domain names.
+pub fn paged_list<T, P: serde::Serialize + serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    list: crate::climbing::lists::List,
+    cursor: Option<&str>,
+    read: impl FnOnce(Option<P>) -> Result<(Vec<T>, Option<P>), ToolFailure>,
+) -> Result<Page<T>, ToolFailure> {
+    paged(ctx, &list.cursor_scope(), cursor, read)
+}
+
 pub fn page<T, P: serde::Serialize>(
     ctx: &Ctx,
     list: &str,
@@ -447,7 +428,7 @@ mod tests {
     fn tool_definitions_are_current() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/src/catalog/tools/definitions.rs"
+            "/src/catalog/tools/definitions.json"
         );
         let fresh = super::definitions_source();
         if std::env::var_os("UPDATE_TOOL_DEFINITIONS").is_some() {
@@ -456,9 +437,27 @@ mod tests {
         let committed = std::fs::read_to_string(path).unwrap();
         assert!(
             committed == fresh,
-            "src/catalog/tools/definitions.rs is out of date with the tools' types; \
+            "src/catalog/tools/definitions.json is out of date with the tools' types; \
              run UPDATE_TOOL_DEFINITIONS=1 cargo test -p climbing-mcp --lib tool_definitions"
         );
+    }
+
+    /// What the build script made of the committed file is, byte for byte, each
+    /// tool's entry as generated, with its scope.
+    #[test]
+    fn served_definitions_are_the_tools_entries() {
+        let tools: Vec<_> = super::all().collect();
+        assert_eq!(tools.len(), super::definitions::DEFINITIONS.len());
+        for (tool, served) in tools.iter().zip(super::definitions::DEFINITIONS) {
+            assert_eq!(served.name, tool.meta.name);
+            assert_eq!(served.scope, tool.meta.scope, "{}", tool.meta.name);
+            assert_eq!(
+                served.json,
+                tool.describe().to_string(),
+                "{}",
+                tool.meta.name
+            );
+        }
     }
 
     /// What `tools/list` puts into a model's context for a read/write token, to the
@@ -466,7 +465,8 @@ mod tests {
     /// tool's text or types moves it; keep it under 48 KB.
     #[test]
     fn tools_list_size_for_a_read_write_token() {
-        use crate::catalog::{Caller, Ctx, Scope};
+        use crate::auth::identity::{Caller, Scope};
+        use crate::catalog::Ctx;
         let platform = crate::platform::memory::MemoryPlatform::default();
         let caller = Caller {
             subject: "tester".into(),
@@ -475,7 +475,46 @@ mod tests {
         let listed = super::list(&Ctx::new(&platform, caller), &serde_json::json!({})).unwrap();
         println!("tools/list for a read/write token: {} bytes", listed.len());
         assert!(listed.len() <= 48 * 1024, "{} bytes", listed.len());
-        assert_eq!(listed.len(), 47_365);
+        assert_eq!(listed.len(), 47_899);
+    }
+
+    /// The README's table of tools (under "What the server offers") names every
+    /// tool of the registry and nothing else (`create_*` stands for the tools it
+    /// matches), and its count is right.
+    #[test]
+    fn the_readme_lists_every_tool() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## What the server offers")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README.md has a section \"What the server offers\"");
+        let tools: Vec<&str> = super::all().map(|t| t.meta.name).collect();
+        assert!(
+            section.contains(&format!("\n{} tools.", tools.len())),
+            "README.md should say {} tools",
+            tools.len()
+        );
+        let mut named: Vec<&str> = Vec::new();
+        for row in section.lines().filter(|l| l.starts_with("| ")).skip(2) {
+            named.extend(row.split('`').skip(1).step_by(2));
+        }
+        let matches = |pattern: &str, tool: &str| match pattern.strip_suffix('*') {
+            Some(prefix) => tool.starts_with(prefix),
+            None => pattern == tool,
+        };
+        for tool in &tools {
+            assert!(
+                named.iter().any(|n| matches(n, tool)),
+                "README.md's table of tools lacks {tool}"
+            );
+        }
+        for name in named.iter().filter(|n| n.contains('_')) {
+            assert!(
+                tools.iter().any(|t| matches(name, t)),
+                "README.md's table of tools names {name}, which is no tool"
+            );
+        }
     }
 
     #[test]
@@ -483,7 +522,7 @@ mod tests {
         let names: Vec<&str> = super::GROUPS
             .iter()
             .flat_map(|g| g.iter())
-            .map(|t| t.name)
+            .map(|t| t.meta.name)
             .collect();
         let defined: Vec<&str> = super::definitions::DEFINITIONS
             .iter()

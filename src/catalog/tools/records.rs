@@ -1,9 +1,11 @@
 //! Tools for what is kept about every area and climb: change history and media.
 
 use super::areas::DeleteArgs;
-use super::{open_cursor, page, Annotations, Page, Tool, ToolFailure, CREATE, DELETE, READ};
-use crate::catalog::{Ctx, Scope};
-use crate::climbing::history::{history_list, Change};
+use super::{paged_list, Page, Tool, ToolFailure, ToolMeta};
+use crate::auth::identity::Scope;
+use crate::catalog::Ctx;
+use crate::climbing::history::Change;
+use crate::climbing::lists::List;
 use crate::climbing::media::{Media, NewMedia};
 use crate::climbing::validate;
 use serde::Deserialize;
@@ -24,30 +26,32 @@ pub struct EntityPageArgs {
 
 pub struct GetHistory;
 impl Tool for GetHistory {
-    const NAME: &'static str = "get_history";
-    const TITLE: &'static str = "Change history";
-    const DESCRIPTION: &'static str = "Who changed an area or climb, when, and what: created, updated (which fields), moved, deleted, imported. Oldest first, paginated.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "get_history",
+        "Change history",
+        "Who changed an area or climb, when, and what: created, updated (which fields), moved, deleted, imported. Oldest first, paginated.",
+    );
     type Input = EntityPageArgs;
     type Output = Page<Change>;
     fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Change>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("id", &input.id)?;
-        let list = history_list(&input.id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().history(&input.id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::History(&input.id),
+            input.cursor.as_deref(),
+            |from| Ok(ctx.climbing().history(&input.id, from.as_ref(), limit)?),
+        )
     }
 }
 
 pub struct AddMedia;
 impl Tool for AddMedia {
-    const NAME: &'static str = "add_media";
-    const TITLE: &'static str = "Add a photo, video or topo";
-    const DESCRIPTION: &'static str = "Attach a media reference (an https URL with caption and credit) to an area or climb. The server stores the reference, not the file.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "add_media",
+        "Add a photo, video or topo",
+        "Attach a media reference (an https URL with caption and credit) to an area or climb. The server stores the reference, not the file.",
+    );
     type Input = NewMedia;
     type Output = Media;
     fn call(ctx: &Ctx, input: NewMedia) -> Result<Media, ToolFailure> {
@@ -57,31 +61,32 @@ impl Tool for AddMedia {
 
 pub struct ListMedia;
 impl Tool for ListMedia {
-    const NAME: &'static str = "list_media";
-    const TITLE: &'static str = "List media";
-    const DESCRIPTION: &'static str =
-        "The photos, videos and topos attached to an area or climb. Paginated.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_media",
+        "List media",
+        "The photos, videos and topos attached to an area or climb. Paginated.",
+    );
     type Input = EntityPageArgs;
     type Output = Page<Media>;
     fn call(ctx: &Ctx, input: EntityPageArgs) -> Result<Page<Media>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
         validate::id("id", &input.id)?;
-        let list = format!("ml/{}", input.id);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_media(&input.id, from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        paged_list(
+            ctx,
+            List::Media(&input.id),
+            input.cursor.as_deref(),
+            |from| Ok(ctx.climbing().list_media(&input.id, from.as_ref(), limit)?),
+        )
     }
 }
 
 pub struct DeleteMedia;
 impl Tool for DeleteMedia {
-    const NAME: &'static str = "delete_media";
-    const TITLE: &'static str = "Remove a media reference";
-    const DESCRIPTION: &'static str = "Remove a media reference from its area or climb. Only whoever added it, or a token with the admin scope, may remove it; the removal is recorded in the history.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = DELETE;
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_media",
+        "Remove a media reference",
+        "Remove a media reference from its area or climb. Only whoever added it, or a token with the admin scope, may remove it; the removal is recorded in the history.",
+    );
     type Input = DeleteArgs;
     type Output = Media;
     fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Media, ToolFailure> {

@@ -1,20 +1,21 @@
 //! Ticks tools: the caller's logbook.
 
-use super::{open_cursor, page, Annotations, IdArg, Page, Tool, ToolFailure, CREATE, READ, UPDATE};
-use crate::catalog::{Ctx, Scope};
+use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::Ctx;
 use crate::climbing::grades::{GradeSystem, SYSTEM_NAMES};
-use crate::climbing::tick::{self, LogbookStats, NewTick, Tick, TickChanges};
+use crate::climbing::lists::List;
+use crate::climbing::tick::{LogbookStats, NewTick, Tick, TickChanges};
 use crate::climbing::validate;
 use crate::store::Stored;
 use serde::{Deserialize, Serialize};
 
 pub struct LogTick;
 impl Tool for LogTick {
-    const NAME: &'static str = "log_tick";
-    const TITLE: &'static str = "Log a tick";
-    const DESCRIPTION: &'static str = "Record in your logbook that you climbed an outdoor climb (climb_id) or a gym route (gym_route_id): style, attempt, and optional date (default today), stars and notes. Redpoint and pinkpoint go only with lead; onsight with lead or solo; flash with lead, solo or boulder; send, attempt and repeat with any style. The climb's name and grade are kept with the tick. Ticks are private to you.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = CREATE;
+    const META: ToolMeta = ToolMeta::create(
+        "log_tick",
+        "Log a tick",
+        "Record in your logbook that you climbed an outdoor climb (climb_id) or a gym route (gym_route_id): style, attempt, and optional date (default today), stars and notes. Redpoint and pinkpoint go only with lead; onsight with lead or solo; flash with lead, solo or boulder; send, attempt and repeat with any style. The climb's name and grade are kept with the tick. Ticks are private to you.",
+    );
     type Input = NewTick;
     type Output = Tick;
     fn call(ctx: &Ctx, input: NewTick) -> Result<Tick, ToolFailure> {
@@ -24,11 +25,7 @@ impl Tool for LogTick {
 
 pub struct GetTick;
 impl Tool for GetTick {
-    const NAME: &'static str = "get_tick";
-    const TITLE: &'static str = "Get a tick";
-    const DESCRIPTION: &'static str = "Get one of your ticks by id.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read("get_tick", "Get a tick", "Get one of your ticks by id.");
     type Input = IdArg;
     type Output = Tick;
     fn call(ctx: &Ctx, input: IdArg) -> Result<Tick, ToolFailure> {
@@ -50,11 +47,11 @@ pub struct UpdateTickArgs {
 
 pub struct UpdateTick;
 impl Tool for UpdateTick {
-    const NAME: &'static str = "update_tick";
-    const TITLE: &'static str = "Update a tick";
-    const DESCRIPTION: &'static str = "Change the date, style, attempt, stars or notes of one of your ticks (notes \"\" removes them). The style and attempt after the change must go together. Pass expected_version (from get_tick or list_ticks) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = UPDATE;
+    const META: ToolMeta = ToolMeta::update(
+        "update_tick",
+        "Update a tick",
+        "Change the date, style, attempt, stars or notes of one of your ticks (notes \"\" removes them). The style and attempt after the change must go together. Pass expected_version (from get_tick or list_ticks) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+    );
     type Input = UpdateTickArgs;
     type Output = Tick;
     fn call(ctx: &Ctx, input: UpdateTickArgs) -> Result<Tick, ToolFailure> {
@@ -84,16 +81,11 @@ pub struct DeletedTick {
 
 pub struct DeleteTick;
 impl Tool for DeleteTick {
-    const NAME: &'static str = "delete_tick";
-    const TITLE: &'static str = "Delete a tick";
-    const DESCRIPTION: &'static str =
-        "Delete one of your ticks for good. Returns the tick as it was.";
-    const SCOPE: Scope = Scope::Write;
-    const ANNOTATIONS: Annotations = Annotations {
-        read_only: false,
-        destructive: true,
-        idempotent: true,
-    };
+    const META: ToolMeta = ToolMeta::delete(
+        "delete_tick",
+        "Delete a tick",
+        "Delete one of your ticks for good. Returns the tick as it was.",
+    );
     type Input = DeleteTickArgs;
     type Output = DeletedTick;
     fn call(ctx: &Ctx, input: DeleteTickArgs) -> Result<DeletedTick, ToolFailure> {
@@ -118,20 +110,19 @@ pub struct ListTicksArgs {
 
 pub struct ListTicks;
 impl Tool for ListTicks {
-    const NAME: &'static str = "list_ticks";
-    const TITLE: &'static str = "List your ticks";
-    const DESCRIPTION: &'static str =
-        "List the ticks in your logbook, in the order you logged them.";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "list_ticks",
+        "List your ticks",
+        "List the ticks in your logbook, in the order you logged them.",
+    );
     type Input = ListTicksArgs;
     type Output = Page<Stored<Tick>>;
     fn call(ctx: &Ctx, input: ListTicksArgs) -> Result<Page<Stored<Tick>>, ToolFailure> {
         let limit = validate::page_size(input.limit)?;
-        let list = tick::ticks_list(&ctx.caller.subject);
-        let from = open_cursor(ctx, &list, input.cursor.as_deref())?;
-        let (items, next) = ctx.climbing().list_ticks(from.as_ref(), limit)?;
-        page(ctx, &list, items, next)
+        let list = List::Ticks(&ctx.caller.subject);
+        paged_list(ctx, list, input.cursor.as_deref(), |from| {
+            Ok(ctx.climbing().list_ticks(from.as_ref(), limit)?)
+        })
     }
 }
 
@@ -163,11 +154,11 @@ fn system_arg(field: &str, value: Option<&str>) -> Result<Option<GradeSystem>, T
 
 pub struct LogbookStatsTool;
 impl Tool for LogbookStatsTool {
-    const NAME: &'static str = "logbook_stats";
-    const TITLE: &'static str = "Logbook statistics";
-    const DESCRIPTION: &'static str = "Statistics over your logbook: grade pyramids (sends per grade, for routes and for boulders, in a system of your choice), your hardest send in each style, and totals by attempt type and by style. Sends are onsights, flashes, redpoints, pinkpoints and sends; repeats and attempts are counted but not sent twice. Covers up to 5,000 ticks (truncated says when there are more).";
-    const SCOPE: Scope = Scope::Read;
-    const ANNOTATIONS: Annotations = READ;
+    const META: ToolMeta = ToolMeta::read(
+        "logbook_stats",
+        "Logbook statistics",
+        "Statistics over your logbook: grade pyramids (sends per grade, for routes and for boulders, in a system of your choice), your hardest send in each style, and totals by attempt type and by style. Sends are onsights, flashes, redpoints, pinkpoints and sends; repeats and attempts are counted but not sent twice. Covers up to 5,000 ticks (truncated says when there are more).",
+    );
     type Input = LogbookStatsArgs;
     type Output = LogbookStats;
     fn call(ctx: &Ctx, input: LogbookStatsArgs) -> Result<LogbookStats, ToolFailure> {
@@ -188,8 +179,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 #[cfg(test)]
 mod tests {
+    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
-    use crate::catalog::{Caller, CatalogError, Ctx, Scope};
+    use crate::catalog::{CatalogError, Ctx};
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

@@ -1,10 +1,9 @@
 //! The MCP conformance suite's fixtures: the tools, resources and prompts its
-//! scenarios call by name. Built only with the `conformance` cargo feature, never
-//! into a deployed component.
+//! scenarios call by name.
 
-use super::prompts::{PromptArg, PromptSpec};
-use super::tools::{error_result, Runner, ToolFailure, ToolSpec, READ};
-use super::{CatalogError, CatalogResult, Ctx, Scope};
+use climbing_mcp::catalog::prompts::{PromptArg, PromptSpec};
+use climbing_mcp::catalog::tools::{error_result, Runner, ToolFailure, ToolMeta, ToolSpec};
+use climbing_mcp::catalog::{CatalogError, CatalogResult, Ctx, RoundTrip};
 use serde_json::{json, Map, Value};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -29,11 +28,7 @@ const fn fixture(
     run: fn(&Ctx, Value) -> Result<Value, ToolFailure>,
 ) -> ToolSpec {
     ToolSpec {
-        name,
-        title: name,
-        description,
-        scope: Scope::Read,
-        annotations: READ,
+        meta: ToolMeta::read(name, name, description),
         input_schema,
         output_schema: None,
         run: Runner::Json(run),
@@ -80,7 +75,7 @@ fn accepted<'a>(responses: &'a Map<String, Value>, key: &str) -> Option<&'a Map<
         .flatten()
 }
 
-fn round_trip<'a>(ctx: &'a Ctx) -> Result<&'a super::RoundTrip, ToolFailure> {
+fn round_trip<'a>(ctx: &'a Ctx) -> Result<&'a RoundTrip, ToolFailure> {
     ctx.round_trip.as_ref().ok_or_else(|| {
         ToolFailure::Refused(
             "this tool needs protocol version 2026-07-28 (input_required results)".into(),
@@ -458,8 +453,10 @@ pub fn resource_list() -> Vec<Value> {
         .collect()
 }
 
-pub fn resource_template() -> Value {
-    json!({"uriTemplate": "test://template/{id}/data", "name": "template", "mimeType": "application/json"})
+pub fn resource_templates() -> Vec<Value> {
+    vec![
+        json!({"uriTemplate": "test://template/{id}/data", "name": "template", "mimeType": "application/json"}),
+    ]
 }
 
 pub fn read_resource(uri: &str) -> Option<Value> {

@@ -1,0 +1,45 @@
+//! Compacts the committed tool definitions (src/catalog/tools/definitions.json,
+//! pretty-printed, one tool per block, written by the unit test
+//! `tool_definitions_are_current`) into the bytes `tools/list` serves: a table of
+//! each tool's name, scope and compact JSON in OUT_DIR, which
+//! `catalog::tools::definitions` includes. The component carries no schema
+//! generator and parses nothing per request.
+
+use std::path::PathBuf;
+
+const SOURCE: &str = "src/catalog/tools/definitions.json";
+
+fn main() {
+    println!("cargo:rerun-if-changed={SOURCE}");
+    let text = std::fs::read_to_string(SOURCE)
+        .unwrap_or_else(|e| fail(&format!("cannot read {SOURCE}: {e}")));
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .unwrap_or_else(|e| fail(&format!("{SOURCE} is not a JSON array: {e}")));
+    let mut out = String::from("pub static DEFINITIONS: &[Definition] = &[\n");
+    for entry in &entries {
+        let tool = &entry["tool"];
+        let Some(name) = tool["name"].as_str() else {
+            fail(&format!("{SOURCE}: an entry without tool.name"));
+        };
+        let scope = match entry["scope"].as_str() {
+            Some("climb:read") => "Read",
+            Some("climb:write") => "Write",
+            Some("admin") => "Admin",
+            _ => fail(&format!("{SOURCE}: {name} has no known scope")),
+        };
+        let json = serde_json::to_string(tool).unwrap_or_else(|e| fail(&e.to_string()));
+        out.push_str(&format!(
+            "    Definition {{ name: {name:?}, scope: Scope::{scope}, json: {json:?} }},\n"
+        ));
+    }
+    out.push_str("];\n");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_else(|| fail("no OUT_DIR")));
+    std::fs::write(out_dir.join("tool_definitions.rs"), out)
+        .unwrap_or_else(|e| fail(&format!("cannot write the definitions table: {e}")));
+}
+
+/// Stops the build with a message and no backtrace.
+fn fail(message: &str) -> ! {
+    eprintln!("climbing-mcp build: {message}");
+    std::process::exit(1);
+}

@@ -1,0 +1,535 @@
+//! One lifecycle for every listed record: create, rewrite, delete and list.
+//!
+//! A record says which index lists it belongs in ([`Listed::listings`], given its
+//! fields), so every write can keep its lists right without knowing what they are:
+//! a create lists the record before storing it, a rewrite lists it where its new
+//! state needs before writing and unlists it where its old state no longer does
+//! after, a delete removes the record before its entries. A crash anywhere leaves at
+//! worst an entry whose record is gone or elsewhere, which readers skip (they check
+//! every entry against its record) and [`Store::check_list`] removes; never a record
+//! that no list can find.
+//!
+//! Records others depend on ([`Leased`]) are deleted under a short lease that holds
+//! off new dependents between the last check and the delete.
+
+use super::index::{self, IndexList, Listing, Position};
+use super::{
+    encode, keys, Record, Store, StoreError, StoreResult, Stored, CAS_RETRIES, ID_ATTEMPTS,
+};
+use serde::Serialize;
+
+/// A record kept in index lists.
+pub trait Listed: Record {
+    /// Every list entry this record needs, given its fields.
+    fn listings(&self) -> Vec<Listing>;
+}
+
+/// A record others depend on, which a delete first puts under lease.
+pub trait Leased: Record {
+    fn lease(&self) -> Option<u64>;
+    fn lease_mut(&mut self) -> &mut Option<u64>;
+}
+
+/// A list read: the records kept and where to continue.
+#[derive(Debug)]
+pub struct Scan<R> {
+    pub items: Vec<R>,
+    pub next: Option<Position>,
+}
+
+/// What checking one list found: entries read, entries whose record is gone,
+/// entries whose record no longer belongs in the list, and the ids of the records
+/// rightly listed.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ListCheck {
+    pub checked: usize,
+    pub dangling: usize,
+    pub misplaced: usize,
+    #[serde(skip)]
+    pub live: Vec<String>,
+}
+
+impl ListCheck {
+    pub fn add(&mut self, other: ListCheck) {
+        self.checked += other.checked;
+        self.dangling += other.dangling;
+        self.misplaced += other.misplaced;
+        self.live.extend(other.live);
+    }
+}
+
+/// Entries `after` needs that `before` does not have.
+fn missing(after: &[Listing], before: &[Listing]) -> Vec<Listing> {
+    after
+        .iter()
+        .filter(|l| !before.contains(l))
+        .cloned()
+        .collect()
+}
+
+/// Largest number of ids read per step of a scan.
+const SCAN_CHUNK: usize = 200;
+
+impl Store<'_> {
+    /// A version check ahead of a write: `expected` must be the record's version.
+    pub fn check_version<R: Record>(record: &R, expected: Option<u64>) -> StoreResult<()> {
+        match expected {
+            Some(e) if e != record.version() => Err(StoreError::VersionConflict {
+                kind: R::KIND,
+                id: record.id().to_owned(),
+                expected: e,
+                current: record.version(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates a record under a fresh id (drawn for each attempt and handed to
+    /// `make`): its entries first, then the record, then `recheck` (that what it
+    /// hangs on still stands), undoing everything when that fails.
+    pub fn create<R: Listed, E: From<StoreError>>(
+        &self,
+        mut make: impl FnMut(String) -> R,
+        recheck: impl Fn(&R) -> Result<(), E>,
+    ) -> Result<R, E> {
+        // A fresh id only after a clean "id taken"; a store error ends the loop.
+        for _ in 0..ID_ATTEMPTS {
+            let mut record = make(self.new_id());
+            let listings = record.listings();
+            index::add_all(self.kv(), &listings)?;
+            if self.insert(&mut record)? {
+                if let Err(e) = recheck(&record) {
+                    self.delete::<R>(record.id())?;
+                    index::remove_all(self.kv(), &listings)?;
+                    return Err(e);
+                }
+                return Ok(record);
+            }
+            // The random id was taken (vanishingly rare): drop our entries and retry.
+            index::remove_all(self.kv(), &listings)?;
+        }
+        Err(super::ids_exhausted(R::KIND).into())
+    }
+
+    /// Creates a record whose lists are new (the first history line of a record
+    /// just created) and that is harmless unlisted: one increment per list elects
+    /// this writer creator of the list's first page, then the pages and the record
+    /// go in one batch write. A crash in between may leave the record without its
+    /// entries (a history line lost, which history allows: it is written after the
+    /// change it describes) or entries without the record (readers skip them). The
+    /// id is fresh and random (72 bits), so no check for a taken id is made.
+    pub fn create_in_new_lists<R: Listed>(&self, make: impl FnOnce(String) -> R) -> StoreResult<R> {
+        let mut record = make(self.new_id());
+        record.set_version(1);
+        let mut writes = Vec::new();
+        let mut existing = Vec::new();
+        for listing in record.listings() {
+            match index::claim_first_page(self.kv(), &listing)? {
+                Some(page) => writes.push(page),
+                None => existing.push(listing),
+            }
+        }
+        index::add_all(self.kv(), &existing)?;
+        writes.push((keys::record::<R>(record.id()), encode(&record)));
+        self.kv().set_many(&writes)?;
+        Ok(record)
+    }
+
+    /// Rewrites record `id` as `change` makes it from its current state (`None`:
+    /// nothing to do), moving its list entries with it: the entries the new state
+    /// needs first, the ones only the old state needed after. Retries on concurrent
+    /// writes unless the caller pinned `expected_version`. After the write,
+    /// `recheck(before, after)` may refuse (something the new state hangs on went
+    /// away meanwhile): the record is put back as it was and the error returned.
+    /// Returns the record and whether it changed.
+    pub fn rewrite<R: Listed + Clone, E: From<StoreError>>(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        change: impl Fn(&R) -> Result<Option<R>, E>,
+        recheck: impl Fn(&R, &R) -> Result<(), E>,
+    ) -> Result<(R, bool), E> {
+        for _ in 0..CAS_RETRIES {
+            let current: R = self.require(id)?;
+            Self::check_version(&current, expected_version)?;
+            let Some(next) = change(&current)? else {
+                return Ok((current, false));
+            };
+            let before = current.listings();
+            let after = next.listings();
+            let added = missing(&after, &before);
+            let dropped = missing(&before, &after);
+            index::add_all(self.kv(), &added)?;
+            let written = self.update(id, Some(current.version()), |r: &mut R| {
+                let version = r.version();
+                *r = next.clone();
+                r.set_version(version);
+                Ok::<(), StoreError>(())
+            });
+            match written {
+                Ok(record) => {
+                    index::remove_all(self.kv(), &dropped)?;
+                    if let Err(e) = recheck(&current, &record) {
+                        index::add_all(self.kv(), &dropped)?;
+                        let reverted = self
+                            .update(id, Some(record.version()), |r: &mut R| {
+                                let version = r.version();
+                                *r = current.clone();
+                                r.set_version(version);
+                                Ok::<(), StoreError>(())
+                            })
+                            .is_ok();
+                        // If someone changed the record again meanwhile, its lists
+                        // are theirs to keep; only a revert takes ours away.
+                        if reverted {
+                            index::remove_all(self.kv(), &added)?;
+                        }
+                        return Err(e);
+                    }
+                    return Ok((record, true));
+                }
+                Err(e @ StoreError::VersionConflict { .. }) => {
+                    // Someone else changed the record first; the entries we added may
+                    // be theirs too, so leave them (readers check every entry).
+                    if expected_version.is_some() {
+                        return Err(e.into());
+                    }
+                }
+                Err(e) => {
+                    index::remove_all(self.kv(), &added)?;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(StoreError::Contended {
+            key: keys::record::<R>(id),
+        }
+        .into())
+    }
+
+    /// Deletes record `id` after `check` allows it (at `expected_version` when
+    /// given): the record first, then `gone` (what must follow the record, such as
+    /// a tombstone; it may also put the record back and refuse), then its entries.
+    pub fn delete_listed<R: Listed, E: From<StoreError>>(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        check: impl FnOnce(&R) -> Result<(), E>,
+        gone: impl FnOnce(&R) -> Result<(), E>,
+    ) -> Result<R, E> {
+        let record: R = self.require(id)?;
+        Self::check_version(&record, expected_version)?;
+        check(&record)?;
+        self.delete::<R>(id)?;
+        gone(&record)?;
+        index::remove_all(self.kv(), &record.listings())?;
+        Ok(record)
+    }
+
+    /// Deletes a record others depend on: refused by `dependents` (which says what
+    /// to delete first), first without writing, then again under a lease until
+    /// `lease_until` that holds off new dependents; then the record goes, then its
+    /// entries. Returns the record as it was under lease.
+    pub fn delete_guarded<R: Listed + Leased, E: From<StoreError>>(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        lease_until: u64,
+        dependents: impl Fn(&R) -> Result<(), E>,
+    ) -> Result<R, E> {
+        let current: R = self.require(id)?;
+        Self::check_version(&current, expected_version)?;
+        dependents(&current)?;
+        let leased: R = self.update(id, Some(current.version()), |r: &mut R| {
+            *r.lease_mut() = Some(lease_until);
+            Ok::<(), StoreError>(())
+        })?;
+        if let Err(e) = dependents(&leased) {
+            self.update(id, Some(leased.version()), |r: &mut R| {
+                *r.lease_mut() = None;
+                Ok::<(), StoreError>(())
+            })
+            .ok();
+            return Err(e);
+        }
+        self.delete::<R>(id)?;
+        index::remove_all(self.kv(), &leased.listings())?;
+        Ok(leased)
+    }
+
+    /// A page of `list`: up to `limit` entries from `from` and the records they
+    /// name (entries whose record is gone are skipped).
+    pub fn page<R: Record>(
+        &self,
+        list: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<(Vec<R>, Option<Position>)> {
+        let slice = IndexList::new(self.kv(), list).slice(from, limit)?;
+        Ok((self.get_many(&slice.ids)?, slice.next))
+    }
+
+    /// [`Store::page`] with the records as stored.
+    pub fn page_stored<R: Record>(
+        &self,
+        list: &str,
+        from: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<(Vec<Stored<R>>, Option<Position>)> {
+        let slice = IndexList::new(self.kv(), list).slice(from, limit)?;
+        Ok((self.get_many_stored(&slice.ids)?, slice.next))
+    }
+
+    /// Reads `list` from `from`, keeping records for which `keep` holds, until `want`
+    /// are found, `budget` entries are read, or the list ends; `chunk` entries per
+    /// step. The position returned continues right after the last entry used.
+    pub fn scan<R: Record>(
+        &self,
+        list: &str,
+        from: Option<&Position>,
+        want: usize,
+        budget: usize,
+        chunk: usize,
+        keep: &dyn Fn(&R) -> bool,
+    ) -> StoreResult<Scan<R>> {
+        let index = IndexList::new(self.kv(), list);
+        let mut from = from.cloned();
+        let mut items = Vec::new();
+        let mut scanned = 0;
+        // Each step reads at least one entry or skips up to 8 empty pages.
+        for _ in 0..budget / chunk.max(1) + 16 {
+            let take = chunk
+                .clamp(1, SCAN_CHUNK)
+                .min(budget.saturating_sub(scanned))
+                .max(1);
+            let slice = index.slice(from.as_ref(), take)?;
+            let records: Vec<R> = self.get_many(&slice.ids)?;
+            let mut records = records.into_iter().peekable();
+            for (i, id) in slice.ids.iter().enumerate() {
+                let Some(record) = records.next_if(|r| r.id() == id) else {
+                    continue; // dangling entry: the record is gone
+                };
+                if !keep(&record) {
+                    continue;
+                }
+                items.push(record);
+                if items.len() == want {
+                    let used = i + 1;
+                    let next = if used == slice.ids.len() {
+                        slice.next
+                    } else {
+                        index.slice(from.as_ref(), used)?.next
+                    };
+                    return Ok(Scan { items, next });
+                }
+            }
+            scanned += slice.ids.len();
+            match slice.next {
+                None => return Ok(Scan { items, next: None }),
+                Some(p) => from = Some(p),
+            }
+            if scanned >= budget {
+                break;
+            }
+        }
+        Ok(Scan { items, next: from })
+    }
+
+    /// The first live record of `list` for which `keep` holds.
+    pub fn first_in<R: Record>(
+        &self,
+        list: &str,
+        keep: &dyn Fn(&R) -> bool,
+    ) -> StoreResult<Option<R>> {
+        let mut from: Option<Position> = None;
+        loop {
+            let scan = self.scan(list, from.as_ref(), 1, 10_000, 32, keep)?;
+            if let Some(r) = scan.items.into_iter().next() {
+                return Ok(Some(r));
+            }
+            match scan.next {
+                Some(p) => from = Some(p),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Checks every entry of `list` (a list of plain ids of `R`): an entry whose
+    /// record is gone is dangling, one whose record no longer lists itself there is
+    /// misplaced; with `fix` both are removed. Readers already skip both.
+    pub fn check_list<R: Listed>(&self, list: &str, fix: bool) -> StoreResult<ListCheck> {
+        let index = IndexList::new(self.kv(), list);
+        let mut report = ListCheck::default();
+        let mut from = None;
+        let mut bad = Vec::new();
+        loop {
+            let slice = index.slice(from.as_ref(), SCAN_CHUNK)?;
+            let records: Vec<R> = self.get_many(&slice.ids)?;
+            for id in &slice.ids {
+                report.checked += 1;
+                match records.iter().find(|r| r.id() == id) {
+                    None => report.dangling += 1,
+                    Some(r)
+                        if !r
+                            .listings()
+                            .iter()
+                            .any(|l| l.list == list && &l.entry == id) =>
+                    {
+                        report.misplaced += 1
+                    }
+                    Some(_) => {
+                        report.live.push(id.clone());
+                        continue;
+                    }
+                }
+                bad.push(id.clone());
+            }
+            match slice.next {
+                Some(n) => from = Some(n),
+                None => break,
+            }
+        }
+        if fix {
+            for id in bad {
+                index.remove(&id, None)?;
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::memory::MemoryPlatform;
+    use crate::platform::Platform;
+    use serde::Deserialize;
+
+    /// A note listed under its topic.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Note {
+        id: String,
+        version: u64,
+        topic: String,
+    }
+    crate::record!(Note, "n", "note");
+
+    impl Listed for Note {
+        fn listings(&self) -> Vec<Listing> {
+            vec![Listing::new(format!("nt/{}", self.topic), self.id.as_str())]
+        }
+    }
+
+    fn ids(store: &Store, list: &str) -> Vec<String> {
+        IndexList::new(store.kv(), list)
+            .slice(None, 50)
+            .unwrap()
+            .ids
+    }
+
+    fn note(id: String, topic: &str) -> Note {
+        Note {
+            id,
+            version: 0,
+            topic: topic.into(),
+        }
+    }
+
+    #[test]
+    fn create_rewrite_and_delete_keep_the_lists_right() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let a: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        assert_eq!(a.version, 1);
+        assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&a.id));
+
+        // A rewrite moves the entry; a refused recheck puts everything back.
+        let (moved, changed) = store
+            .rewrite(
+                &a.id,
+                Some(1),
+                |n: &Note| Ok::<_, StoreError>(Some(note(n.id.clone(), "y"))),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+        assert!(changed);
+        assert_eq!((moved.version, ids(&store, "nt/x").len()), (2, 0));
+        assert_eq!(ids(&store, "nt/y"), std::slice::from_ref(&a.id));
+        let refused = store.rewrite(
+            &a.id,
+            None,
+            |n: &Note| Ok(Some(note(n.id.clone(), "z"))),
+            |_, _| {
+                Err(StoreError::NotFound {
+                    kind: "parent",
+                    id: "gone".into(),
+                })
+            },
+        );
+        assert!(refused.is_err());
+        assert_eq!(store.require::<Note>(&a.id).unwrap().topic, "y");
+        assert!(ids(&store, "nt/z").is_empty());
+        assert_eq!(ids(&store, "nt/y"), std::slice::from_ref(&a.id));
+
+        // A stale version deletes nothing; the right one deletes record and entry.
+        let stale = store.delete_listed(&a.id, Some(1), |_: &Note| Ok(()), |_| Ok(()));
+        assert!(matches!(stale, Err(StoreError::VersionConflict { .. })));
+        let gone: Note = store
+            .delete_listed(&a.id, None, |_| Ok::<(), StoreError>(()), |_| Ok(()))
+            .unwrap();
+        assert_eq!(gone.id, a.id);
+        assert!(store.get::<Note>(&a.id).unwrap().is_none());
+        assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn a_failed_recheck_undoes_a_create_and_check_list_finds_bad_entries() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let refused = store.create(
+            |id| note(id, "x"),
+            |_| {
+                Err(StoreError::NotFound {
+                    kind: "parent",
+                    id: "gone".into(),
+                })
+            },
+        );
+        assert!(refused.is_err());
+        assert!(ids(&store, "nt/x").is_empty());
+        assert!(platform.kv.keys().iter().all(|k| !k.starts_with("n/")));
+
+        let kept: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        let lost: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        platform.kv.data_remove(&keys::record::<Note>(&lost.id));
+        IndexList::new(platform.kv(), "nt/x")
+            .add("elsewhere")
+            .unwrap();
+        IndexList::new(platform.kv(), "nt/y").add(&kept.id).unwrap();
+        let x = store.check_list::<Note>("nt/x", true).unwrap();
+        assert_eq!((x.checked, x.dangling, x.misplaced), (3, 2, 0));
+        assert_eq!(x.live, std::slice::from_ref(&kept.id));
+        let y = store.check_list::<Note>("nt/y", true).unwrap();
+        assert_eq!((y.checked, y.misplaced), (1, 1));
+        assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&kept.id));
+        assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn a_record_in_new_lists_costs_an_increment_per_list_and_one_batch() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let before = platform.kv.ops.get();
+        let first = store.create_in_new_lists(|id| note(id, "new")).unwrap();
+        assert_eq!(platform.kv.ops.get() - before, 2);
+        // A list that exists already is appended to as usual.
+        let second = store.create_in_new_lists(|id| note(id, "new")).unwrap();
+        assert_eq!(ids(&store, "nt/new"), [first.id, second.id]);
+    }
+}
