@@ -1,12 +1,11 @@
 //! The layer order, checked: no module reaches a layer above its own.
 //!
 //! A request passes http (edge) -> auth -> protocol -> catalog -> climbing
-//! (domain) -> store -> platform. The modules depend on each other in that order
-//! too, with one difference: `auth` is a library the edge calls before handing the
-//! request to `protocol`, and the catalog uses it as well (its tools take the
-//! authenticated `Caller` and issue tokens through it), so as a module `auth`
-//! sits below the catalog and imports neither `protocol` nor `catalog`. `meta`
-//! and `encoding` sit at the root, below everything, and import nothing.
+//! (domain) -> store -> platform, and the modules depend on each other in that
+//! order. `credentials` (issued tokens and revocation) sits beside the domain:
+//! the authenticator and the admin tools both use it. `identity`, `meta` and
+//! `encoding` sit at the root, below everything: the caller's identity is what
+//! `auth` produces and the layers below check.
 //!
 //! The check reads every file under `src/` as text: after dropping comments and
 //! string and character literals, each `crate::` path (and each name in a
@@ -16,7 +15,17 @@
 
 /// Top to bottom: a module may use its own layer and those after it.
 const DEPENDENCY_ORDER: &[&str] = &[
-    "entry", "http", "protocol", "catalog", "auth", "climbing", "store", "platform", "meta",
+    "entry",
+    "http",
+    "auth",
+    "protocol",
+    "catalog",
+    "climbing",
+    "credentials",
+    "store",
+    "platform",
+    "identity",
+    "meta",
     "encoding",
 ];
 

@@ -7,21 +7,21 @@
 //! `catalog` (tools, resources, prompts) -> `climbing` (domain) -> `store`
 //! (records, indexes, cursors) -> `platform` (host imports behind traits).
 //!
-//! Modules import only downward in that order, with one place where the import
-//! order differs from the request's path: the edge calls `auth` before handing the
-//! request to `protocol`, and the catalog also uses `auth` (its tools take the
-//! authenticated [`auth::identity::Caller`] and issue tokens through it), so as a
-//! module `auth` sits below `catalog` and imports neither `protocol` nor
-//! `catalog`. The import order is therefore `http` -> `protocol` -> `catalog` ->
-//! `auth` -> `climbing` -> `store` -> `platform`, with `meta` (the server's name and
-//! version) and `encoding` (byte encodings) below all of them. `src/layers.rs`
-//! fails the unit tests on any import against it.
+//! Modules import only downward in that same order. Beside the domain,
+//! `credentials` keeps the tokens this server issues (minting, their records,
+//! revocation), which the authenticator checks and the admin tools manage; at the
+//! bottom, every layer may read `identity` (the authenticated caller and its
+//! scopes), `meta` (the server's name and version) and `encoding` (byte
+//! encodings). `src/layers.rs` fails the unit tests on any import against the
+//! order.
 
 pub mod auth;
 pub mod catalog;
 pub mod climbing;
+pub mod credentials;
 pub mod encoding;
 pub mod http;
+pub mod identity;
 pub mod meta;
 pub mod platform;
 pub mod protocol;

@@ -1,5 +1,8 @@
-//! A deployment shape: three replicas on one SQLite store behind a round-robin
-//! front, and a rolling restart of every replica while clients keep calling.
+//! A deployment shape: three replicas on one store behind a round-robin front,
+//! and a rolling restart of every replica while clients keep calling. It runs
+//! twice: three `climbing-host serve` on one SQLite file, and three `spin up` on
+//! one Redis server (`kv_backend = "redis"`), since Spin's SQLite store is for one
+//! process (several on one file see "database is locked", docs/operations.md).
 //!
 //! The front sends each request to the next replica in turn. A request that fails
 //! at the transport level (the replica is being restarted) is retried on the next
@@ -10,7 +13,8 @@
 mod common;
 
 use common::mcp::{host_builder, token};
-use common::{agent, send, temp_dir, Host};
+use common::redis::Redis;
+use common::{agent, send, temp_dir, Host, HostBuilder, Runtime};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -357,12 +361,31 @@ fn worker(w: usize, front: &Front, crag: &str, stop: &AtomicBool) -> Outcome {
 #[test]
 fn rolling_restart_of_three_replicas_on_one_store_is_invisible_to_clients() {
     let dir = temp_dir();
-    let db = dir.path().join("kv.db");
     let builder = host_builder()
-        .sqlite(&db)
-        // The limiter stays on (it is part of the deployment); the clients just
-        // call faster than the default 600 per subject per minute.
-        .var("rate_limit_per_minute", "100000");
+        .climbing_host_only(
+            "Spin's SQLite store is for one process; its replicas run on Redis below",
+        )
+        .sqlite(dir.path().join("kv.db"));
+    rolling_restart(builder, "one SQLite store");
+}
+
+/// The same clients, front and checks with three `spin up` processes on one
+/// `redis-server` of the test's own.
+#[test]
+fn rolling_restart_of_three_spin_replicas_on_redis_is_invisible_to_clients() {
+    let redis = Redis::start();
+    let builder = host_builder().on(Runtime::Spin).redis(&redis.url());
+    rolling_restart(builder, &format!("Redis at {}", redis.url()));
+}
+
+/// Starts [`REPLICAS`] hosts from `builder` (all on one shared `store`), runs the
+/// [`WORKERS`] clients through the front while each host is restarted in turn,
+/// then checks every climb created and every update accepted.
+fn rolling_restart(builder: HostBuilder, store: &str) {
+    let runtime = builder.runtime();
+    // The limiter stays on (it is part of the deployment); the clients just call
+    // faster than the default 600 per subject per minute.
+    let builder = builder.var("rate_limit_per_minute", "100000");
     let mut hosts: Vec<Host> = (0..REPLICAS).map(|_| builder.clone().start()).collect();
     let front = Arc::new(Front::new(&hosts));
 
@@ -496,7 +519,7 @@ fn rolling_restart_of_three_replicas_on_one_store_is_invisible_to_clients() {
 
     let calls = front.calls.load(Ordering::Relaxed);
     println!(
-        "replicas: {REPLICAS} on one SQLite store, {WORKERS} clients; {load_calls} calls under load \
+        "replicas: {REPLICAS} on {runtime:?} sharing {store}, {WORKERS} clients; {load_calls} calls under load \
          ({calls} with verification) in {:.1}s; {restarts} restarts (each {:?}); transport-level \
          retries: {} refused, {} broken ({ambiguous_creates} replayed creates); errors: 0; \
          climbs verified: {} (get_climb and {} listed), updates verified: {updates}",

@@ -1,9 +1,12 @@
-//! Scale-out on a real Redis server: three `climbing-host` replicas serving the
-//! built component with `kv_backend = "redis"` (the component's own Redis store,
-//! reached through the outbound Redis interface), sixteen concurrent writers.
+//! Scale-out on a real Redis server: three replicas serving the built component
+//! with `kv_backend = "redis"` (the component's own Redis store, reached through
+//! the outbound Redis interface), sixteen concurrent writers. The replicas are
+//! `climbing-host serve`; the race and the killed replicas run again with three
+//! `spin up` (the Spin CLI, whatever `CLIMBING_TEST_RUNTIME` says).
 //!
 //! Each test starts its own `redis-server` (AOF on, fsync on every write) on a free
-//! loopback port, installing it from Debian first when it is missing. What must
+//! loopback port (tests/common/redis.rs), installing it from Debian first when it
+//! is missing. What must
 //! hold, in every scenario: no accepted update is lost (the contended climb's final
 //! version is 1 + the updates accepted, plus at most the updates whose answer was
 //! lost to a crash), every acknowledged climb and tick is listed, nothing is listed
@@ -11,13 +14,12 @@
 
 mod common;
 
-use common::mcp::{token, ALL, RESOURCE, SECRET};
-use common::HOST_BIN;
+use common::mcp::{host_builder, token, ALL};
+use common::redis::Redis;
+use common::{Host, HostBuilder, Runtime, HOST_BIN};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,202 +33,42 @@ const REQUEST_BOUND: Duration = Duration::from_secs(10);
 /// Numbers the climbs the writers create, so each create has its own name.
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
 
-// ---- redis-server -------------------------------------------------------------
+/// One scenario at a time: each is sized for its own three replicas and sixteen
+/// writers, and six of them at once (on both runtimes) on a small machine starve
+/// the hot index page's compare-and-swap loop past its time budget, which is a
+/// refusal the scenarios rightly count as a failure.
+static ONE_SCENARIO: Mutex<()> = Mutex::new(());
 
-/// Installs redis-server from Debian when it is not on PATH; panics with the one
-/// command to run when that is impossible (not root, no network).
-fn ensure_redis_server() {
-    let present = || {
-        Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if present() {
-        return;
-    }
-    eprintln!("redis-server is missing; installing it with apt-get");
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !apt(&["install", "-y", "-qq", "redis-server"]) {
-        apt(&["update", "-qq"]);
-        apt(&["install", "-y", "-qq", "redis-server"]);
-    }
-    assert!(
-        present(),
-        "these tests need redis-server and could not install it; run \
-         `sudo apt-get install -y redis-server`, then run them again"
-    );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-fn wait_listening(port: u16, within: Duration, what: &str) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < within,
-            "{what} did not listen on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-struct Redis {
-    child: Option<Child>,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start() -> Self {
-        ensure_redis_server();
-        let mut redis = Redis {
-            child: None,
-            port: free_port(),
-            dir: common::temp_dir(),
-        };
-        redis.spawn();
-        redis
-    }
-
-    /// Starts (again) on the same port and data directory: the AOF is replayed.
-    fn spawn(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting redis-server");
-        self.child = Some(child);
-        wait_listening(self.port, Duration::from_secs(20), "redis-server");
-    }
-
-    /// SIGKILL: no shutdown save, only what the AOF already holds survives.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// Holds [`ONE_SCENARIO`] (also after another scenario failed while holding it).
+fn one_scenario() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SCENARIO.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 // ---- replicas -------------------------------------------------------------------
 
-struct Replica {
-    child: Option<Child>,
-    port: u16,
-    redis_url: String,
-    log: PathBuf,
+/// A replica as the scenarios start it on `runtime`: the component's own Redis
+/// store, one state secret for all, no rate limit (the writers call fast), and
+/// served as in production (no metrics: metering slows each request, which
+/// widens every compare-and-swap race the writers run).
+fn replica(runtime: Runtime, redis: &Redis) -> HostBuilder {
+    host_builder()
+        .on(runtime)
+        .without_metrics()
+        .redis(&redis.url())
+        .var("state_secret", "scale-out-state-secret-0123456789")
+        .var("rate_limit_per_minute", "0")
 }
 
-impl Replica {
-    fn start(redis_url: &str, log_dir: &std::path::Path, n: usize) -> Self {
-        let mut r = Replica {
-            child: None,
-            port: free_port(),
-            redis_url: redis_url.to_owned(),
-            log: log_dir.join(format!("replica-{n}.log")),
-        };
-        r.spawn();
-        r
-    }
-
-    fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let mut cmd = Command::new(HOST_BIN);
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-            .args(["--store", "memory"]);
-        for (name, value) in [
-            ("jwt_hs256_secret", SECRET),
-            ("resource_url", RESOURCE),
-            ("kv_backend", "redis"),
-            ("redis_url", &self.redis_url),
-            ("state_secret", "scale-out-state-secret-0123456789"),
-            ("rate_limit_per_minute", "0"),
-        ] {
-            cmd.arg("--var").arg(format!("{name}={value}"));
-        }
-        for (name, _) in std::env::vars() {
-            if name.starts_with("SPIN_VARIABLE_") || name == "CLIMBING_ALLOW_OUTBOUND" {
-                cmd.env_remove(name);
-            }
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
-        self.child = Some(cmd.spawn().expect("spawning climbing-host"));
-        // The host listens before its component is ready; the first start compiles
-        // it (a debug build takes a while). Ready means it answers.
-        wait_listening(self.port, Duration::from_secs(300), "climbing-host");
-        let patient: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(300)))
-            .build()
-            .into();
-        let answer = common::send(&patient, "GET", &self.url(), &[("host", "127.0.0.1")], None);
-        assert!(answer.is_ok(), "climbing-host did not answer: {answer:?}");
-    }
-
-    /// SIGKILL, whatever the replica is doing.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/mcp", self.port)
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn start_replicas(redis: &Redis, dir: &std::path::Path) -> Vec<Replica> {
+fn start_replicas(runtime: Runtime, redis: &Redis) -> Vec<Host> {
     // One at a time: the first compiles the component into the cache.
     (0..REPLICAS)
-        .map(|n| Replica::start(&redis.url(), dir, n))
+        .map(|_| replica(runtime, redis).start())
         .collect()
+}
+
+/// The `/mcp` URL of a replica (it changes when the replica is restarted).
+fn mcp_url(host: &Host) -> String {
+    format!("{}/mcp", host.url())
 }
 
 // ---- calls ----------------------------------------------------------------------
@@ -519,18 +361,29 @@ fn doctor(url: &str) {
     );
 }
 
-fn urls_of(replicas: &[Replica]) -> Arc<Mutex<Vec<String>>> {
-    Arc::new(Mutex::new(replicas.iter().map(Replica::url).collect()))
+fn urls_of(replicas: &[Host]) -> Arc<Mutex<Vec<String>>> {
+    Arc::new(Mutex::new(replicas.iter().map(mcp_url).collect()))
 }
 
 // ---- scenarios ------------------------------------------------------------------
 
 #[test]
 fn three_hosts_sixteen_writers_lose_nothing() {
+    sixteen_writers_lose_nothing(Runtime::ClimbingHost);
+}
+
+/// The same race under the Spin CLI: three `spin up` processes, each request's
+/// compare-and-swap going through Spin's outbound Redis interface.
+#[test]
+fn three_spin_replicas_sixteen_writers_lose_nothing() {
+    sixteen_writers_lose_nothing(Runtime::Spin);
+}
+
+fn sixteen_writers_lose_nothing(runtime: Runtime) {
+    let _alone = one_scenario();
     let redis = Redis::start();
-    let logs = common::temp_dir();
-    let replicas = start_replicas(&redis, logs.path());
-    let scene = seed(&replicas[0].url());
+    let replicas = start_replicas(runtime, &redis);
+    let scene = seed(&mcp_url(&replicas[0]));
     let ledger = Arc::new(Ledger::default());
     run_writers(
         &urls_of(&replicas),
@@ -542,17 +395,28 @@ fn three_hosts_sixteen_writers_lose_nothing() {
     let failures = ledger.failures.lock().unwrap().clone();
     assert!(failures.is_empty(), "{failures:?}");
     assert!(ledger.accepted.load(Ordering::SeqCst) > 0);
-    verify(&replicas[1].url(), &scene, &ledger, true);
-    doctor(&replicas[2].url());
+    verify(&mcp_url(&replicas[1]), &scene, &ledger, true);
+    doctor(&mcp_url(&replicas[2]));
 }
 
 #[test]
 fn hosts_killed_mid_write_lose_nothing_acknowledged() {
+    hosts_killed_mid_write(Runtime::ClimbingHost);
+}
+
+/// Under Spin the SIGKILL goes to `spin up` and its app process. (Killed, not
+/// stopped: a stop is SIGTERM, after which Spin may still answer requests it had
+/// taken; the rolling restart of tests/replicas.rs covers that.)
+#[test]
+fn spin_replicas_killed_mid_write_lose_nothing_acknowledged() {
+    hosts_killed_mid_write(Runtime::Spin);
+}
+
+fn hosts_killed_mid_write(runtime: Runtime) {
+    let _alone = one_scenario();
     let redis = Redis::start();
-    let logs = common::temp_dir();
-    let replicas = Arc::new(Mutex::new(start_replicas(&redis, logs.path())));
-    let first = replicas.lock().unwrap()[0].url();
-    let scene = seed(&first);
+    let replicas = Arc::new(Mutex::new(start_replicas(runtime, &redis)));
+    let scene = seed(&mcp_url(&replicas.lock().unwrap()[0]));
     let urls = urls_of(&replicas.lock().unwrap());
     let ledger = Arc::new(Ledger::default());
     // The writers keep going until three replicas were killed.
@@ -563,13 +427,14 @@ fn hosts_killed_mid_write_lose_nothing_acknowledged() {
             for k in 0..REPLICAS {
                 std::thread::sleep(Duration::from_millis(600));
                 // SIGKILL one replica while requests are in flight on it, then
-                // bring it back on the same port.
+                // bring it back (on a new port, which the writers then call).
                 let mut replicas = replicas.lock().unwrap();
                 let victim = &mut replicas[k % REPLICAS];
                 victim.kill();
                 kills.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(150));
-                victim.spawn();
+                victim.restart();
+                urls.lock().unwrap()[k % REPLICAS] = mcp_url(victim);
             }
             // Traffic after the last restart, too.
             std::thread::sleep(Duration::from_millis(500));
@@ -582,21 +447,34 @@ fn hosts_killed_mid_write_lose_nothing_acknowledged() {
         // Only answers lost with a killed host, or store trouble the server named.
         assert!(f.starts_with("Transport"), "{f}");
     }
+    let first = mcp_url(&replicas.lock().unwrap()[0]);
     verify(&first, &scene, &ledger, false);
     doctor(&first);
 }
 
 #[test]
 fn redis_killed_and_restarted_loses_nothing_acknowledged_and_outages_fail_fast() {
+    redis_killed_and_restarted(Runtime::ClimbingHost);
+}
+
+/// Under Spin each request opens its own connection through Spin's outbound Redis
+/// interface, so an outage is met (and named) by the request that meets it.
+#[test]
+fn redis_killed_under_spin_replicas_loses_nothing_acknowledged_and_outages_fail_fast() {
+    redis_killed_and_restarted(Runtime::Spin);
+}
+
+fn redis_killed_and_restarted(runtime: Runtime) {
+    let _alone = one_scenario();
     let mut redis = Redis::start();
-    let logs = common::temp_dir();
-    let replicas = start_replicas(&redis, logs.path());
-    let url = replicas[0].url();
+    let replicas = start_replicas(runtime, &redis);
+    let url = mcp_url(&replicas[0]);
     let scene = seed(&url);
     let urls = urls_of(&replicas);
     let ledger = Arc::new(Ledger::default());
     run_writers(&urls, &scene, 4, &AtomicBool::new(false), &ledger);
-    assert!(ledger.failures.lock().unwrap().is_empty());
+    let failures = ledger.failures.lock().unwrap().clone();
+    assert!(failures.is_empty(), "{failures:?}");
 
     // SIGKILL Redis: with appendfsync always, everything acknowledged is on disk.
     redis.kill();
@@ -605,7 +483,7 @@ fn redis_killed_and_restarted_loses_nothing_acknowledged_and_outages_fail_fast()
         let started = Instant::now();
         match call(
             &agent,
-            &replica.url(),
+            &mcp_url(replica),
             "admin",
             "create_climb",
             new_climb(&scene.crag, "During outage"),
@@ -619,7 +497,7 @@ fn redis_killed_and_restarted_loses_nothing_acknowledged_and_outages_fail_fast()
         assert!(started.elapsed() < Duration::from_secs(5));
         match call(
             &agent,
-            &replica.url(),
+            &mcp_url(replica),
             "admin",
             "get_climb",
             json!({"id": scene.contended}),

@@ -1,6 +1,9 @@
 //! Under the Spin CLI itself, whatever `CLIMBING_TEST_RUNTIME` says: the manifest
 //! builds and serves from a fresh clone (`spin build && spin up`), and several
-//! `spin up` processes act as replicas of one deployment.
+//! `spin up` processes share one SQLite file as far as Spin's SQLite store allows
+//! (one request at a time). Concurrent Spin replicas use Redis (`kv_backend =
+//! "redis"`): tests/replicas.rs (a rolling restart under four clients) and
+//! tests/scale_out.rs (sixteen writers racing on one record) run them too.
 //!
 //! Spin is found through `SPIN_BIN`, `spin` on `PATH`, or `../shared/spin/spin`
 //! beside the workspace; without it these tests fail (they never skip).
@@ -163,8 +166,10 @@ fn spin_build_then_spin_up_serves_from_a_fresh_clone() {
 ///
 /// One at a time because that is what Spin's SQLite store supports across
 /// processes: under concurrent writes several processes on one file get
-/// "database is locked" (docs/bench.md, "Under Spin"); a deployment with
-/// several Spin replicas needs a shared store that is not a SQLite file.
+/// "database is locked" (docs/operations.md, "Key-value backends"); a deployment
+/// with several Spin replicas uses Redis, as
+/// `rolling_restart_of_three_spin_replicas_on_redis_is_invisible_to_clients` in
+/// tests/replicas.rs does under concurrent clients.
 #[test]
 fn three_spin_replicas_on_one_sqlite_file_through_a_rolling_restart() {
     let dir = temp_dir();

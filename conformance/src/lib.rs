@@ -11,10 +11,10 @@
 
 mod fixtures;
 
-use climbing_mcp::auth::identity::{Caller, Scope};
 use climbing_mcp::auth::{self, Denial, Resource};
 use climbing_mcp::catalog::extension::Extension;
 use climbing_mcp::http::Service;
+use climbing_mcp::identity::{Caller, Scope};
 use climbing_mcp::platform::Platform;
 
 /// The fixtures, as a catalog extension.

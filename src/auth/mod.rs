@@ -8,15 +8,14 @@
 //! per-subject rate limit. Scopes are checked per method and tool by the catalog.
 
 pub mod claims;
-pub mod identity;
 pub mod jwks;
 pub mod rate_limit;
 mod service_token;
 pub mod token;
-pub mod tokens;
 
+use crate::credentials;
+use crate::identity::{Caller, Scope};
 use crate::platform::Platform;
-use identity::{Caller, Scope};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -43,9 +42,7 @@ pub struct Resource {
 
 impl Resource {
     pub fn new(platform: &dyn Platform, host: &str) -> Self {
-        let url = platform
-            .variable(climbing_contract::variables::RESOURCE_URL)
-            .unwrap_or_else(|| format!("http://{host}/mcp"));
+        let url = credentials::resource_url(platform, host);
         let (origin, path) = match url.split_once("://") {
             Some((scheme, rest)) => {
                 let cut = rest.find('/').unwrap_or(rest.len());
@@ -139,7 +136,7 @@ pub fn authenticate(
     }
     let verified =
         token::verify(platform, &settings, token).map_err(|e| resource.unauthorized(&e.0))?;
-    match tokens::is_revoked(
+    match credentials::is_revoked(
         platform,
         verified.jwt_id.as_deref(),
         token,

@@ -10,7 +10,8 @@
 //! the general path: that one refuses it with its reason.
 
 use super::claims::RawClaims;
-use super::token::{ScopeClaims, LEEWAY_SECS, MAX_TOKEN_BYTES};
+use super::token::{LEEWAY_SECS, MAX_TOKEN_BYTES};
+use crate::credentials::ScopeClaims;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jwt_simple::prelude::{Audiences, Duration, JWTClaims};
@@ -163,7 +164,7 @@ pub fn verify(
 
 #[cfg(test)]
 mod tests {
-    use super::super::token::ScopeClaims;
+    use crate::credentials::ScopeClaims;
     use jwt_simple::prelude::*;
     use std::collections::HashSet;
 

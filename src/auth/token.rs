@@ -3,6 +3,7 @@
 
 use super::claims;
 use super::jwks::{self, Jwks};
+use crate::credentials::ScopeClaims;
 use crate::platform::Platform;
 use jwt_simple::prelude::*;
 use jwt_simple::JWTError;
@@ -15,21 +16,13 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 pub const LEEWAY_SECS: u64 = 60;
 /// Longest a service token may be valid for (what `issue_token` and
 /// `climbing-host token mint` can issue).
-pub const MAX_SERVICE_LIFETIME_SECS: u64 = super::tokens::MAX_TTL_DAYS as u64 * 86_400;
+pub const MAX_SERVICE_LIFETIME_SECS: u64 = crate::credentials::MAX_TTL_DAYS as u64 * 86_400;
 /// Longest an OAuth access token may be valid for: issuers hand out tokens that
 /// live minutes or hours; one valid for more than a month is refused.
 pub const MAX_USER_LIFETIME_SECS: u64 = 31 * 86_400;
 /// How long a remembered RS256 verification is trusted before the signature is
 /// checked again.
 pub const VERIFIED_TTL_SECS: u64 = 300;
-
-/// The claims this server reads beyond the registered ones.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ScopeClaims {
-    /// Space-separated scopes (RFC 8693 / OAuth 2.0 style).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-}
 
 /// A verified token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +36,7 @@ pub struct Verified {
     #[serde(default)]
     pub not_before: Option<u64>,
     pub kind: TokenKind,
-    /// The token's digest id ([`super::tokens::digest_id`]) when verification
+    /// The token's digest id ([`crate::credentials::digest_id`]) when verification
     /// computed it (OAuth tokens), so that revocation does not hash it again.
     #[serde(skip)]
     pub digest_id: Option<String>,
@@ -158,7 +151,7 @@ pub fn verify(
             let (Some(key), Some(fingerprint)) = (keys.find(kid), keys.fingerprint(kid)) else {
                 return invalid("the token's signing key (kid) is not one of the issuer's keys");
             };
-            let digest_id = super::tokens::digest_id(token);
+            let digest_id = crate::credentials::digest_id(token);
             let cache_key = verified_key(&digest_id, issuer, settings);
             if let Some(hit) = remembered(platform, &cache_key, kid, fingerprint, now)? {
                 return Ok(Verified {
@@ -328,27 +321,4 @@ fn explain(e: jwt_simple::Error, settings: &Settings) -> Invalid {
         _ => "the token is malformed or its signature does not verify",
     };
     Invalid(reason.to_owned())
-}
-
-/// Signs a service token (HS256) for `subject` with `scopes`, valid for `valid_for_secs`.
-pub fn mint_service_token(
-    secret: &[u8],
-    audience: &str,
-    subject: &str,
-    scopes: &[String],
-    jwt_id: &str,
-    valid_for_secs: u64,
-) -> Result<String, String> {
-    let claims = Claims::with_custom_claims(
-        ScopeClaims {
-            scope: Some(scopes.join(" ")),
-        },
-        Duration::from_secs(valid_for_secs),
-    )
-    .with_subject(subject)
-    .with_audience(audience)
-    .with_jwt_id(jwt_id);
-    HS256Key::from_bytes(secret)
-        .authenticate(claims)
-        .map_err(|e| format!("could not sign the token: {e}"))
 }

@@ -2,12 +2,11 @@
 
 use super::tools::{paged, IdArg, Page, Tool, ToolFailure, ToolMeta};
 use super::Ctx;
-use crate::auth::identity::Scope;
-use crate::auth::tokens::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
-use crate::auth::Resource;
 use crate::climbing::orphans::{OrphanReport, DELETED_LIST};
 use crate::climbing::repair::RepairReport;
 use crate::climbing::validate;
+use crate::credentials::{self, TokenInfo, MAX_ADMIN_TTL_DAYS, MAX_TTL_DAYS, TOKEN_LIST};
+use crate::identity::Scope;
 use crate::store::index::Position;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -89,8 +88,8 @@ impl Tool for IssueToken {
         let description =
             validate::optional_text("description", input.description, validate::MAX_NAME_CHARS)?;
         let store = Store::new(ctx.platform);
-        let audience = Resource::new(ctx.platform, &ctx.host).url;
-        let (token, info) = tokens::issue(
+        let audience = credentials::resource_url(ctx.platform, &ctx.host);
+        let (token, info) = credentials::issue(
             &store,
             &audience,
             &ctx.caller.subject,
@@ -143,7 +142,7 @@ impl Tool for ListTokens {
             TOKEN_LIST,
             input.cursor.as_deref(),
             |from: Option<Position>| {
-                Ok(tokens::list(
+                Ok(credentials::list(
                     &Store::new(ctx.platform),
                     from.as_ref(),
                     limit,
@@ -178,7 +177,7 @@ impl Tool for RevokeToken {
                 "id must be a token id (jti) of 1 to 256 characters".into(),
             ));
         }
-        let info = tokens::revoke(&Store::new(ctx.platform), &input.id)?;
+        let info = credentials::revoke(&Store::new(ctx.platform), &input.id)?;
         if crate::climbing::validate::id("id", &input.id).is_ok() {
             ctx.climbing().record_change(
                 "token",

@@ -44,7 +44,7 @@ const MAX_VALUES: usize = 100;
 pub fn complete(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     // Completions suggest area names from the store.
     ctx.caller
-        .require(crate::auth::identity::Scope::Read, "completion/complete")?;
+        .require(crate::identity::Scope::Read, "completion/complete")?;
     let reference = params
         .get("ref")
         .ok_or_else(|| CatalogError::invalid("completion/complete needs a ref"))?;

@@ -11,9 +11,9 @@ mod schema;
 mod store_check;
 pub mod tools;
 
-use crate::auth::identity::MissingScope;
-use crate::auth::identity::{Caller, Scope};
 use crate::climbing::{Climbing, DomainError};
+use crate::identity::MissingScope;
+use crate::identity::{Caller, Scope};
 use crate::platform::Platform;
 use crate::store::cursor::{CursorCodec, CursorError};
 use crate::store::{Store, StoreError};

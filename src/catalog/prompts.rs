@@ -196,7 +196,7 @@ pub fn find(ctx: &Ctx, name: &str) -> Option<&'static PromptSpec> {
 pub fn get(ctx: &Ctx, params: &Value) -> CatalogResult<Value> {
     // Prompts read areas, climbs and logbooks into their text.
     ctx.caller
-        .require(crate::auth::identity::Scope::Read, "prompts/get")?;
+        .require(crate::identity::Scope::Read, "prompts/get")?;
     let name = params
         .get("name")
         .and_then(Value::as_str)

@@ -1,11 +1,11 @@
 //! Resources: areas and climbs addressed by URI, through resource templates.
 
 use super::{cursor_param, CatalogError, CatalogResult, Ctx};
-use crate::auth::identity::Scope;
 use crate::climbing::area::Area;
 use crate::climbing::climb::Climb;
 use crate::climbing::lists::List;
 use crate::climbing::validate;
+use crate::identity::Scope;
 use crate::store::index::Position;
 use crate::store::StoreError;
 use serde_json::{json, Value};

@@ -8,7 +8,7 @@ use super::climb::ClimbChanges;
 use super::tests::new_climb;
 use super::tick::{AttemptType, NewTick, TickStyle};
 use super::Climbing;
-use crate::auth::identity::Scope;
+use crate::identity::Scope;
 use crate::platform::memory::{Fault, MemoryPlatform};
 use crate::store::{Store, StoreError};
 use std::time::{Duration, Instant};
@@ -77,7 +77,7 @@ fn new_tick(climb: &str) -> NewTick {
 
 fn issue(p: &MemoryPlatform) -> Result<String, String> {
     let store = Store::new(p);
-    crate::auth::tokens::issue(
+    crate::credentials::issue(
         &store,
         "https://climbing.test/mcp",
         "admin",

@@ -77,7 +77,7 @@ fn rs256(
     valid_secs: u64,
 ) -> String {
     let claims = Claims::with_custom_claims(
-        crate::auth::token::ScopeClaims {
+        crate::credentials::ScopeClaims {
             scope: Some(scope.into()),
         },
         Duration::from_secs(valid_secs),

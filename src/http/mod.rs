@@ -3,8 +3,8 @@
 
 mod origin;
 
-use crate::auth::identity::Caller;
 use crate::catalog::extension::Extension;
+use crate::identity::Caller;
 use crate::platform::Platform;
 use crate::{auth, protocol};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! the important ones against the built component over real HTTP.
 
 use super::{handle, HttpRequest, HttpResponse, MAX_BODY_BYTES};
-use crate::auth::token::mint_service_token;
+use crate::credentials::mint_service_token;
 use crate::platform::memory::MemoryPlatform;
 use serde_json::{json, Value};
 

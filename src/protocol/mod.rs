@@ -7,8 +7,8 @@ pub mod era;
 pub mod jsonrpc;
 mod strict_json;
 
-use crate::auth::identity::{Caller, Scope};
 use crate::catalog::{self, CatalogError, Ctx};
+use crate::identity::{Caller, Scope};
 use crate::meta::{SERVER_NAME, SERVER_TITLE, SERVER_VERSION};
 use crate::platform::Platform;
 use era::{Era, Headers};

@@ -19,6 +19,7 @@
 
 pub mod deps;
 pub mod mcp;
+pub mod redis;
 pub mod spin;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,10 @@ pub enum Store {
     Memory,
     /// A SQLite file; `restart` and other hosts can share it.
     Sqlite(PathBuf),
+    /// The Redis server at this `redis_url`, which the component reaches itself
+    /// (`kv_backend = "redis"`); the runtime's own store stays in memory, unused.
+    /// The one store several Spin processes can share.
+    Redis(String),
 }
 
 /// Configures a host before starting it.
@@ -84,6 +89,17 @@ pub struct HostBuilder {
 }
 
 impl HostBuilder {
+    /// The component's variables: those set with [`HostBuilder::var`], then
+    /// those the store implies.
+    fn all_vars(&self) -> Vec<(String, String)> {
+        let mut vars = self.vars.clone();
+        if let Store::Redis(url) = &self.store {
+            vars.push(("kv_backend".to_owned(), "redis".to_owned()));
+            vars.push(("redis_url".to_owned(), url.clone()));
+        }
+        vars
+    }
+
     /// Runs on climbing-host whatever `CLIMBING_TEST_RUNTIME` says, for a test
     /// that depends on it; `why` is printed, so the choice shows in the output.
     pub fn climbing_host_only(mut self, why: &str) -> Self {
@@ -122,6 +138,13 @@ impl HostBuilder {
     /// SQLite store at `path` (parent directories are created by the host).
     pub fn sqlite(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Store::Sqlite(path.into());
+        self
+    }
+
+    /// The Redis server at `url` (`redis://127.0.0.1:PORT`): the variables
+    /// `kv_backend = "redis"` and `redis_url`, on either runtime.
+    pub fn redis(mut self, url: &str) -> Self {
+        self.store = Store::Redis(url.to_owned());
         self
     }
 
@@ -322,6 +345,20 @@ impl Host {
         }
     }
 
+    /// Kills the process at once, as a crash would (SIGKILL; under Spin, to
+    /// `spin up` and its app process), and waits for it. Idempotent.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            match self.config.runtime {
+                Runtime::ClimbingHost => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                Runtime::Spin => spin::kill(&mut child),
+            }
+        }
+    }
+
     /// Stops and starts again with the same configuration and store (a SQLite
     /// store keeps its data; a memory store starts empty). The port changes.
     pub fn restart(&mut self) {
@@ -339,7 +376,7 @@ impl Host {
         let mut cmd = Command::new(HOST_BIN);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--store"]);
         match &c.store {
-            Store::Memory => cmd.arg("memory"),
+            Store::Memory | Store::Redis(_) => cmd.arg("memory"),
             Store::Sqlite(path) => cmd.arg(path),
         };
         if c.metrics {
@@ -348,7 +385,7 @@ impl Host {
         if let Some(component) = &c.component {
             cmd.arg("--component").arg(component);
         }
-        for (name, value) in &c.vars {
+        for (name, value) in c.all_vars() {
             cmd.arg("--var").arg(format!("{name}={value}"));
         }
         for url in &c.allow_outbound {

@@ -7,7 +7,9 @@
 //! - variables go as `SPIN_VARIABLE_<NAME>` environment variables, so only those
 //!   spin.toml declares reach the component (others panic here, loudly);
 //! - the key-value store is Spin's own (`type = "spin"`): in memory, or a SQLite
-//!   file at the test's path, through a generated runtime-config file;
+//!   file at the test's path, through a generated runtime-config file; or Redis,
+//!   reached by the component itself (`kv_backend = "redis"`), the same variables
+//!   as on climbing-host;
 //! - outbound HTTP is allowed by spin.toml's `allowed_outbound_hosts`, i.e. the
 //!   `oauth_jwks_origin` variable (climbing-host: `--allow-outbound`);
 //! - Spin adds no metrics headers (kv ops, fuel, memory): tests asserting those
@@ -156,6 +158,17 @@ pub fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// SIGKILL to the group at once (a crash of `spin up` and its app process), and
+/// reaps `spin up`.
+pub fn kill(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.wait();
+}
+
 /// The origin (`scheme://host[:port]`) of `url`.
 pub fn origin(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").expect("an absolute URL");
@@ -182,7 +195,7 @@ impl super::Host {
             .unwrap_or_else(|| PathBuf::from(COMPONENT));
         std::fs::write(dir.path().join("spin.toml"), manifest(&component)).unwrap();
         let sqlite = match &c.store {
-            super::Store::Memory => None,
+            super::Store::Memory | super::Store::Redis(_) => None,
             super::Store::Sqlite(path) => {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).unwrap();
@@ -202,7 +215,7 @@ impl super::Host {
                 cmd.env_remove(name);
             }
         }
-        let mut vars = c.vars.clone();
+        let mut vars = c.all_vars();
         for url in &c.allow_outbound {
             vars.push(("oauth_jwks_origin".to_owned(), origin(url)));
         }

@@ -428,9 +428,9 @@ impl Tool for ImportTree {
 
 #[cfg(test)]
 mod tests {
-    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
     use crate::catalog::Ctx;
+    use crate::identity::{Caller, Scope};
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

@@ -7,6 +7,6 @@
 //! checks it is current.
 
 use super::Definition;
-use crate::auth::identity::Scope;
+use crate::identity::Scope;
 
 include!(concat!(env!("OUT_DIR"), "/tool_definitions.rs"));

@@ -670,9 +670,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::TOOLS;
-    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
     use crate::catalog::Ctx;
+    use crate::identity::{Caller, Scope};
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

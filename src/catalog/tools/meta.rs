@@ -3,7 +3,7 @@
 //! constructors fix the scope and the annotations together, so a tool that
 //! deletes cannot be announced as read-only or be callable with `climb:read`.
 
-use crate::auth::identity::Scope;
+use crate::identity::Scope;
 
 /// MCP tool annotations: hints for clients about what a tool does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

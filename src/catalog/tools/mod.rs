@@ -12,8 +12,8 @@ pub mod ticks;
 use super::schema;
 use super::schema::Described;
 use super::{CatalogError, CatalogResult, Ctx};
-use crate::auth::identity::Scope;
 use crate::climbing::DomainError;
+use crate::identity::Scope;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -465,8 +465,8 @@ mod tests {
     /// tool's text or types moves it; keep it under 48 KB.
     #[test]
     fn tools_list_size_for_a_read_write_token() {
-        use crate::auth::identity::{Caller, Scope};
         use crate::catalog::Ctx;
+        use crate::identity::{Caller, Scope};
         let platform = crate::platform::memory::MemoryPlatform::default();
         let caller = Caller {
             subject: "tester".into(),

@@ -2,12 +2,12 @@
 
 use super::areas::DeleteArgs;
 use super::{paged_list, Page, Tool, ToolFailure, ToolMeta};
-use crate::auth::identity::Scope;
 use crate::catalog::Ctx;
 use crate::climbing::history::Change;
 use crate::climbing::lists::List;
 use crate::climbing::media::{Media, NewMedia};
 use crate::climbing::validate;
+use crate::identity::Scope;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

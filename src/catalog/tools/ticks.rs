@@ -179,9 +179,9 @@ pub static TOOLS: &[super::ToolSpec] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::auth::identity::{Caller, Scope};
     use crate::catalog::tools::call;
     use crate::catalog::{CatalogError, Ctx};
+    use crate::identity::{Caller, Scope};
     use crate::platform::memory::MemoryPlatform;
     use serde_json::{json, Value};
 

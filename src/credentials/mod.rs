@@ -1,12 +1,18 @@
-//! Service tokens this server issued, and revocation.
+//! Credentials this server issues: service tokens (minting and the records of
+//! issued ones), revocation, and the resource URL tokens are minted for. The
+//! authenticator (src/auth) checks revocation here; the admin tools issue,
+//! list and revoke through it.
 //!
 //! An issued token is returned once and never stored; its metadata is kept as
 //! `t/<jti>` and listed through the `tk` index. Revoking writes `r/<jti>`, which
 //! every request checks (one batch read, with the token's digest id), for tokens
 //! of either kind; a token without a `jti` is revoked by its digest id.
 
-use super::identity::Scope;
-use super::token;
+mod mint;
+
+pub use mint::{mint_service_token, ScopeClaims};
+
+use crate::identity::Scope;
 use crate::platform::{KvResult, Platform};
 use crate::store::index::Position;
 use crate::store::{Listed, Listing, Store, StoreError, StoreResult};
@@ -18,6 +24,14 @@ pub const MAX_TTL_DAYS: u32 = climbing_contract::claims::MAX_TTL_DAYS;
 /// Longest lifetime of an issued token that carries the `admin` scope: an admin
 /// token can mint more tokens, so it is kept short (docs/security.md).
 pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
+
+/// The canonical URL of `/mcp`, the audience tokens are minted for: the
+/// `resource_url` variable, or derived from the request's Host when unset.
+pub fn resource_url(platform: &dyn Platform, host: &str) -> String {
+    platform
+        .variable(climbing_contract::variables::RESOURCE_URL)
+        .unwrap_or_else(|| format!("http://{host}/mcp"))
+}
 
 fn revoked_key(jti: &str) -> String {
     format!("r/{jti}")
@@ -118,7 +132,7 @@ pub fn issue(
             |_| Ok::<(), StoreError>(()),
         )
         .map_err(|e| e.to_string())?;
-    let token = token::mint_service_token(
+    let token = mint_service_token(
         secret.as_bytes(),
         audience,
         subject,
