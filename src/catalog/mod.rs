@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod completion;
 pub mod extension;
+pub mod idempotency;
 pub mod prompts;
 pub mod resources;
 mod schema;
@@ -16,11 +17,12 @@ use crate::identity::MissingScope;
 use crate::identity::{Caller, Scope};
 use crate::platform::Platform;
 use crate::store::cursor::{CursorCodec, CursorError};
-use crate::store::{Store, StoreError};
+use crate::store::{DerivedIds, Store, StoreError};
 use extension::Extension;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 
 /// The scope each method needs before it runs, for the methods that read
 /// climbing data (`tools/call` checks each tool's own scope). Methods not listed
@@ -59,6 +61,8 @@ pub struct Ctx<'p> {
     pub extension: &'static Extension,
     notifications: RefCell<Vec<Notification>>,
     cursors: OnceCell<CursorCodec>,
+    /// While a tool runs under an idempotency key: where its new ids come from.
+    derived_ids: RefCell<Option<Rc<DerivedIds>>>,
 }
 
 impl<'p> Ctx<'p> {
@@ -74,11 +78,13 @@ impl<'p> Ctx<'p> {
             extension: &extension::NONE,
             notifications: RefCell::new(Vec::new()),
             cursors: OnceCell::new(),
+            derived_ids: RefCell::new(None),
         }
     }
 
     pub fn climbing(&self) -> Climbing<'p> {
-        Climbing::new(Store::new(self.platform), self.caller.subject.clone())
+        let store = Store::new(self.platform).deriving_ids(self.derived_ids.borrow().clone());
+        Climbing::new(store, self.caller.subject.clone())
     }
 
     /// The position an opaque cursor for `list` stands for. Reading a cursor never
@@ -162,6 +168,14 @@ impl<'p> Ctx<'p> {
         self.notifications
             .borrow_mut()
             .push(serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Runs `f` with new ids drawn from `ids` (see [`idempotency`]).
+    pub fn with_derived_ids<T>(&self, ids: Option<Rc<DerivedIds>>, f: impl FnOnce() -> T) -> T {
+        let previous = self.derived_ids.replace(ids);
+        let out = f();
+        self.derived_ids.replace(previous);
+        out
     }
 
     pub fn take_notifications(&self) -> Vec<Notification> {

@@ -105,6 +105,15 @@ impl Store<'_> {
                 }
                 return Ok(record);
             }
+            if self.derives_ids() {
+                // A derived id is taken only by an earlier attempt of this very call
+                // (same caller, same idempotency key): that record is the answer.
+                // Entries it already has stay; only ours that it lacks go.
+                let existing: R = self.require(record.id())?;
+                let ours = missing(&listings, &existing.listings());
+                index::remove_all(self.kv(), &ours)?;
+                return Ok(existing);
+            }
             // The random id was taken (vanishingly rare): drop our entries and retry.
             index::remove_all(self.kv(), &listings)?;
         }

@@ -7,12 +7,14 @@
 
 pub mod conformance;
 pub mod cursor;
+pub mod ids;
 pub mod index;
 pub mod keys;
 pub mod lifecycle;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};
+pub use ids::DerivedIds;
 pub use index::Listing;
 pub use lifecycle::{Leased, Listed, Scan};
 use retry::Budget;
@@ -20,6 +22,7 @@ use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::fmt;
 use std::marker::PhantomData;
+use std::rc::Rc;
 
 /// How often a read-modify-write retries after losing a compare-and-swap race before
 /// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
@@ -151,11 +154,29 @@ macro_rules! record {
 /// Typed access to the store for one request.
 pub struct Store<'p> {
     platform: &'p dyn Platform,
+    /// Set for a call made under an idempotency key: new ids are derived, not drawn.
+    derived_ids: Option<Rc<DerivedIds>>,
 }
 
 impl<'p> Store<'p> {
     pub fn new(platform: &'p dyn Platform) -> Self {
-        Self { platform }
+        Self {
+            platform,
+            derived_ids: None,
+        }
+    }
+
+    /// This store, drawing its new ids from `ids` (see [`ids`]).
+    pub fn deriving_ids(self, ids: Option<Rc<DerivedIds>>) -> Self {
+        Self {
+            derived_ids: ids,
+            ..self
+        }
+    }
+
+    /// Whether new ids are derived, so a taken id is our own earlier attempt's.
+    pub fn derives_ids(&self) -> bool {
+        self.derived_ids.is_some()
     }
 
     pub fn kv(&self) -> &'p dyn KeyValue {
@@ -166,9 +187,13 @@ impl<'p> Store<'p> {
         self.platform
     }
 
-    /// A new short, random, URL-safe id (12 characters, 72 bits).
+    /// A new short, URL-safe id (12 characters, 72 bits): random, or the next
+    /// derived one.
     pub fn new_id(&self) -> String {
-        crate::encoding::base64url(&self.platform.random_bytes(9))
+        match &self.derived_ids {
+            Some(ids) => ids.next(),
+            None => crate::encoding::base64url(&self.platform.random_bytes(9)),
+        }
     }
 
     pub fn get<R: Record>(&self, id: &str) -> StoreResult<Option<R>> {

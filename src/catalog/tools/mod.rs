@@ -324,9 +324,21 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
             ))))
         }
     };
-    let outcome = match tool.run {
+    let key = super::idempotency::requested_key(&tool.meta, params)?;
+    let execute = |arguments: Value| match tool.run {
         Runner::Serialized(run) => run(ctx, arguments).map(CallResult::Serialized),
         Runner::Json(run) => run(ctx, arguments).map(CallResult::Json),
+    };
+    let outcome = match key {
+        None => execute(arguments),
+        // Under a key the tool runs at most once per caller and key; see
+        // `catalog::idempotency`.
+        Some(key) => {
+            let digest = super::idempotency::digest(name, &arguments);
+            super::idempotency::run_once(ctx, &tool.meta, &key, digest, |ids| {
+                ctx.with_derived_ids(Some(ids), || execute(arguments))
+            })
+        }
     };
     match outcome {
         Ok(result) => Ok(result),
