@@ -56,15 +56,27 @@ pub fn execute(args: DoctorArgs) -> Result<()> {
             std::process::exit(3);
         }
     }
-    let (mut areas, mut entries, mut dangling, mut misplaced) = (0usize, 0u64, 0u64, 0u64);
-    let mut queue: VecDeque<Option<String>> = VecDeque::from([None]);
+    let (mut areas, mut venues, mut entries, mut dangling, mut misplaced) =
+        (0usize, 0usize, 0u64, 0u64, 0u64);
+    // The top level names the root areas and the venues; each area names its
+    // sub-areas. A venue's walls, setters and routes are checked with its id.
+    let mut queue: VecDeque<Checked> = VecDeque::from([Checked::TopLevel]);
     let mut problems = Vec::new();
-    while let Some(area) = queue.pop_front() {
+    while let Some(checked) = queue.pop_front() {
         let mut call = json!({"fix": args.fix});
-        if let Some(id) = &area {
-            call["area_id"] = json!(id);
-            areas += 1;
-        }
+        let place = match &checked {
+            Checked::TopLevel => "(top level)".to_owned(),
+            Checked::Area(id) => {
+                call["area_id"] = json!(id);
+                areas += 1;
+                id.clone()
+            }
+            Checked::Venue(id) => {
+                call["venue_id"] = json!(id);
+                venues += 1;
+                format!("venue {id}")
+            }
+        };
         let report = client.must("repair_indexes", call)?;
         let n = |k: &str| report[k].as_u64().unwrap_or(0);
         entries += n("entries_checked");
@@ -72,17 +84,21 @@ pub fn execute(args: DoctorArgs) -> Result<()> {
         misplaced += n("misplaced");
         if n("dangling") + n("misplaced") > 0 {
             problems.push(format!(
-                "  {}: {} dangling, {} misplaced",
-                area.as_deref().unwrap_or("(top level)"),
+                "  {place}: {} dangling, {} misplaced",
                 n("dangling"),
                 n("misplaced")
             ));
         }
-        for child in report["child_area_ids"].as_array().into_iter().flatten() {
-            if let Some(id) = child.as_str() {
-                queue.push_back(Some(id.to_owned()));
-            }
-        }
+        let ids = |k: &str| -> Vec<String> {
+            report[k]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        };
+        queue.extend(ids("child_area_ids").into_iter().map(Checked::Area));
+        queue.extend(ids("venue_ids").into_iter().map(Checked::Venue));
     }
     // Then the records the walk cannot meet: those under deleted areas and climbs.
     let (mut orphans, mut restored) = (0u64, 0u64);
@@ -116,10 +132,11 @@ pub fn execute(args: DoctorArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "doctor: {} ({}): checked {areas} area{} and {entries} index entr{}: {dangling} dangling, {misplaced} misplaced",
+        "doctor: {} ({}): checked {areas} area{}, {venues} venue{} and {entries} index entr{}: {dangling} dangling, {misplaced} misplaced",
         client.describe,
         if args.fix { "fix" } else { "report only" },
         if areas == 1 { "" } else { "s" },
+        if venues == 1 { "" } else { "s" },
         if entries == 1 { "y" } else { "ies" },
     )?;
     if orphans > 0 {
@@ -160,4 +177,11 @@ pub fn execute(args: DoctorArgs) -> Result<()> {
         std::process::exit(2);
     }
     Ok(out.flush()?)
+}
+
+/// What one `repair_indexes` call of the walk checks.
+enum Checked {
+    TopLevel,
+    Area(String),
+    Venue(String),
 }
