@@ -2,6 +2,8 @@
 //! Authentication produces a [`Caller`]; the catalog checks its scopes per method
 //! and tool.
 
+use climbing_contract::scope;
+
 /// A permission a bearer token grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
@@ -16,17 +18,17 @@ pub enum Scope {
 impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
-            Scope::Read => "climb:read",
-            Scope::Write => "climb:write",
-            Scope::Admin => "admin",
+            Scope::Read => scope::READ,
+            Scope::Write => scope::WRITE,
+            Scope::Admin => scope::ADMIN,
         }
     }
 
     pub fn parse(s: &str) -> Option<Scope> {
         match s {
-            "climb:read" => Some(Scope::Read),
-            "climb:write" => Some(Scope::Write),
-            "admin" => Some(Scope::Admin),
+            scope::READ => Some(Scope::Read),
+            scope::WRITE => Some(Scope::Write),
+            scope::ADMIN => Some(Scope::Admin),
             _ => None,
         }
     }

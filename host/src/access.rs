@@ -10,17 +10,27 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use crate::cli::StoreArg;
-use crate::token::{self, RESOURCE_URL_VARIABLE, SECRET_ENV, SECRET_VARIABLE};
-use crate::variables::Variables;
+use crate::store_dir::{self, StoreArg};
+use climbing_contract::claims::MIN_SECRET_BYTES;
+use climbing_contract::scope;
+use climbing_contract::variables::{
+    ALLOWED_HOSTS, JWT_HS256_SECRET as SECRET_VARIABLE, RESOURCE_URL as RESOURCE_URL_VARIABLE,
+};
+use climbing_host::capabilities::variables::Variables;
+use climbing_host::service_token;
+
+/// The environment forms of the secret and resource URL variables (Spin's
+/// `SPIN_VARIABLE_<NAME>`).
+pub const SECRET_ENV: &str = "SPIN_VARIABLE_JWT_HS256_SECRET";
+pub const RESOURCE_URL_ENV: &str = "SPIN_VARIABLE_RESOURCE_URL";
 
 /// The admin token printed on start.
 pub const ADMIN_SUBJECT: &str = "local-admin";
-pub const ADMIN_SCOPES: &[&str] = &["climb:read", "climb:write", "admin"];
+pub const ADMIN_SCOPES: &[&str] = &scope::ALL;
 pub const ADMIN_TTL_DAYS: u64 = 30;
 /// The token in the printed `claude mcp add` line: data, not administration.
 pub const CLIENT_SUBJECT: &str = "claude-code";
-pub const CLIENT_SCOPES: &[&str] = &["climb:read", "climb:write"];
+pub const CLIENT_SCOPES: &[&str] = &[scope::READ, scope::WRITE];
 
 /// Where the secret came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +97,7 @@ pub fn configure(
         if !resource_url_configured {
             missing.push("resource_url (the URL remote clients use for /mcp; tokens name it)");
         }
-        if vars.value("allowed_hosts").is_none() {
+        if vars.value(ALLOWED_HOSTS).is_none() {
             missing.push(
                 "allowed_hosts (the Host names they use; only loopback names are served now)",
             );
@@ -105,10 +115,10 @@ pub fn configure(
             "jwt_hs256_secret is set but empty; set a real secret, or leave it unset and serve generates one"
         ),
         Some(secret) => {
-            if secret.len() < token::MIN_SECRET_BYTES {
+            if secret.len() < MIN_SECRET_BYTES {
                 warnings.push(format!(
                     "jwt_hs256_secret is shorter than {} bytes: the component accepts no service tokens signed with it",
-                    token::MIN_SECRET_BYTES
+                    MIN_SECRET_BYTES
                 ));
             }
             if flags.iter().any(|(name, _)| name == SECRET_VARIABLE) {
@@ -119,10 +129,10 @@ pub fn configure(
         }
         None => {
             let (secret, origin) = match store {
-                StoreArg::Memory => (token::generate_secret()?, SecretOrigin::Memory),
+                StoreArg::Memory => (service_token::generate_secret()?, SecretOrigin::Memory),
                 StoreArg::Sqlite(db) => {
-                    let path = token::secret_file_for_store(db);
-                    let (secret, created) = token::load_or_create_secret(&path)?;
+                    let path = store_dir::secret_file_for_store(db);
+                    let (secret, created) = store_dir::load_or_create_secret(&path)?;
                     let store = db.clone();
                     (
                         secret,
@@ -143,7 +153,7 @@ pub fn configure(
             let secret = vars.value(SECRET_VARIABLE).unwrap_or_default();
             let mint = |subject: &str, scopes: &[&str]| {
                 let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-                token::mint(secret, &resource_url, subject, &scopes, ADMIN_TTL_DAYS)
+                service_token::mint(secret, &resource_url, subject, &scopes, ADMIN_TTL_DAYS)
                     .map(|(token, _)| token)
             };
             Some(ReadyTokens {
@@ -228,7 +238,7 @@ impl Access {
                 )?;
                 // `token mint --store` finds the secret and this resource URL.
                 writeln!(out, "mint more tokens with:")?;
-                let store = if store.as_path() == Path::new(crate::cli::DEFAULT_STORE) {
+                let store = if store.as_path() == Path::new(store_dir::DEFAULT_STORE) {
                     String::new()
                 } else {
                     format!(" --store {}", store.display())

@@ -9,7 +9,7 @@ pub const HEADER_MEMORY: &str = "climbing-host-memory";
 /// What one request cost the host.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestCost {
-    /// Key-value calls (opening the bucket not included, see kv/mod.rs).
+    /// Key-value calls (opening the bucket not included, see capabilities/kv/mod.rs `KvHost::ops`).
     pub kv_ops: u64,
     /// Fuel consumed, when fuel metering is on.
     pub fuel: Option<u64>,

@@ -1,6 +1,6 @@
 //! The Wasmtime side: engine configuration, the on-disk cache of the compiled
-//! component, the linker with every import the component uses, and one fresh
-//! instance per request from a `ProxyPre`.
+//! component, the linker composed of WASI and the capabilities (each links its
+//! own interfaces), and one fresh instance per request from a `ProxyPre`.
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
@@ -8,18 +8,17 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::bindings;
-use crate::kv::{KvBackend, KvHost};
+use crate::capabilities::kv::{self, KvBackend, KvHost};
+use crate::capabilities::outbound::{self, AllowList, OutboundHooks};
+use crate::capabilities::redis::{self, RedisHost, RedisPool};
+use crate::capabilities::variables::{self, Variables, VariablesHost};
 use crate::metrics::{MemoryLimiter, RequestCost};
-use crate::outbound::{AllowList, OutboundHooks};
-use crate::redis::{RedisHost, RedisPool};
-use crate::variables::{Variables, VariablesHost};
 
 /// Instances that may be alive at once; requests beyond this wait for a slot.
 /// Sizes the pooling allocator, whose slots are reserved up front.
@@ -128,23 +127,10 @@ impl Runtime {
 
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        bindings::wasi::keyvalue::store::add_to_linker::<_, HasSelf<KvHost>>(&mut linker, |s| {
-            &mut s.kv
-        })?;
-        bindings::wasi::keyvalue::atomics::add_to_linker::<_, HasSelf<KvHost>>(&mut linker, |s| {
-            &mut s.kv
-        })?;
-        bindings::wasi::keyvalue::batch::add_to_linker::<_, HasSelf<KvHost>>(&mut linker, |s| {
-            &mut s.kv
-        })?;
-        bindings::fermyon::spin::variables::add_to_linker::<_, HasSelf<VariablesHost>>(
-            &mut linker,
-            |s| &mut s.vars,
-        )?;
-        bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<RedisHost>>(&mut linker, |s| {
-            &mut s.redis
-        })?;
+        outbound::add_to_linker(&mut linker)?;
+        kv::add_to_linker(&mut linker, |s| &mut s.kv)?;
+        variables::add_to_linker(&mut linker, |s| &mut s.vars)?;
+        redis::add_to_linker(&mut linker, |s| &mut s.redis)?;
         let pre = ProxyPre::new(
             linker
                 .instantiate_pre(&component)
@@ -196,7 +182,9 @@ impl Runtime {
             vars: VariablesHost(self.vars.clone()),
             redis: RedisHost::new(
                 self.redis.clone(),
-                self.vars.value("redis_url").map(str::to_owned),
+                self.vars
+                    .value(climbing_contract::variables::REDIS_URL)
+                    .map(str::to_owned),
             ),
             limiter: MemoryLimiter::new(self.limits.max_memory_bytes),
         };

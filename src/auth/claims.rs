@@ -17,7 +17,7 @@ use serde_json::Value;
 /// The last second of the year 9999: no honest token names a later time.
 pub const MAX_TIMESTAMP: i64 = 253_402_300_799;
 /// Longest `sub` and `jti` accepted (the same bound as revocation ids).
-pub const MAX_CLAIM_BYTES: usize = 256;
+pub const MAX_CLAIM_BYTES: usize = climbing_contract::claims::MAX_CLAIM_BYTES;
 
 /// The claims policy reads, each as raw JSON so its type can be checked.
 #[derive(Debug, Default, Deserialize)]

@@ -24,7 +24,7 @@ pub fn check(platform: &dyn Platform, subject: &str) -> Result<(), Denial> {
 /// messages, so a batch of 32 costs what 32 requests cost.
 pub fn charge(platform: &dyn Platform, subject: &str, messages: usize) -> Result<(), Denial> {
     let limit = platform
-        .variable("rate_limit_per_minute")
+        .variable(climbing_contract::variables::RATE_LIMIT_PER_MINUTE)
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(DEFAULT_PER_MINUTE);
     if limit <= 0 {

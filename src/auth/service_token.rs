@@ -21,8 +21,8 @@ use std::collections::HashSet;
 
 /// jwt-simple's limit on the encoded header.
 const MAX_HEADER_BYTES: usize = 8192;
-/// jwt-simple refuses HMAC keys shorter than this.
-const MIN_KEY_BYTES: usize = 12;
+/// jwt-simple refuses HMAC keys shorter than this (the host checks it too).
+const MIN_KEY_BYTES: usize = climbing_contract::claims::MIN_SECRET_BYTES;
 
 #[derive(Deserialize)]
 struct Header {

@@ -80,7 +80,7 @@ impl Settings {
     pub fn from_platform(platform: &dyn Platform, audiences: HashSet<String>) -> Self {
         Self {
             hs256_secret: platform
-                .variable("jwt_hs256_secret")
+                .variable(climbing_contract::variables::JWT_HS256_SECRET)
                 .map(String::into_bytes),
             audiences,
             oauth_issuer: platform.variable("oauth_issuer"),

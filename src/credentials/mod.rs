@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub const TOKEN_LIST: &str = "tk";
 /// Longest lifetime of an issued service token.
-pub const MAX_TTL_DAYS: u32 = 366;
+pub const MAX_TTL_DAYS: u32 = climbing_contract::claims::MAX_TTL_DAYS;
 /// Longest lifetime of an issued token that carries the `admin` scope: an admin
 /// token can mint more tokens, so it is kept short (docs/security.md).
 pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
@@ -29,7 +29,7 @@ pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
 /// `resource_url` variable, or derived from the request's Host when unset.
 pub fn resource_url(platform: &dyn Platform, host: &str) -> String {
     platform
-        .variable("resource_url")
+        .variable(climbing_contract::variables::RESOURCE_URL)
         .unwrap_or_else(|| format!("http://{host}/mcp"))
 }
 
@@ -112,7 +112,7 @@ pub fn issue(
 ) -> Result<(String, TokenInfo), String> {
     let secret = store
         .platform()
-        .variable("jwt_hs256_secret")
+        .variable(climbing_contract::variables::JWT_HS256_SECRET)
         .ok_or("this server has no jwt_hs256_secret, so it cannot issue service tokens")?;
     let now = store.platform().now_ms() / 1000;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();

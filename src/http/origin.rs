@@ -13,9 +13,9 @@ use crate::protocol::jsonrpc::INVALID_REQUEST;
 const LOOPBACK: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
 
 pub fn check(platform: &dyn Platform, req: &HttpRequest) -> Result<(), HttpResponse> {
-    let allowed_hosts = platform.variable("allowed_hosts");
+    let allowed_hosts = platform.variable(climbing_contract::variables::ALLOWED_HOSTS);
     let resource_host = platform
-        .variable("resource_url")
+        .variable(climbing_contract::variables::RESOURCE_URL)
         .and_then(|u| authority_of(&u).map(str::to_owned));
     let host_ok = |authority: &str| {
         host_allowed(

@@ -23,7 +23,7 @@ impl WasiPlatform {
     fn backend(&self) -> Box<dyn KeyValue> {
         match self.variable("kv_backend").as_deref() {
             None | Some("keyvalue") => Box::new(WasiKv::default()),
-            Some("redis") => match self.variable("redis_url") {
+            Some("redis") => match self.variable(climbing_contract::variables::REDIS_URL) {
                 Some(url) => Box::new(RedisKv::new(with_password(
                     &url,
                     self.variable("redis_password").as_deref(),

@@ -40,7 +40,7 @@ impl CursorCodec {
     /// shares it), else a random key kept in the store. `None` when no key exists
     /// yet, in which case no cursor can be valid.
     pub fn existing(platform: &dyn Platform) -> StoreResult<Option<Self>> {
-        if let Some(secret) = platform.variable("state_secret") {
+        if let Some(secret) = platform.variable(climbing_contract::variables::STATE_SECRET) {
             return Ok(Some(Self::new(derive(secret.as_bytes(), b"cursor"))));
         }
         Ok(platform.kv().get(keys::CURSOR_KEY)?.map(Self::new))

@@ -1,4 +1,4 @@
-//! The floor of `climbing-host bench`: the cheapest a request to a fresh
+//! The floor of `climbing-bench`: the cheapest a request to a fresh
 //! sandbox can be. Built with the same SDK (spin-sdk 5.2 `#[http_component]`)
 //! and release profile as climbing-mcp, served by the same host machinery; it
 //! reads the request body (as the component must) and answers a fixed small

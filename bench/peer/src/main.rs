@@ -1,4 +1,4 @@
-//! The native peer of `climbing-host bench`: what the same tools cost without a
+//! The native peer of `climbing-bench`: what the same tools cost without a
 //! sandbox. An [rmcp] 3.9 server in stateless JSON mode (no sessions, plain
 //! `application/json` answers) on axum, serving the read scenarios of the bench
 //! (`get_climb`, `list_climbs` with its cursors, `search_climbs`, `tools/list` with

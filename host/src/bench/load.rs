@@ -13,9 +13,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{tool_call, Expect, PROTOCOL_VERSION};
-use crate::metrics::RequestCost;
-use crate::metrics::{HEADER_FUEL, HEADER_KV_OPS, HEADER_MEMORY};
+use super::requests::{rpc, tool_call, PROTOCOL_VERSION};
+use climbing_host::metrics::{RequestCost, HEADER_FUEL, HEADER_KV_OPS, HEADER_MEMORY};
+
+/// How a scenario's answers are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// 200 and no JSON-RPC error.
+    Ok,
+    /// 200, no JSON-RPC error, and a tool result that is not an error.
+    ToolOk,
+    /// This status (body not checked).
+    Status(u16),
+}
 
 /// Where the load goes: an address to connect to, the `Host` header and the
 /// path of the MCP endpoint.
@@ -201,7 +211,7 @@ impl Client {
     /// One JSON-RPC request (its own connection); its `result`.
     pub async fn result(&self, method: &str, params: Value) -> Result<Value> {
         let mut sender = self.connect().await?;
-        let req = self.request(Method::POST, Some(super::rpc(method, params)));
+        let req = self.request(Method::POST, Some(rpc(method, params)));
         let (status, _, body) = self.send(&mut sender, req).await?;
         let v: Value = serde_json::from_slice(&body).with_context(|| {
             format!(

@@ -29,7 +29,7 @@ impl Peer {
         let base = std::env::temp_dir().join(format!(
             "climbing-bench-peer-{}-{}",
             std::process::id(),
-            crate::token::random_base64url(6)?
+            climbing_host::service_token::random_base64url(6)?
         ));
         let file = base.with_extension("climbs.json");
         let tools_file = base.with_extension("tools.json");

@@ -4,9 +4,9 @@ use anyhow::{bail, Result};
 use std::fmt::Write;
 
 use super::load::LoadResult;
-use super::Plan;
-use crate::metrics::RequestCost;
-use crate::runtime::Allocator;
+use super::plan::Plan;
+use climbing_host::metrics::RequestCost;
+use climbing_host::runtime::Allocator;
 
 /// Costs of one scenario from the metered sample.
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ pub fn header(
     climbs: usize,
 ) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let _ = writeln!(out, "== climbing-host bench");
+    let _ = writeln!(out, "== climbing-bench");
     let _ = writeln!(
         out,
         "machine: {cores} cores; {} allocator; load: {} keep-alive connections, {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s) (at most {} requests); loopback",

@@ -9,22 +9,23 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use super::load::{Client, Target};
+use super::dataset::{import_climbs, list_all_climbs, BASE_CRAG_CLIMBS};
+use super::load::{Client, Expect, Target};
+use super::plan::Plan;
 use super::report::{self, Row};
+use super::requests::{bodies, rpc, str_field, tool_call, RESOURCE};
+use super::scenario::{measure_rounds, Measure, Scenario};
 use super::spin::{self, SpinApp};
-use super::{
-    bodies, import_climbs, list_all_climbs, measure_rounds, rpc, str_field, tool_call, Expect,
-    Measure, Plan, Scenario, BASE_CRAG_CLIMBS,
-};
+use climbing_contract::variables as var;
 
 /// Variables ours gets under Spin, as under this host: the bench's HS256 secret
 /// and resource URL, a fixed state secret, the rate limit off.
 fn spin_vars(secret: &str) -> Vec<(String, String)> {
     [
-        ("jwt_hs256_secret", secret),
-        ("resource_url", super::RESOURCE),
-        ("state_secret", "bench-state-secret-0123456789abcdef"),
-        ("rate_limit_per_minute", "0"),
+        (var::JWT_HS256_SECRET, secret),
+        (var::RESOURCE_URL, RESOURCE),
+        (var::STATE_SECRET, "bench-state-secret-0123456789abcdef"),
+        (var::RATE_LIMIT_PER_MINUTE, "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -208,7 +209,7 @@ pub async fn against_url(plan: &Plan, url: &str, token: &str) -> Result<String> 
     let mut out = String::new();
     writeln!(
         out,
-        "== climbing-host bench --target {url}\nload: {} keep-alive connections, {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s)\n",
+        "== climbing-bench --target {url}\nload: {} keep-alive connections, {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s)\n",
         plan.connections,
         plan.warmup.as_secs_f64(),
         plan.duration.as_secs_f64(),

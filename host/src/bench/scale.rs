@@ -1,16 +1,16 @@
-//! The scale step of `climbing-host bench`: list and search on a store grown to
+//! The scale step of `climbing-bench`: list and search on a store grown to
 //! `--scale-climbs`, against the base store of the same run.
 
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Instant;
 
+use super::dataset::{import_climbs, BASE_CRAG_CLIMBS, SCALE_CRAG_CLIMBS, SEARCH_QUERY};
 use super::load::Client;
+use super::plan::Plan;
 use super::report::{self, Row};
-use super::{
-    import_climbs, measure_rounds, post_scenario, sample, str_field, tool_call, Measure, Plan,
-    Servers, BASE_CRAG_CLIMBS, SCALE_CRAG_CLIMBS, SEARCH_QUERY,
-};
+use super::requests::{str_field, tool_call};
+use super::scenario::{measure_rounds, post_scenario, sample, Measure, Servers};
 
 /// The scale step: a second store gets the same base dataset and then climbs up to
 /// `plan.scale_climbs` through import_tree; search and list are then measured on

@@ -36,7 +36,7 @@ pub fn find(explicit: Option<&Path>) -> Option<PathBuf> {
     if on_path.is_some() {
         return on_path;
     }
-    // target/<profile>/climbing-host -> the workspace root, two levels up.
+    // target/<profile>/climbing-bench -> the workspace root, two levels up.
     let workspace = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_owned()));

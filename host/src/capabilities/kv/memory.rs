@@ -111,7 +111,7 @@ impl KvBackend for MemoryKv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::contract;
+    use crate::capabilities::kv::contract;
 
     #[test]
     fn contract() {

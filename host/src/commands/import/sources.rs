@@ -4,10 +4,20 @@
 //! server does, and its refusals are reported per item.
 
 use anyhow::{bail, Context, Result};
+use clap::ValueEnum;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-use super::Format;
+/// The formats `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// .json: OpenBeta-shaped tree of areas with climbs.
+    Openbeta,
+    /// .csv with a `name` column: one climb per row, area path columns.
+    Csv,
+    /// .csv with Route, Rating, Style... columns: a Mountain Project tick export.
+    MpTicks,
+}
 
 /// An area to import, with what is under it.
 #[derive(Debug, Clone, Default)]

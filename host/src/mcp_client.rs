@@ -1,18 +1,68 @@
-//! The MCP client behind the admin commands: `tools/call` over HTTP with a bearer
-//! token, to a running server (`--url`) or to the component served in-process on
-//! an ephemeral loopback port against a store (the same serving code as `serve`).
+//! The MCP client behind the operator commands (`import`, `export`, `doctor`,
+//! `token list`, `token revoke`): `tools/call` over HTTP with a bearer token, to a
+//! running server (`--url`) or to the embedded component served in-process on an
+//! ephemeral loopback port against `--store` (the library's runtime and server,
+//! as under `serve`). The host never reads the component's records itself.
 
 use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
 use serde_json::{json, Value};
 use std::cell::Cell;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::ConnArgs;
-use crate::cli::StoreArg;
-use crate::kv::{self, KvBackend};
-use crate::{access, outbound, runtime, server, token, variables};
+use crate::access;
+use crate::store_dir::{self, StoreArg};
+use climbing_contract::{scope, variables::JWT_HS256_SECRET};
+use climbing_host::capabilities::kv::{self, KvBackend};
+use climbing_host::capabilities::{outbound, variables};
+use climbing_host::{runtime, server, service_token};
+
+/// How an operator command reaches the server.
+#[derive(Debug, Args, Clone)]
+pub struct ConnArgs {
+    /// The MCP endpoint of a running server, e.g. https://climb.example.com/mcp.
+    /// Without it the command serves the embedded component in-process on a
+    /// loopback port against --store.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Bearer token for --url (needs the scopes climb:read climb:write admin).
+    /// Without it a token is minted from the server's secret: --secret-file,
+    /// SPIN_VARIABLE_JWT_HS256_SECRET, or the secret file next to --store.
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "CLIMBING_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// With --url and no --token: a file holding the server's jwt_hs256_secret.
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+
+    /// With --url and no --token: the server's resource_url (`aud`), when it is
+    /// not --url itself.
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+
+    /// The SQLite store of the in-process server (ignored with --url, except to
+    /// find its secret file).
+    #[arg(long, value_name = "PATH", default_value = store_dir::DEFAULT_STORE)]
+    pub store: PathBuf,
+
+    /// Application variable for the in-process server (repeatable), as for `serve`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = variables::parse_flag)]
+    pub vars: Vec<(String, String)>,
+
+    /// Who the minted token is for: ticks are imported for, and exported of, this
+    /// climber.
+    #[arg(long, value_name = "NAME", default_value = access::ADMIN_SUBJECT)]
+    pub subject: String,
+}
 
 /// The protocol revision the client speaks (the initialize era; every server
 /// answers `tools/call` without a prior `initialize`).
@@ -75,7 +125,7 @@ impl Client {
             _ => {
                 let secret = remote_secret(conn)?;
                 let audience = conn.audience.clone().unwrap_or_else(|| url.to_owned());
-                let (t, _) = token::mint(
+                let (t, _) = service_token::mint(
                     &secret,
                     &audience,
                     &conn.subject,
@@ -106,7 +156,10 @@ impl Client {
         let kv: Arc<dyn KvBackend> = Arc::new(kv::sqlite::SqliteKv::open(&store)?);
         let mut vars = variables::Variables::from_sources(std::env::vars(), &conn.vars)?;
         // Admin work is bulk work by the operator: no per-subject rate limit.
-        vars.set("rate_limit_per_minute", "0".into());
+        vars.set(
+            climbing_contract::variables::RATE_LIMIT_PER_MINUTE,
+            "0".into(),
+        );
         let access = access::configure(
             &mut vars,
             &conn.vars,
@@ -114,10 +167,10 @@ impl Client {
             addr,
         )?;
         let secret = vars
-            .value(token::SECRET_VARIABLE)
+            .value(JWT_HS256_SECRET)
             .ok_or_else(|| anyhow!("no jwt_hs256_secret for the in-process server"))?
             .to_owned();
-        let (token, _) = token::mint(
+        let (token, _) = service_token::mint(
             &secret,
             &access.resource_url,
             &conn.subject,
@@ -136,7 +189,7 @@ impl Client {
                 .split(','),
         )?);
         let runtime = Arc::new(runtime::Runtime::new(
-            crate::EMBEDDED_COMPONENT,
+            climbing_host::EMBEDDED_COMPONENT,
             limits,
             kv,
             Arc::new(vars),
@@ -329,11 +382,9 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Operator commands act with every scope.
 fn all_scopes() -> Vec<String> {
-    access::ADMIN_SCOPES
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+    scope::ALL.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn describe_challenge(challenge: Option<&str>) -> String {
@@ -348,21 +399,21 @@ fn describe_challenge(challenge: Option<&str>) -> String {
 /// SPIN_VARIABLE_JWT_HS256_SECRET, or the file `serve` keeps next to `--store`.
 fn remote_secret(conn: &ConnArgs) -> Result<String> {
     if let Some(path) = &conn.secret_file {
-        return token::read_secret_file(path);
+        return store_dir::read_secret_file(path);
     }
-    if let Ok(secret) = std::env::var(token::SECRET_ENV) {
+    if let Ok(secret) = std::env::var(access::SECRET_ENV) {
         if !secret.is_empty() {
             return Ok(secret);
         }
     }
-    let file = token::secret_file_for_store(&conn.store);
+    let file = store_dir::secret_file_for_store(&conn.store);
     if file.exists() {
-        return token::read_secret_file(&file);
+        return store_dir::read_secret_file(&file);
     }
     bail!(
         "no token for --url: pass --token T (or CLIMBING_TOKEN), or the server's secret with \
          --secret-file PATH or {}, so a token can be minted (the default is {}, which does not exist)",
-        token::SECRET_ENV,
+        access::SECRET_ENV,
         file.display()
     )
 }

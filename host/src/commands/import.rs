@@ -8,9 +8,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
-use super::client::Client;
-use super::sources::{self, MpTick, Node, Skip, KINDS};
-use super::{Format, ImportArgs};
+mod sources;
+
+use clap::Args;
+use std::path::PathBuf;
+
+use crate::mcp_client::{Client, ConnArgs};
+use sources::{Format, MpTick, Node, Skip, KINDS};
 
 pub const AFTER_HELP: &str = "\
 Formats (--format, default from the extension and the CSV header):
@@ -59,7 +63,25 @@ struct Summary {
     skipped_below: usize,
 }
 
-pub fn run(args: ImportArgs) -> Result<()> {
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import (.json or .csv).
+    pub file: PathBuf,
+    /// The file's format (default: from its extension and CSV header).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Attach the imported tree under this existing area (default: the top level,
+    /// where the tree's roots must be countries or regions).
+    #[arg(long, value_name = "AREA_ID")]
+    pub parent_id: Option<String>,
+    /// Read and check the file, print what would be imported, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+pub fn execute(args: ImportArgs) -> Result<()> {
     let format = sources::detect(&args.file, args.format)?;
     match format {
         Format::Openbeta | Format::Csv => {

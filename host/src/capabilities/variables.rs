@@ -1,9 +1,19 @@
 //! `fermyon:spin/variables@2.0.0`: application variables from `--var NAME=VALUE`
 //! flags and `SPIN_VARIABLE_<NAME>` environment variables, as Spin resolves them.
 
-use crate::bindings::fermyon::spin::variables;
 use anyhow::{bail, Result};
+use bindings::fermyon::spin::variables;
 use std::collections::HashMap;
+use wasmtime::component::{HasSelf, Linker};
+
+/// Host bindings of `fermyon:spin/variables` (wit/deps/spin).
+mod bindings {
+    wasmtime::component::bindgen!({
+        inline: "package climbing:host-variables;
+                 world variables { import fermyon:spin/variables@2.0.0; }",
+        path: "../wit/deps/spin",
+    });
+}
 
 /// The environment prefix Spin's env provider reads (`SPIN_VARIABLE_GREETING`
 /// defines `greeting`).
@@ -101,6 +111,25 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// Per-store view handed to the bindings.
+/// Links `fermyon:spin/variables` to the [`VariablesHost`] that `get` finds in a
+/// request's state.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut VariablesHost,
+) -> Result<()> {
+    variables::add_to_linker::<_, HasSelf<VariablesHost>>(linker, get)?;
+    Ok(())
+}
+
+/// A `--var NAME=VALUE` flag, checked (for clap's `value_parser`).
+pub fn parse_flag(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
+    validate_name(name).map_err(|reason| format!("variable name {name:?}: {reason}"))?;
+    Ok((name.to_owned(), value.to_owned()))
+}
+
 pub struct VariablesHost(pub std::sync::Arc<Variables>);
 
 impl variables::Host for VariablesHost {

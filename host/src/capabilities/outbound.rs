@@ -6,11 +6,19 @@ use anyhow::{anyhow, bail, Context, Result};
 use http_body_util::BodyExt;
 use std::future::Future;
 use std::sync::Arc;
-use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks, WasiHttpView};
 
 /// Comma-separated allowed origins, for setups that configure the host through
 /// its environment.
 pub const ENV_ALLOW_OUTBOUND: &str = "CLIMBING_ALLOW_OUTBOUND";
+
+/// Links `wasi:http` (outgoing requests included) to a request's state, whose
+/// [`WasiHttpView`] carries the [`OutboundHooks`] that apply the allow list.
+pub fn add_to_linker<T: WasiHttpView + 'static>(linker: &mut Linker<T>) -> Result<()> {
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Origin {

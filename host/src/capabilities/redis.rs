@@ -8,12 +8,23 @@
 //! a small pool between requests, and every call has a time limit, so a server that
 //! stops answering fails the call instead of holding the request's thread.
 
-use crate::bindings::fermyon::spin::redis::{self as wit, Error, RedisParameter, RedisResult};
 use anyhow::Result;
+use bindings::fermyon::spin::redis::{self as wit, Error, RedisParameter, RedisResult};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasmtime::component::{Resource, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, Resource, ResourceTable};
+
+/// Host bindings of `fermyon:spin/redis` (wit/deps/spin), with this module's
+/// connection type.
+mod bindings {
+    wasmtime::component::bindgen!({
+        inline: "package climbing:host-redis;
+                 world redis { import fermyon:spin/redis@2.0.0; }",
+        path: "../wit/deps/spin",
+        with: { "fermyon:spin/redis.connection": super::RedisConnection },
+    });
+}
 
 /// Connecting, and each command's round trip, give up after this long. Well below
 /// the host's request timeout, so a stalled server yields an error reply in time.
@@ -21,6 +32,16 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Idle connections kept per server address.
 const POOL_PER_ADDRESS: usize = 64;
+
+/// Links `fermyon:spin/redis` to the [`RedisHost`] that `get` finds in a
+/// request's state.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut RedisHost,
+) -> Result<()> {
+    wit::add_to_linker::<_, HasSelf<RedisHost>>(linker, get)?;
+    Ok(())
+}
 
 /// Open connections shared by all requests, by address.
 #[derive(Default)]

@@ -228,7 +228,7 @@ impl KvBackend for SqliteKv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::contract;
+    use crate::capabilities::kv::contract;
     use std::sync::Arc;
 
     fn temp_db() -> (tempfile::TempDir, PathBuf) {

@@ -14,9 +14,22 @@ pub mod sqlite;
 
 use anyhow::Result;
 use std::sync::Arc;
-use wasmtime::component::{Resource, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, Resource, ResourceTable};
 
-use crate::bindings::wasi::keyvalue::{atomics, batch, store};
+use bindings::wasi::keyvalue::{atomics, batch, store};
+
+/// Host bindings of `wasi:keyvalue` (wit/deps/keyvalue), with this module's
+/// resource types.
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/deps/keyvalue",
+        world: "wasi:keyvalue/imports",
+        with: {
+            "wasi:keyvalue/store.bucket": super::Bucket,
+            "wasi:keyvalue/atomics.cas": super::Cas,
+        },
+    });
+}
 
 /// Keys per `list-keys` page.
 pub const LIST_PAGE_SIZE: usize = 1000;
@@ -24,6 +37,18 @@ pub const LIST_PAGE_SIZE: usize = 1000;
 /// The only store identifier the host serves, as in a Spin app that declares
 /// `key_value_stores = ["default"]`.
 pub const DEFAULT_STORE: &str = "default";
+
+/// Links `wasi:keyvalue` (store, atomics, batch) to the [`KvHost`] that `get`
+/// finds in a request's state.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut KvHost,
+) -> Result<()> {
+    store::add_to_linker::<_, HasSelf<KvHost>>(linker, get)?;
+    atomics::add_to_linker::<_, HasSelf<KvHost>>(linker, get)?;
+    batch::add_to_linker::<_, HasSelf<KvHost>>(linker, get)?;
+    Ok(())
+}
 
 /// Result of a conditional write.
 #[derive(Debug, PartialEq, Eq)]
@@ -101,10 +126,11 @@ impl KvHost {
         }
     }
 
-    /// Key-value operations made so far: every store/atomics/batch function that
-    /// reads or writes data. `open` is not one: it hands out the bucket handle
-    /// without touching data (Spin answers it from its store manager's cache), and
-    /// a request opens the bucket at most once.
+    /// Key-value operations made so far: every store, atomics and batch call
+    /// except `open`, including `cas.current` (which answers from the handle; it
+    /// counts as the read a guest makes with it). `open` hands out the bucket
+    /// handle without touching data (Spin answers it from its store manager's
+    /// cache), and a request opens the bucket at most once.
     pub fn ops(&self) -> u64 {
         self.ops
     }
