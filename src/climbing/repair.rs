@@ -13,6 +13,7 @@
 use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
 use super::gym::{self, GymRoute, Setter, Venue, Wall};
+use super::history::{history_list, Change};
 use super::media::{media_list, Media};
 use super::{validate, Climbing, DomainResult};
 use crate::store::lifecycle::ListCheck;
@@ -64,7 +65,7 @@ impl Climbing<'_> {
     }
 
     /// Checks (and with `fix`, repairs) the lists `area_id` owns: its sub-areas, its
-    /// climbs, its media and its climbs' media. At the top level (`None`): the
+    /// climbs, its media and history, and its climbs' media and history. At the top level (`None`): the
     /// top-level areas and the venues (the catalog adds the issued tokens, which
     /// belong to a layer above this one).
     pub fn repair_area(&self, area_id: Option<&str>, fix: bool) -> DomainResult<RepairReport> {
@@ -81,8 +82,10 @@ impl Climbing<'_> {
             Some(area) => {
                 let climbs = self.check::<Climb>(&climbs_list(area), fix, &mut report)?;
                 self.check::<Media>(&media_list(area), fix, &mut report)?;
+                self.check::<Change>(&history_list(area), fix, &mut report)?;
                 for climb in climbs {
                     self.check::<Media>(&media_list(&climb), fix, &mut report)?;
+                    self.check::<Change>(&history_list(&climb), fix, &mut report)?;
                 }
             }
             None => {
@@ -93,7 +96,7 @@ impl Climbing<'_> {
     }
 
     /// Checks (and with `fix`, repairs) the lists a venue owns: its walls, setters
-    /// and routes (by venue, current, wall, setter, and month set).
+    /// and routes (by venue, current, wall, setter, and month set), and its history.
     pub fn repair_venue(&self, venue_id: &str, fix: bool) -> DomainResult<RepairReport> {
         let venue = self.get_venue(venue_id)?;
         let mut report = RepairReport {
@@ -101,6 +104,7 @@ impl Climbing<'_> {
             fixed: fix,
             ..Default::default()
         };
+        self.check::<Change>(&history_list(&venue.id), fix, &mut report)?;
         let walls = self.check::<Wall>(&gym::walls_list(&venue.id), fix, &mut report)?;
         let setters = self.check::<Setter>(&gym::setters_list(&venue.id), fix, &mut report)?;
         let routes =
