@@ -212,7 +212,7 @@ impl Tool for RepairIndexes {
     const META: ToolMeta = ToolMeta::maintenance(
         "repair_indexes",
         "Check and repair indexes",
-        "Check one area's lists of sub-areas, climbs and media (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
+        "Check one area's lists of sub-areas, climbs, media and history (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
     );
     type Input = RepairArgs;
     type Output = RepairReport;

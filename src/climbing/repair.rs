@@ -13,6 +13,7 @@
 use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb};
 use super::gym::{self, GymRoute, Setter, Venue, Wall};
+use super::history::{history_list, Change};
 use super::media::{media_list, Media};
 use super::progress::{self, Progress, Silent};
 use super::{validate, Climbing, DomainResult};
@@ -77,7 +78,7 @@ impl Climbing<'_> {
     }
 
     /// Checks (and with `fix`, repairs) the lists `area_id` owns: its sub-areas, its
-    /// climbs, its media and its climbs' media. At the top level (`None`): the
+    /// climbs, its media and history, and its climbs' media and history. At the top level (`None`): the
     /// top-level areas and the venues (the catalog adds the issued tokens, which
     /// belong to a layer above this one).
     pub fn repair_area(&self, area_id: Option<&str>, fix: bool) -> DomainResult<RepairReport> {
@@ -107,21 +108,23 @@ impl Climbing<'_> {
             Some(area) => {
                 let climbs = self.check::<Climb>(&climbs_list(area), fix, &mut report, progress)?;
                 self.check::<Media>(&media_list(area), fix, &mut report, progress)?;
-                // The area's three lists, then one media list per climb.
-                let total = 3 + climbs.len();
+                self.check::<Change>(&history_list(area), fix, &mut report, progress)?;
+                // The area's four lists, then each climb's media and history.
+                let total = 4 + 2 * climbs.len();
                 let message = |done: usize| {
                     move || {
-                        format!("checked {done} of {total} lists (sub-areas, climbs, media, then each climb's media)")
+                        format!("checked {done} of {total} lists (sub-areas, climbs, media, history, then each climb's media and history)")
                     }
                 };
-                progress.report(3, total, &message(3));
+                progress.report(4, total, &message(4));
                 for (i, climb) in climbs.iter().enumerate() {
                     if progress.stop() {
                         break;
                     }
                     self.check::<Media>(&media_list(climb), fix, &mut report, progress)?;
-                    let done = 4 + i;
-                    if progress::due(done, total) {
+                    self.check::<Change>(&history_list(climb), fix, &mut report, progress)?;
+                    let done = 6 + 2 * i;
+                    if progress::due(done / 2, total / 2) {
                         progress.report(done, total, &message(done));
                     }
                 }
@@ -135,7 +138,7 @@ impl Climbing<'_> {
     }
 
     /// Checks (and with `fix`, repairs) the lists a venue owns: its walls, setters
-    /// and routes (by venue, current, wall, setter, and month set).
+    /// and routes (by venue, current, wall, setter, and month set), and its history.
     pub fn repair_venue(&self, venue_id: &str, fix: bool) -> DomainResult<RepairReport> {
         self.repair_venue_reporting(venue_id, fix, &Silent)
     }
@@ -155,14 +158,15 @@ impl Climbing<'_> {
             ..Default::default()
         };
         let p = progress;
+        self.check::<Change>(&history_list(&venue.id), fix, &mut report, p)?;
         let walls = self.check::<Wall>(&gym::walls_list(&venue.id), fix, &mut report, p)?;
         let setters = self.check::<Setter>(&gym::setters_list(&venue.id), fix, &mut report, p)?;
         let routes =
             self.check::<GymRoute>(&gym::venue_routes_list(&venue.id), fix, &mut report, p)?;
         self.check::<GymRoute>(&gym::current_routes_list(&venue.id), fix, &mut report, p)?;
-        // The venue's four lists, then one per wall and per setter (the month
+        // The venue's five lists, then one per wall and per setter (the month
         // lists, known only after reading the routes, come last, unreported).
-        let total = 4 + walls.len() + setters.len();
+        let total = 5 + walls.len() + setters.len();
         let lists: Vec<String> = walls
             .iter()
             .map(|w| gym::wall_routes_list(w))
@@ -173,7 +177,7 @@ impl Climbing<'_> {
                 return Ok(report);
             }
             self.check::<GymRoute>(list, fix, &mut report, p)?;
-            let done = 5 + i;
+            let done = 6 + i;
             if progress::due(done, total) {
                 p.report(done, total, &|| {
                     format!("checked {done} of {total} route lists (the venue's, then each wall's and setter's)")
