@@ -202,6 +202,10 @@ pub struct RepairArgs {
     /// lists to check instead of an area's.
     #[serde(default)]
     pub venue_id: Option<String>,
+    /// A climber (their token's subject; issuer#sub for OAuth users) whose
+    /// logbook to check instead.
+    #[serde(default)]
+    pub climber: Option<String>,
     /// Remove the bad entries (default: only report them).
     #[serde(default)]
     pub fix: bool,
@@ -212,25 +216,29 @@ impl Tool for RepairIndexes {
     const META: ToolMeta = ToolMeta::maintenance(
         "repair_indexes",
         "Check and repair indexes",
-        "Check one area's lists of sub-areas, climbs, media and history (or the top-level lists of areas, venues and issued tokens, or with venue_id one venue's walls, setters and routes) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
+        "Check one area's lists of sub-areas, climbs, media and history (or the top-level lists of areas, venues and issued tokens, with venue_id one venue's walls, setters and routes, or with climber one logbook) for entries whose record is gone or has moved, and with fix=true remove them. Returns the sub-area ids (and at the top level the venue ids) to check next, so the whole tree is walked one call per area or venue.",
     );
     type Input = RepairArgs;
     type Output = RepairReport;
     fn call(ctx: &Ctx, input: RepairArgs) -> Result<RepairReport, ToolFailure> {
         let climbing = ctx.climbing();
+        let given = [&input.area_id, &input.venue_id, &input.climber];
+        if given.iter().filter(|a| a.is_some()).count() > 1 {
+            return Err(ToolFailure::Refused(
+                "give one of area_id, venue_id or climber: one call checks one area's, one venue's or one logbook's lists"
+                    .into(),
+            ));
+        }
         if let Some(venue) = input.venue_id.as_deref() {
-            if input.area_id.is_some() {
-                return Err(ToolFailure::Refused(
-                    "give area_id or venue_id, not both: one call checks one area's or one venue's lists"
-                        .into(),
-                ));
-            }
             return Ok(climbing.repair_venue_reporting(venue, input.fix, ctx)?);
+        }
+        if let Some(climber) = input.climber.as_deref() {
+            return Ok(climbing.repair_logbook(climber, input.fix)?);
         }
         let mut report =
             climbing.repair_area_reporting(input.area_id.as_deref(), input.fix, ctx)?;
         if input.area_id.is_none() {
-            // Issued tokens belong to this layer, not the domain's.
+            // Issued tokens are credentials, not climbing data: checked here.
             let tokens = climbing
                 .store
                 .check_list::<TokenInfo>(TOKEN_LIST, input.fix)?;

@@ -16,6 +16,7 @@ use super::gym::{self, GymRoute, Setter, Venue, Wall};
 use super::history::{history_list, Change};
 use super::media::{media_list, Media};
 use super::progress::{self, Progress, Silent};
+use super::tick::{ticks_list, Tick};
 use super::{validate, Climbing, DomainResult};
 use crate::store::lifecycle::ListCheck;
 use crate::store::Listed;
@@ -30,6 +31,9 @@ pub struct RepairReport {
     /// The venue checked, when a venue's lists were checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub venue_id: Option<String>,
+    /// The climber whose logbook was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub climber: Option<String>,
     pub entries_checked: usize,
     /// Entries whose record does not exist.
     pub dangling: usize,
@@ -200,6 +204,18 @@ impl Climbing<'_> {
             }
             self.check::<GymRoute>(&month, fix, &mut report, p)?;
         }
+        Ok(report)
+    }
+
+    /// Checks (and with `fix`, repairs) one climber's logbook. Logbooks are
+    /// listed per climber only, so they are checked one climber at a time.
+    pub fn repair_logbook(&self, climber: &str, fix: bool) -> DomainResult<RepairReport> {
+        let mut report = RepairReport {
+            climber: Some(climber.to_owned()),
+            fixed: fix,
+            ..Default::default()
+        };
+        self.check::<Tick>(&ticks_list(climber), fix, &mut report, &Silent)?;
         Ok(report)
     }
 }

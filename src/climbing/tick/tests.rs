@@ -341,3 +341,35 @@ fn stats_on_a_small_logbook() {
     let s = bob.logbook_stats(None, None).unwrap();
     assert_eq!((s.ticks, s.pyramids.len()), (0, 0));
 }
+
+#[test]
+fn repair_checks_one_climbers_logbook() {
+    use AttemptType::*;
+    use TickStyle::*;
+    let p = MemoryPlatform::default();
+    let (route, _) = setup(&p);
+    let alice = Climbing::new(Store::new(&p), "alice");
+    let kept = alice
+        .log_tick(tick(&route, "2026-03-01", Lead, Redpoint))
+        .unwrap();
+    let gone = alice
+        .log_tick(tick(&route, "2026-03-02", Lead, Repeat))
+        .unwrap();
+    // A delete that stopped after removing the record.
+    let key =
+        p.kv.keys()
+            .into_iter()
+            .find(|k| k.ends_with(&format!("/{}", gone.id)))
+            .expect("the tick's record key");
+    p.kv.data_remove(&key);
+    let report = alice.repair_logbook("alice", false).unwrap();
+    assert_eq!((report.entries_checked, report.dangling), (2, 1));
+    alice.repair_logbook("alice", true).unwrap();
+    let report = alice.repair_logbook("alice", false).unwrap();
+    assert_eq!((report.entries_checked, report.dangling), (1, 0));
+    assert_eq!(alice.get_tick(&kept.id).unwrap().id, kept.id);
+    assert_eq!(
+        alice.repair_logbook("bob", false).unwrap().entries_checked,
+        0
+    );
+}
