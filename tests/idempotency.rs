@@ -10,12 +10,10 @@
 mod common;
 
 use common::mcp::{host_builder, token, ALL};
+use common::redis::Redis;
 use common::{temp_dir, Host, HostBuilder};
 use serde_json::{json, Value};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
 
 const REPLICAS: usize = 3;
 /// Duplicates sent at once, spread over the replicas.
@@ -220,9 +218,7 @@ fn duplicates_on_replicas_sharing_sqlite_write_once() {
 fn duplicates_on_replicas_sharing_redis_write_once() {
     let redis = Redis::start();
     let builder = host_builder()
-        .memory()
-        .var("kv_backend", "redis")
-        .var("redis_url", &redis.url())
+        .redis(&redis.url())
         .var("state_secret", "idempotency-state-secret-0123456789")
         .var("rate_limit_per_minute", "0")
         .climbing_host_only("the component's Redis store is configured by variables");
@@ -231,87 +227,6 @@ fn duplicates_on_replicas_sharing_redis_write_once() {
 
 fn start(builder: HostBuilder) -> Vec<Host> {
     (0..REPLICAS).map(|_| builder.clone().start()).collect()
-}
-
-// ---- redis-server -------------------------------------------------------------
-
-/// A throwaway `redis-server` on a free loopback port.
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start() -> Self {
-        let present = || {
-            Command::new("redis-server")
-                .arg("--version")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !present() {
-            // As tests/scale_out.rs does: from Debian, when it is missing.
-            for args in [
-                &["update", "-qq"][..],
-                &["install", "-y", "-qq", "redis-server"],
-            ] {
-                let _ = Command::new("apt-get")
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .status();
-            }
-        }
-        assert!(
-            present(),
-            "this test needs redis-server: `sudo apt-get install -y redis-server`"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let dir = temp_dir();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting redis-server");
-        // Owned at once, so a panic below still kills and reaps it (Drop).
-        let redis = Redis {
-            child,
-            port,
-            _dir: dir,
-        };
-        for _ in 0..400 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return redis;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not listen on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// What a key costs, from the host's metrics headers: a keyed create makes the
