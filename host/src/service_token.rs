@@ -1,7 +1,7 @@
 //! Signing service tokens, the component's HS256 JWTs, for `serve`'s ready
 //! tokens, `token mint`, the operator commands and the benchmark.
 //!
-//! The claims are the component's (climbing-contract, and src/auth/tokens.rs
+//! The claims are the component's (climbing-contract, and src/credentials/mint.rs
 //! `mint_service_token`): `sub`, `aud`, `exp`, `iat`, `jti`, `scope`
 //! (space-separated). The host talks to the component only over HTTP, so it signs
 //! with jwt-simple itself.
