@@ -71,7 +71,7 @@ pub fn call_tool(host: &Host, name: &str, args: Value) -> Value {
         &rpc(1, "tools/call", json!({"name": name, "arguments": args})),
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    let v = r.json();
+    let v = r.rpc_response();
     assert!(v.get("error").is_none(), "{v}");
     v["result"].clone()
 }

@@ -238,6 +238,30 @@ impl Response {
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
     }
 
+    /// The JSON-RPC response the body carries: the body itself, or on an event
+    /// stream (a tool that logged or reported progress) the event holding the
+    /// response, after the notifications.
+    pub fn rpc_response(&self) -> serde_json::Value {
+        let streamed = self
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/event-stream"));
+        if !streamed {
+            return self.json();
+        }
+        self.text()
+            .split("\n\n")
+            .filter_map(|event| {
+                let data: Vec<&str> = event
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                serde_json::from_str::<serde_json::Value>(&data.join("\n")).ok()
+            })
+            .find(|message| message.get("id").is_some())
+            .unwrap_or_else(|| panic!("no JSON-RPC response in the event stream: {}", self.text()))
+    }
+
     /// `climbing-host-kv-ops`: key-value calls the request made.
     pub fn kv_ops(&self) -> Option<u64> {
         self.header("climbing-host-kv-ops")?.parse().ok()
