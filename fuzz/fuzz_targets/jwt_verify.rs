@@ -11,7 +11,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use climbing_mcp::auth::token::{verify, ScopeClaims, Settings};
+use climbing_mcp::auth::token::{verify, Settings};
+use climbing_mcp::credentials::ScopeClaims;
 use climbing_mcp::platform::memory::MemoryPlatform;
 use climbing_mcp_fuzz::{admin_token, platform, AUDIENCE, ISSUER, RSA_KEY, SECRET};
 use jwt_simple::prelude::*;

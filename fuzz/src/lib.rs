@@ -2,7 +2,7 @@
 //! unit tests (`src/http/tests.rs`), tokens, requests, a small seeded store, and
 //! the invariants every response must hold.
 
-use climbing_mcp::auth::token::mint_service_token;
+use climbing_mcp::credentials::mint_service_token;
 use climbing_mcp::http::{handle, HttpRequest, HttpResponse};
 use climbing_mcp::platform::memory::MemoryPlatform;
 use serde_json::{json, Value};
