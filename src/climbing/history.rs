@@ -80,7 +80,7 @@ impl Climbing<'_> {
     }
 
     /// The first line of the history of `entity_id`, just created: its list is new,
-    /// so the line costs an increment and one batch write (see
+    /// so the line and its entry cost one batch write (see
     /// [`crate::store::Store::create_in_new_lists`]).
     pub fn record_creation(
         &self,

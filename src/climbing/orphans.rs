@@ -82,7 +82,7 @@ impl Climbing<'_> {
                 _ => true,
             };
             if fix && done {
-                tombstones.remove(&entry, None)?;
+                tombstones.remove(&entry)?;
                 self.store.kv().delete(&copy_key(id))?;
             }
         }

@@ -400,7 +400,7 @@ fn write_costs_stay_within_their_operations() {
         .unwrap();
     assert_eq!(
         p.kv.ops.get() - before,
-        20,
+        11,
         "create_climb, a name of three words"
     );
     let tick = || super::tick::NewTick {
@@ -415,7 +415,7 @@ fn write_costs_stay_within_their_operations() {
     c.log_tick(tick()).unwrap();
     let before = p.kv.ops.get();
     c.log_tick(tick()).unwrap();
-    assert_eq!(p.kv.ops.get() - before, 8, "log_tick");
+    assert_eq!(p.kv.ops.get() - before, 6, "log_tick");
 }
 
 #[test]

@@ -1,33 +1,38 @@
-//! Secondary indexes as append-only lists of ids sharded into bounded pages.
+//! Secondary indexes: append-only lists of ids, one key per entry.
 //!
-//! `i/<list>/<n>` holds up to [`PAGE_CAPACITY`] ids. Writers append to the last page
-//! with compare-and-swap; a full page is sealed (marked as having a successor) and the
-//! next page starts. `i/<list>/tail` is a hint of the last page so appends cost O(1);
-//! it may lag behind, which only makes an appender skip a sealed page or two.
+//! A list is a row of numbered slots. `ec/<list>` counts the slots handed out: an
+//! appender takes slot k from one atomic increment, so appenders on any replica get
+//! distinct slots and none can overwrite another's entry, without a compare-and-swap.
+//! `e/<list>/<k>` holds the entry of slot k and `ew/<list>/<entry>` names its slot,
+//! so a removal finds it in one read. Appending one record to n lists costs n
+//! increments and one batch write of all the entries; reading `limit` entries is one
+//! batch read of the count and `limit` slots. Slot 0 is never handed out by the
+//! count: it holds the first entry of a list that is new with its record (the first
+//! history line of a record just created), written without an increment.
+//!
+//! Lists written before slots hold their ids in pages ([`super::pages`]); those are
+//! read first, then the slots after them, so stored lists read as they did.
 //!
 //! Crash safety comes from write order, not transactions: an entry is added *before*
 //! the record it points to is written and removed *after* the record is gone, so an
-//! index never misses a record; readers skip ids whose record does not exist.
+//! index never misses a record; readers skip ids whose record does not exist, and a
+//! slot handed out but never written (its appender died) is a hole they skip too.
 
 use super::cursor::{CursorCodec, CursorError};
-use super::retry::Budget;
-use super::{decode, encode, keys, StoreError, StoreResult, CAS_RETRIES};
-use crate::platform::{KeyValue, Swap};
+use super::pages::{self, Page};
+use super::{keys, StoreError, StoreResult};
+use crate::platform::KeyValue;
 use serde::{Deserialize, Serialize};
 
-/// Ids per page: ~4 KB per page with 12-character ids, far below value size limits.
-pub const PAGE_CAPACITY: usize = 256;
+/// Most slots read in one batch (a list read asks for at most this many entries).
+const SLOT_BATCH: usize = 200;
+/// Batches a read makes at most when the slots it reads are mostly holes (entries
+/// removed); it then returns fewer entries and a position to go on from.
+const SPARSE_ROUNDS: usize = 8;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Page {
-    ids: Vec<String>,
-    /// True once the page is full and page n+1 exists (or is about to).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    sealed: bool,
-}
-
-/// A position inside a list, carried by cursors: page, offset within it, and the id
-/// just before it (so removals that shift the page do not skip or repeat items).
+/// A position inside a list, carried by cursors. In the pages of the earlier layout:
+/// page, offset within it, and the id just before it (so removals that shift the
+/// page do not skip or repeat items). In the slots after them: the next slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     #[serde(rename = "p")]
@@ -36,6 +41,19 @@ pub struct Position {
     pub offset: usize,
     #[serde(rename = "l")]
     pub last: String,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u64>,
+}
+
+impl Position {
+    fn at_slot(slot: u64) -> Self {
+        Self {
+            page: 0,
+            offset: 0,
+            last: String::new(),
+            slot: Some(slot),
+        }
+    }
 }
 
 /// One page of results.
@@ -43,6 +61,31 @@ pub struct Position {
 pub struct Slice {
     pub ids: Vec<String>,
     pub next: Option<Position>,
+}
+
+/// Slots `start..` as read in one batch, with the list's count at that time.
+struct Slots {
+    start: u64,
+    count: u64,
+    entries: Vec<Option<String>>,
+}
+
+impl Slots {
+    /// The last slot that may hold an entry: the count, or a later slot already
+    /// written (its appender incremented after the count was read).
+    fn end(&self) -> u64 {
+        let written = self
+            .entries
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| self.start + i as u64);
+        self.count.max(written)
+    }
+
+    /// Whether the list has anything in its slots (known from a read from slot 0).
+    fn any(&self) -> bool {
+        self.count > 0 || self.entries.iter().any(Option::is_some)
+    }
 }
 
 pub struct IndexList<'a> {
@@ -62,182 +105,129 @@ impl<'a> IndexList<'a> {
         &self.name
     }
 
-    fn tail_key(&self) -> String {
-        format!("i/{}/tail", self.name)
+    /// Appends `id` unless the list already holds it.
+    pub fn add(&self, id: &str) -> StoreResult<()> {
+        add_all(self.kv, &[Listing::new(self.name.as_str(), id)])
     }
 
-    fn read_page(&self, page: u32) -> StoreResult<Page> {
-        let key = keys::index_page(&self.name, page);
-        match self.kv.get(&key)? {
-            Some(bytes) => decode(&key, &bytes),
-            None => Ok(Page::default()),
+    /// Removes `id`: from its slot, or else from the pages of the earlier layout.
+    /// Removing is idempotent, so a failed removal is settled by trying again.
+    pub fn remove(&self, id: &str) -> StoreResult<bool> {
+        let where_key = keys::index_where(&self.name, id);
+        if let Some(bytes) = self.kv.get(&where_key)? {
+            // The entry first: a crash between the two deletes leaves a where-key
+            // naming an empty slot, which an append sees through (see `unlisted`).
+            if let Some(slot) = parse_slot(&bytes) {
+                self.kv.delete(&keys::index_slot(&self.name, slot))?;
+            }
+            self.kv.delete(&where_key)?;
+            return Ok(true);
         }
+        pages::remove(self.kv, &self.name, id)
     }
 
-    /// Appends `id` (if it is not already on the page it would go to) and returns
-    /// the page number, which callers may keep as a hint for [`IndexList::remove`].
-    ///
-    /// Bounded in attempts and time. Adding is idempotent, so a swap that failed
-    /// with a store error is settled by the next round: it re-reads the page and
-    /// finds the id there if the write landed.
-    pub fn add(&self, id: &str) -> StoreResult<u32> {
-        let tail = self.kv.get(&self.tail_key())?;
-        self.add_from(id, tail_page(tail.as_deref()))
-    }
-
-    /// [`IndexList::add`] from page `page_no`, the tail hint read by the caller
-    /// (lists written together read their hints in one batch, see [`add_all`]).
-    fn add_from(&self, id: &str, mut page_no: u32) -> StoreResult<u32> {
-        let tail_key = self.tail_key();
-        let mut budget = Budget::new(CAS_RETRIES * 4);
-        let mut last_error = None;
-        // Rounds spent waiting for another writer's claimed page to appear.
-        let mut waited_for_page = 0;
-        while budget.attempt() {
-            let key = keys::index_page(&self.name, page_no);
-            let read = match self.kv.cas_read(&key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
-            };
-            let Some(bytes) = read.current.as_deref() else {
-                // A new page. Spin's SQLite backend turns a compare-and-swap of an
-                // absent key into a plain upsert, so two creators could overwrite each
-                // other; an atomic increment elects one creator, the others wait for
-                // its page to appear and then append to it with a real CAS. A creator
-                // that died between its claim and its write would block the list for
-                // good, so after a while a waiter creates the page by compare-and-swap
-                // (exact on every backend whose CAS is real).
-                let page = Page {
-                    ids: vec![id.to_owned()],
-                    sealed: false,
-                };
-                if waited_for_page >= CLAIM_PATIENCE {
-                    match self.kv.cas_swap(read, &encode(&page)) {
-                        Ok(Swap::Written) => return Ok(page_no),
-                        Ok(Swap::Conflict) => {}
-                        Err(e) => last_error = Some(e),
-                    }
-                    continue;
-                }
-                drop(read);
-                match self.kv.increment(&claim_key(&key), 1) {
-                    Ok(1) => {
-                        self.kv.set(&key, &encode(&page))?;
-                        return Ok(page_no);
-                    }
-                    Ok(_) => waited_for_page += 1,
-                    Err(e) => last_error = Some(e),
-                }
-                continue;
-            };
-            let mut page: Page = decode(&key, bytes)?;
-            if page.sealed {
-                page_no += 1;
-                continue;
-            }
-            if page.ids.iter().any(|x| x == id) {
-                return Ok(page_no);
-            }
-            let full = page.ids.len() >= PAGE_CAPACITY;
-            if full {
-                page.sealed = true;
-            } else {
-                page.ids.push(id.to_owned());
-            }
-            match self.kv.cas_swap(read, &encode(&page)) {
-                Ok(Swap::Written) => {}
-                Ok(Swap::Conflict) => continue,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
-            }
-            if !full {
-                return Ok(page_no);
-            }
-            page_no += 1;
-            self.kv.set(&tail_key, page_no.to_string().as_bytes())?;
-        }
-        Err(match last_error {
-            Some(e) => StoreError::Kv(e),
-            None => StoreError::Contended { key: tail_key },
-        })
-    }
-
-    /// Removes `id`, looking first on page `hint`, then on every page in order.
-    pub fn remove(&self, id: &str, hint: Option<u32>) -> StoreResult<bool> {
-        if let Some(page_no) = hint {
-            if self.remove_from_page(id, page_no)?.0 {
-                return Ok(true);
-            }
-        }
-        let mut page_no = 0;
-        loop {
-            let (removed, sealed) = self.remove_from_page(id, page_no)?;
-            if removed {
-                return Ok(true);
-            }
-            if !sealed {
-                return Ok(false);
-            }
-            page_no += 1;
-        }
-    }
-
-    /// Returns (removed, page was sealed). Removing is idempotent too: after a
-    /// failed swap the next round re-reads and finds the id gone if it landed.
-    fn remove_from_page(&self, id: &str, page_no: u32) -> StoreResult<(bool, bool)> {
-        let key = keys::index_page(&self.name, page_no);
-        let mut budget = Budget::new(CAS_RETRIES);
-        let mut last_error = None;
-        let mut tried = false;
-        while budget.attempt() {
-            let read = match self.kv.cas_read(&key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
-            };
-            let Some(bytes) = read.current.as_deref() else {
-                return Ok((tried, false));
-            };
-            let mut page: Page = decode(&key, bytes)?;
-            let before = page.ids.len();
-            page.ids.retain(|x| x != id);
-            if page.ids.len() == before {
-                return Ok((tried, page.sealed));
-            }
-            let sealed = page.sealed;
-            match self.kv.cas_swap(read, &encode(&page)) {
-                Ok(Swap::Written) => return Ok((true, sealed)),
-                Ok(Swap::Conflict) => {}
-                Err(e) => {
-                    tried = true;
-                    last_error = Some(e);
-                }
-            }
-        }
-        Err(match last_error {
-            Some(e) => StoreError::Kv(e),
-            None => StoreError::Contended { key },
-        })
-    }
-
-    /// Up to `limit` ids from `from` (the start when `None`). Reads one page, or a few
-    /// when pages are sparse: the cost is O(limit), whatever the list's length.
+    /// Up to `limit` ids from `from` (the start when `None`): the cost is O(limit),
+    /// whatever the list's length. A list without pages costs one batch read.
     pub fn slice(&self, from: Option<&Position>, limit: usize) -> StoreResult<Slice> {
+        let mut ids = Vec::with_capacity(limit.min(SLOT_BATCH));
+        if limit == 0 {
+            return Ok(Slice {
+                ids,
+                next: from.cloned(),
+            });
+        }
+        if let Some(slot) = from.and_then(|p| p.slot) {
+            return self.slice_slots(slot, limit, ids, None);
+        }
+        // The start of a list is read together with its first slots, so a list
+        // without pages (every list written since slots) costs one read.
+        let (first_page, prefetched) = match from {
+            None => {
+                let (page, slots) = self.read_start(limit)?;
+                (Some(page), Some(slots))
+            }
+            Some(_) => (None, None),
+        };
+        let slots_may_follow = prefetched.as_ref().is_none_or(Slots::any);
+        match self.slice_pages(from, limit, &mut ids, first_page, slots_may_follow)? {
+            Some(slice_end) => Ok(Slice {
+                ids,
+                next: slice_end,
+            }),
+            None => self.slice_slots(0, limit, ids, prefetched),
+        }
+    }
+
+    /// Page 0 and the count and slots `0..=limit`, in one batch (slot 0 is
+    /// mostly empty: only lists new with their record use it).
+    fn read_start(&self, limit: usize) -> StoreResult<(Page, Slots)> {
+        let want = limit.min(SLOT_BATCH) + 1;
+        let mut keys = Vec::with_capacity(want + 2);
+        keys.push(keys::index_page(&self.name, 0));
+        keys.push(keys::index_count(&self.name));
+        keys.extend((0..want as u64).map(|k| keys::index_slot(&self.name, k)));
+        let mut values = self.kv.get_many(&keys)?.into_iter();
+        let page = pages::decode_page(&self.name, 0, values.next().flatten().as_deref())?;
+        let slots = self.slots_from(0, values)?;
+        Ok((page, slots))
+    }
+
+    fn read_slots(&self, start: u64, want: usize) -> StoreResult<Slots> {
+        let mut keys = Vec::with_capacity(want + 1);
+        keys.push(keys::index_count(&self.name));
+        keys.extend((start..start + want as u64).map(|k| keys::index_slot(&self.name, k)));
+        let values = self.kv.get_many(&keys)?.into_iter();
+        self.slots_from(start, values)
+    }
+
+    /// The count, then the slots from `start`, as a batch read returned them.
+    fn slots_from(
+        &self,
+        start: u64,
+        mut values: impl Iterator<Item = Option<Vec<u8>>>,
+    ) -> StoreResult<Slots> {
+        let count = values.next().flatten().map_or(0, |b| parse_count(&b));
+        let entries = values
+            .enumerate()
+            .map(|(i, value)| {
+                value
+                    .map(|bytes| {
+                        String::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
+                            key: keys::index_slot(&self.name, start + i as u64),
+                            reason: e.to_string(),
+                        })
+                    })
+                    .transpose()
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(Slots {
+            start,
+            count,
+            entries,
+        })
+    }
+
+    /// Reads the pages of the earlier layout from `from` into `ids`. Returns where
+    /// the slice ends when it is full there (or stops after a bounded number of
+    /// empty pages), or `None` when the pages end with room left: the slots follow.
+    fn slice_pages(
+        &self,
+        from: Option<&Position>,
+        limit: usize,
+        ids: &mut Vec<String>,
+        mut first_page: Option<Page>,
+        slots_may_follow: bool,
+    ) -> StoreResult<Option<Option<Position>>> {
         let (mut page_no, mut offset, mut last) = match from {
             Some(p) => (p.page, p.offset, Some(p.last.clone())),
             None => (0, 0, None),
         };
-        let mut ids = Vec::with_capacity(limit.min(PAGE_CAPACITY));
         // Empty sealed pages (everything removed) are skipped, a bounded number per call.
-        for _ in 0..8 {
-            let page = self.read_page(page_no)?;
+        for _ in 0..SPARSE_ROUNDS {
+            let page = match first_page.take() {
+                Some(page) => page,
+                None => pages::read_page(self.kv, &self.name, page_no)?,
+            };
             if let Some(last_id) = &last {
                 if let Some(pos) = page.ids.iter().position(|x| x == last_id) {
                     offset = pos + 1;
@@ -248,27 +238,67 @@ impl<'a> IndexList<'a> {
             ids.extend_from_slice(&page.ids[start..start + take]);
             let end = start + take;
             if ids.len() == limit {
-                let more = end < page.ids.len() || page.sealed;
-                let next = more.then(|| Position {
-                    page: page_no,
-                    offset: end,
-                    last: ids.last().cloned().unwrap_or_default(),
-                });
-                return Ok(Slice { ids, next });
+                let next = if end < page.ids.len() || page.sealed {
+                    Some(Position {
+                        page: page_no,
+                        offset: end,
+                        last: ids.last().cloned().unwrap_or_default(),
+                        slot: None,
+                    })
+                } else {
+                    slots_may_follow.then(|| Position::at_slot(0))
+                };
+                return Ok(Some(next));
             }
             if !page.sealed {
-                return Ok(Slice { ids, next: None });
+                return Ok(None);
             }
             page_no += 1;
             offset = 0;
             last = None;
         }
-        let next = Some(Position {
+        Ok(Some(Some(Position {
             page: page_no,
             offset: 0,
             last: String::new(),
-        });
-        Ok(Slice { ids, next })
+            slot: None,
+        })))
+    }
+
+    /// Fills `ids` from the slots from `start`, skipping holes.
+    fn slice_slots(
+        &self,
+        mut start: u64,
+        limit: usize,
+        mut ids: Vec<String>,
+        mut prefetched: Option<Slots>,
+    ) -> StoreResult<Slice> {
+        for _ in 0..SPARSE_ROUNDS {
+            let slots = match prefetched.take() {
+                Some(slots) if slots.start == start => slots,
+                _ => self.read_slots(start, (limit - ids.len()).min(SLOT_BATCH))?,
+            };
+            let end = slots.end();
+            let read = slots.entries.len() as u64;
+            for (i, entry) in slots.entries.into_iter().enumerate() {
+                if let Some(entry) = entry {
+                    ids.push(entry);
+                }
+                if ids.len() == limit {
+                    let slot = start + i as u64;
+                    let next = (slot < end).then(|| Position::at_slot(slot + 1));
+                    return Ok(Slice { ids, next });
+                }
+            }
+            start += read;
+            if start > end || read == 0 {
+                return Ok(Slice { ids, next: None });
+            }
+        }
+        Ok(Slice {
+            ids,
+            next: Some(Position::at_slot(start)),
+        })
     }
 }
 
@@ -288,74 +318,122 @@ impl Listing {
     }
 }
 
-/// The page a stored tail hint names (page 0 when there is none or it is garbage).
-fn tail_page(hint: Option<&[u8]>) -> u32 {
-    hint.and_then(|bytes| std::str::from_utf8(bytes).ok())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+/// A slot number as a where-key stores it.
+fn parse_slot(bytes: &[u8]) -> Option<u64> {
+    std::str::from_utf8(bytes).ok()?.parse().ok()
 }
 
-/// Adds every listing, reading the lists' tail hints in one batch: a write that
-/// lists a record in n lists pays one read for all hints, then each list's
-/// compare-and-swap append.
-pub fn add_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
-    if let [one] = listings {
-        IndexList::new(kv, one.list.as_str()).add(&one.entry)?;
-        return Ok(());
+/// A count as the store keeps an incremented key: a decimal string (Redis, the
+/// in-memory store) or Spin's eight little-endian bytes. Eight bytes that are all
+/// digits would be a count above 3.4e18, so the two cannot be confused.
+fn parse_count(bytes: &[u8]) -> u64 {
+    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        return parse_slot(bytes).unwrap_or(0);
     }
-    let lists: Vec<IndexList> = listings
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(le) => u64::try_from(i64::from_le_bytes(le)).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// The writes that put `listing` in slot `slot`: the entry and where it is.
+fn slot_writes(listing: &Listing, slot: u64) -> [(String, Vec<u8>); 2] {
+    [
+        (
+            keys::index_slot(&listing.list, slot),
+            listing.entry.clone().into_bytes(),
+        ),
+        (
+            keys::index_where(&listing.list, &listing.entry),
+            slot.to_string().into_bytes(),
+        ),
+    ]
+}
+
+/// Adds every listing that its list does not hold yet: one batch read of where
+/// they are (and, rarely, of the slots that names), then [`add_all_new`] for the
+/// rest. Adding is idempotent, so an add that failed is settled by adding again.
+pub fn add_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
+    let missing = unlisted(kv, listings)?;
+    add_all_new(kv, &missing)
+}
+
+/// The listings whose entry is in no slot of its list. Pages of the earlier layout
+/// are not searched: nothing is appended to them any more, and an entry that is
+/// also there only makes readers see it twice.
+fn unlisted(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<Vec<Listing>> {
+    if listings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let where_keys: Vec<String> = listings
         .iter()
-        .map(|l| IndexList::new(kv, l.list.as_str()))
+        .map(|l| keys::index_where(&l.list, &l.entry))
         .collect();
-    let tails: Vec<String> = lists.iter().map(IndexList::tail_key).collect();
-    let hints = if tails.is_empty() {
+    let named: Vec<Option<u64>> = kv
+        .get_many(&where_keys)?
+        .into_iter()
+        .map(|v| v.as_deref().and_then(parse_slot))
+        .collect();
+    // A where-key whose slot is empty is what an interrupted removal leaves.
+    let slot_keys: Vec<String> = listings
+        .iter()
+        .zip(&named)
+        .filter_map(|(l, slot)| slot.map(|s| keys::index_slot(&l.list, s)))
+        .collect();
+    let mut held = if slot_keys.is_empty() {
         Vec::new()
     } else {
-        kv.get_many(&tails)?
-    };
-    for ((list, listing), hint) in lists.iter().zip(listings).zip(hints) {
-        list.add_from(&listing.entry, tail_page(hint.as_deref()))?;
+        kv.get_many(&slot_keys)?
     }
-    Ok(())
+    .into_iter();
+    let mut missing = Vec::new();
+    for (listing, slot) in listings.iter().zip(named) {
+        let listed = slot.is_some()
+            && held
+                .next()
+                .flatten()
+                .is_some_and(|entry| entry == listing.entry.as_bytes());
+        if !listed {
+            missing.push(listing.clone());
+        }
+    }
+    Ok(missing)
 }
 
-/// For a list that is certainly new (the history of a record just created): one
-/// increment elects this writer creator of the list's first page, and the page is
-/// returned for the caller to write (in a batch with other writes). `None` when the
-/// list has, or is getting, a first page already: [`IndexList::add`] it then.
-/// The claim counter only ever grows and every would-be creator increments it, so
-/// a first claim means no page 0 exists or is being written.
-pub fn claim_first_page(
-    kv: &dyn KeyValue,
-    listing: &Listing,
-) -> StoreResult<Option<(String, Vec<u8>)>> {
-    let key = keys::index_page(&listing.list, 0);
-    if kv.increment(&claim_key(&key), 1)? != 1 {
-        return Ok(None);
+/// Adds listings known not to be in their lists (those of a record under a fresh
+/// id): one increment per list hands out a slot, then one batch writes every entry
+/// and where it is. The batch is not atomic everywhere, but each of its keys is
+/// this appender's own, so a partial write loses nothing of anyone else's.
+pub fn add_all_new(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
+    if listings.is_empty() {
+        return Ok(());
     }
-    let page = Page {
-        ids: vec![listing.entry.clone()],
-        sealed: false,
-    };
-    Ok(Some((key, encode(&page))))
+    let mut writes = Vec::with_capacity(listings.len() * 2);
+    for listing in listings {
+        let slot = kv.increment(&keys::index_count(&listing.list), 1)?;
+        let slot = u64::try_from(slot).map_err(|_| StoreError::Corrupt {
+            key: keys::index_count(&listing.list),
+            reason: format!("a slot count of {slot}"),
+        })?;
+        writes.extend(slot_writes(listing, slot));
+    }
+    Ok(kv.set_many(&writes)?)
 }
 
-/// Removes every listing (each list searched from its first page).
+/// The writes that make `listing` the first entry of a list that is new with its
+/// record (the history of a record just created, under a fresh id): slot 0, which
+/// the count never hands out, so no increment is needed and later appenders cannot
+/// collide with it. The caller writes them in a batch with its other writes.
+pub fn first_entry(listing: &Listing) -> [(String, Vec<u8>); 2] {
+    slot_writes(listing, 0)
+}
+
+/// Removes every listing.
 pub fn remove_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
     for l in listings {
-        IndexList::new(kv, l.list.as_str()).remove(&l.entry, None)?;
+        IndexList::new(kv, l.list.as_str()).remove(&l.entry)?;
     }
     Ok(())
-}
-
-/// Rounds an appender waits for a claimed page before creating it itself. A live
-/// creator writes its page right after its claim; 8 backed-off rounds are about
-/// 0.1-0.2 s, well inside the loop's time budget.
-const CLAIM_PATIENCE: usize = 8;
-
-/// The counter that elects the creator of page `key`.
-fn claim_key(page_key: &str) -> String {
-    format!("{page_key}/claim")
 }
 
 /// Encodes a list position as an opaque cursor bound to this list.
@@ -372,85 +450,5 @@ pub fn decode_cursor(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::platform::memory::MemoryKv;
-
-    #[test]
-    fn pages_fill_seal_and_list_in_order() {
-        let kv = MemoryKv::default();
-        let list = IndexList::new(&kv, "t");
-        let n = PAGE_CAPACITY * 2 + 10;
-        for i in 0..n {
-            list.add(&format!("id{i}")).unwrap();
-        }
-        let mut seen = Vec::new();
-        let mut from = None;
-        loop {
-            let slice = list.slice(from.as_ref(), 100).unwrap();
-            seen.extend(slice.ids);
-            match slice.next {
-                Some(p) => from = Some(p),
-                None => break,
-            }
-        }
-        let expected: Vec<String> = (0..n).map(|i| format!("id{i}")).collect();
-        assert_eq!(seen, expected);
-    }
-
-    #[test]
-    fn add_is_idempotent_and_remove_keeps_cursors_stable() {
-        let kv = MemoryKv::default();
-        let list = IndexList::new(&kv, "t");
-        for id in ["a", "b", "c", "d", "a"] {
-            list.add(id).unwrap();
-        }
-        let first = list.slice(None, 2).unwrap();
-        assert_eq!(first.ids, ["a", "b"]);
-        // Removing an item already seen must not make the next page skip "c".
-        assert!(list.remove("a", Some(0)).unwrap());
-        assert!(!list.remove("zz", None).unwrap());
-        let second = list.slice(first.next.as_ref(), 2).unwrap();
-        assert_eq!(second.ids, ["c", "d"]);
-        assert!(second.next.is_none());
-    }
-
-    #[test]
-    fn slice_cost_does_not_grow_with_the_list() {
-        let kv = MemoryKv::default();
-        let list = IndexList::new(&kv, "t");
-        for i in 0..PAGE_CAPACITY * 4 + 1 {
-            list.add(&format!("id{i}")).unwrap();
-        }
-        let before = kv.ops.get();
-        let slice = list.slice(None, 50).unwrap();
-        assert_eq!(kv.ops.get() - before, 1);
-        let before = kv.ops.get();
-        list.slice(slice.next.as_ref(), 50).unwrap();
-        assert_eq!(kv.ops.get() - before, 1);
-        // An append reads the tail hint and CASes the tail page (cas new, current,
-        // swap): constant cost.
-        let before = kv.ops.get();
-        list.add("new").unwrap();
-        assert_eq!(kv.ops.get() - before, 4);
-    }
-}
-
-#[cfg(test)]
-mod claim_tests {
-    use super::*;
-    use crate::platform::memory::MemoryKv;
-
-    #[test]
-    fn a_page_whose_claimer_died_is_created_by_the_next_appender() {
-        let kv = MemoryKv::default();
-        // A creator took the claim of page 0 and died before writing the page.
-        kv.increment(&claim_key(&keys::index_page("t", 0)), 1)
-            .unwrap();
-        let list = IndexList::new(&kv, "t");
-        let start = std::time::Instant::now();
-        assert_eq!(list.add("a").unwrap(), 0);
-        assert!(start.elapsed() < std::time::Duration::from_secs(1));
-        assert_eq!(list.slice(None, 10).unwrap().ids, ["a"]);
-    }
-}
+#[path = "index_tests.rs"]
+mod tests;

@@ -17,3 +17,19 @@ pub fn index_page(list: &str, page: u32) -> String {
 pub const CURSOR_KEY: &str = "s/cursor-key";
 /// The counter that elects the one replica creating [`CURSOR_KEY`].
 pub const CURSOR_KEY_CLAIM: &str = "s/cursor-key/claim";
+
+/// The count of slots handed out in the index list `list`: `ec/<list>`.
+pub fn index_count(list: &str) -> String {
+    format!("ec/{list}")
+}
+
+/// Slot `k` of the index list `list`, which holds one entry: `e/<list>/<k>`.
+pub fn index_slot(list: &str, slot: u64) -> String {
+    format!("e/{list}/{slot}")
+}
+
+/// The slot of `entry` in the index list `list`: `ew/<list>/<entry>` (entries never
+/// contain a `/`, so the key names one list and one entry).
+pub fn index_where(list: &str, entry: &str) -> String {
+    format!("ew/{list}/{entry}")
+}

@@ -32,9 +32,9 @@ fn deletes_go_children_first_and_clean_their_lists() {
     c.delete_venue(&f.venue.id, Some(1)).unwrap();
     let (venues, _) = c.list_venues(None, 50).unwrap();
     assert!(venues.is_empty());
-    // Only emptied index pages (and their claim counters) remain.
+    // Only the lists' slot counts remain.
     for key in p.kv.keys() {
-        assert!(key.starts_with("i/"), "left behind: {key}");
+        assert!(key.starts_with("ec/"), "left behind: {key}");
     }
     for list in [
         venues_list(),
