@@ -443,12 +443,12 @@ fn kv_operations_per_write() {
         json!({"climb_id": created["id"], "style": "lead", "attempt": "repeat"}),
     );
     println!("kv ops create_climb: {create_ops}, log_tick: {tick_ops}");
-    // Measured: create_climb 23 (docs/bench.md says what each is for), log_tick 10.
+    // Measured: create_climb 13 (docs/bench.md says what each is for), log_tick 8.
     assert!(
-        create_ops <= 24,
+        create_ops <= 14,
         "create_climb made {create_ops} KV operations"
     );
-    assert!(tick_ops <= 11, "log_tick made {tick_ops} KV operations");
+    assert!(tick_ops <= 9, "log_tick made {tick_ops} KV operations");
 }
 
 /// A metered host (no rate limit) with a crag of 60 climbs: the host, the crag's
