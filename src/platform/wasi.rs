@@ -154,10 +154,7 @@ impl KeyValue for WasiKv {
         }
         let bucket = self.bucket()?;
         let found = transient(|| batch::get_many(bucket, keys))?;
-        // Backends may omit absent keys or return them in another order: match by key.
-        let mut by_key: std::collections::HashMap<String, Option<Vec<u8>>> =
-            found.into_iter().collect();
-        Ok(keys.iter().map(|k| by_key.remove(k).flatten()).collect())
+        Ok(in_key_order(keys, found))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> KvResult<()> {
@@ -204,6 +201,24 @@ impl KeyValue for WasiKv {
             Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
         }
     }
+}
+
+/// The values of `keys`, in their order, from what a batch read returned. Backends
+/// may omit absent keys or return them in another order, so results are matched by
+/// key; they mostly come in the order asked, so each is looked for where the last
+/// one was found first, which costs one comparison a key instead of hashing them all.
+fn in_key_order(keys: &[String], found: Vec<(String, Option<Vec<u8>>)>) -> Vec<Option<Vec<u8>>> {
+    let mut found: Vec<Option<(String, Option<Vec<u8>>)>> = found.into_iter().map(Some).collect();
+    let mut next = 0;
+    keys.iter()
+        .map(|key| {
+            let at = (next..found.len())
+                .chain(0..next)
+                .find(|&i| found[i].as_ref().is_some_and(|(k, _)| k == key))?;
+            next = at + 1;
+            found[at].take().and_then(|(_, value)| value)
+        })
+        .collect()
 }
 
 /// Blocking outbound GET over `wasi:http/outgoing-handler`.

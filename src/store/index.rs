@@ -165,7 +165,7 @@ impl<'a> IndexList<'a> {
         let mut keys = Vec::with_capacity(want + 2);
         keys.push(keys::index_page(&self.name, 0));
         keys.push(keys::index_count(&self.name));
-        keys.extend((0..want as u64).map(|k| keys::index_slot(&self.name, k)));
+        keys.extend(keys::index_slots(&self.name, 0..want as u64));
         let mut values = self.kv.get_many(&keys)?.into_iter();
         let page = pages::decode_page(&self.name, 0, values.next().flatten().as_deref())?;
         let slots = self.slots_from(0, values)?;
@@ -175,7 +175,7 @@ impl<'a> IndexList<'a> {
     fn read_slots(&self, start: u64, want: usize) -> StoreResult<Slots> {
         let mut keys = Vec::with_capacity(want + 1);
         keys.push(keys::index_count(&self.name));
-        keys.extend((start..start + want as u64).map(|k| keys::index_slot(&self.name, k)));
+        keys.extend(keys::index_slots(&self.name, start..start + want as u64));
         let values = self.kv.get_many(&keys)?.into_iter();
         self.slots_from(start, values)
     }

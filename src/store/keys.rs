@@ -28,6 +28,18 @@ pub fn index_slot(list: &str, slot: u64) -> String {
     format!("e/{list}/{slot}")
 }
 
+/// The keys of slots `slots` of the index list `list` (what [`index_slot`] names),
+/// built from one prefix: a page of a list reads dozens of them.
+pub fn index_slots(list: &str, slots: std::ops::Range<u64>) -> impl Iterator<Item = String> {
+    let prefix = format!("e/{list}/");
+    slots.map(move |slot| {
+        let mut key = String::with_capacity(prefix.len() + 20);
+        key.push_str(&prefix);
+        key.push_str(&slot.to_string());
+        key
+    })
+}
+
 /// The slot of `entry` in the index list `list`: `ew/<list>/<entry>` (entries never
 /// contain a `/`, so the key names one list and one entry).
 pub fn index_where(list: &str, entry: &str) -> String {
