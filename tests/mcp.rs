@@ -443,9 +443,11 @@ fn kv_operations_per_write() {
         json!({"climb_id": created["id"], "style": "lead", "attempt": "repeat"}),
     );
     println!("kv ops create_climb: {create_ops}, log_tick: {tick_ops}");
-    // Measured: create_climb 13 (docs/bench.md says what each is for), log_tick 8.
+    // Measured: create_climb 12 (docs/bench.md says what each is for), log_tick 8;
+    // one more when the call opens a rate-limit window (it drops the last one's
+    // counter).
     assert!(
-        create_ops <= 14,
+        create_ops <= 13,
         "create_climb made {create_ops} KV operations"
     );
     assert!(tick_ops <= 9, "log_tick made {tick_ops} KV operations");

@@ -383,7 +383,7 @@ impl Climbing<'_> {
                 area.kind.as_str()
             ));
         }
-        let climb = self.store.create(
+        let climb = self.store.create_with(
             |id| Climb {
                 id,
                 version: 1,
@@ -401,6 +401,13 @@ impl Climbing<'_> {
                 description: description.clone(),
                 audit: self.audit_new(),
             },
+            |climb| {
+                self.creation_line(
+                    "climb",
+                    &climb.id,
+                    format!("created \"{}\" in \"{}\"", climb.name, area.name),
+                )
+            },
             |_| {
                 if self.parent_still_exists(&area.id)? {
                     return Ok(());
@@ -411,11 +418,6 @@ impl Climbing<'_> {
                     area.id
                 ))
             },
-        )?;
-        self.record_creation(
-            "climb",
-            &climb.id,
-            format!("created \"{}\" in \"{}\"", climb.name, area.name),
         )?;
         Ok(climb)
     }

@@ -2,7 +2,9 @@
 //!
 //! Each change is a record `h/<id>` listed under its entity (`hl/<entity id>`).
 //! History is written after the change it describes: a crash in between loses the
-//! history line, never the change.
+//! history line, never the change. The one exception is a climb's creation, whose
+//! line goes in one batch with the climb's index entries, before the climb: a line
+//! of an entity that never came to exist is reached by nothing.
 
 use super::{Climbing, DomainError, DomainResult};
 use crate::store::index::Position;
@@ -99,6 +101,31 @@ impl Climbing<'_> {
             summary: summary.into(),
         })?;
         Ok(())
+    }
+
+    /// The first line of the history of `entity_id`, about to be created, as
+    /// writes that go in the batch of the entity's own index entries, ahead of it
+    /// (see [`crate::store::Store::create_with`]): the line is written before the
+    /// change it describes, but nothing reaches it until the entity exists, and a
+    /// create that is undone takes it back.
+    pub fn creation_line(
+        &self,
+        entity_kind: &str,
+        entity_id: &str,
+        summary: impl Into<String>,
+    ) -> Vec<(String, Vec<u8>)> {
+        self.store
+            .first_in_new_lists(|id| Change {
+                id,
+                version: 1,
+                entity_kind: entity_kind.to_owned(),
+                entity_id: entity_id.to_owned(),
+                action: Action::Created,
+                actor: self.actor.clone(),
+                at: self.store.platform().now_ms(),
+                summary: summary.into(),
+            })
+            .1
     }
 
     /// A page of the history of an entity, oldest first.

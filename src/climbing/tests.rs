@@ -400,7 +400,7 @@ fn write_costs_stay_within_their_operations() {
         .unwrap();
     assert_eq!(
         p.kv.ops.get() - before,
-        11,
+        10,
         "create_climb, a name of three words"
     );
     let tick = || super::tick::NewTick {

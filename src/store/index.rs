@@ -354,8 +354,22 @@ fn slot_writes(listing: &Listing, slot: u64) -> [(String, Vec<u8>); 2] {
 /// they are (and, rarely, of the slots that names), then [`add_all_new`] for the
 /// rest. Adding is idempotent, so an add that failed is settled by adding again.
 pub fn add_all(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
+    add_with(kv, listings, false, Vec::new())
+}
+
+/// [`add_all`] (or, when `known_new`, [`add_all_new`]) with `along`: other writes
+/// that go in the same batch as the entries.
+pub fn add_with(
+    kv: &dyn KeyValue,
+    listings: &[Listing],
+    known_new: bool,
+    along: Vec<(String, Vec<u8>)>,
+) -> StoreResult<()> {
+    if known_new {
+        return append(kv, listings, along);
+    }
     let missing = unlisted(kv, listings)?;
-    add_all_new(kv, &missing)
+    append(kv, &missing, along)
 }
 
 /// The listings whose entry is in no slot of its list. Pages of the earlier layout
@@ -405,10 +419,18 @@ fn unlisted(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<Vec<Listing>
 /// and where it is. The batch is not atomic everywhere, but each of its keys is
 /// this appender's own, so a partial write loses nothing of anyone else's.
 pub fn add_all_new(kv: &dyn KeyValue, listings: &[Listing]) -> StoreResult<()> {
-    if listings.is_empty() {
+    append(kv, listings, Vec::new())
+}
+
+fn append(
+    kv: &dyn KeyValue,
+    listings: &[Listing],
+    mut writes: Vec<(String, Vec<u8>)>,
+) -> StoreResult<()> {
+    if listings.is_empty() && writes.is_empty() {
         return Ok(());
     }
-    let mut writes = Vec::with_capacity(listings.len() * 2);
+    writes.reserve(listings.len() * 2);
     for listing in listings {
         let slot = kv.increment(&keys::index_count(&listing.list), 1)?;
         let slot = u64::try_from(slot).map_err(|_| StoreError::Corrupt {

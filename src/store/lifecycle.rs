@@ -89,23 +89,41 @@ impl Store<'_> {
     /// hangs on still stands), undoing everything when that fails.
     pub fn create<R: Listed, E: From<StoreError>>(
         &self,
+        make: impl FnMut(String) -> R,
+        recheck: impl Fn(&R) -> Result<(), E>,
+    ) -> Result<R, E> {
+        self.create_with(make, |_| Vec::new(), recheck)
+    }
+
+    /// [`Store::create`], with `along(&record)`: writes that go in the one batch of
+    /// the record's entries, ahead of the record, and are undone with it (the first
+    /// line of its history, from [`Store::first_in_new_lists`]). They must be
+    /// harmless without the record: a crash before it is stored leaves them where
+    /// nothing reaches them, as an entry without its record is.
+    pub fn create_with<R: Listed, E: From<StoreError>>(
+        &self,
         mut make: impl FnMut(String) -> R,
+        along: impl Fn(&R) -> Vec<(String, Vec<u8>)>,
         recheck: impl Fn(&R) -> Result<(), E>,
     ) -> Result<R, E> {
         // A fresh id only after a clean "id taken"; a store error ends the loop.
         for _ in 0..ID_ATTEMPTS {
             let mut record = make(self.new_id());
             let listings = record.listings();
-            if self.derives_ids() {
-                // An earlier attempt of this call may have listed it already.
-                index::add_all(self.kv(), &listings)?;
-            } else {
-                // A fresh random id is in no list yet.
-                index::add_all_new(self.kv(), &listings)?;
-            }
+            let along = along(&record);
+            let undo_along = |store: &Self| -> StoreResult<()> {
+                for (key, _) in &along {
+                    store.kv().delete(key)?;
+                }
+                Ok(())
+            };
+            // An earlier attempt of this call (derived ids) may have listed it
+            // already; a fresh random id is in no list yet.
+            index::add_with(self.kv(), &listings, !self.derives_ids(), along.clone())?;
             if self.insert(&mut record)? {
                 if let Err(e) = recheck(&record) {
                     self.delete::<R>(record.id())?;
+                    undo_along(self)?;
                     index::remove_all(self.kv(), &listings)?;
                     return Err(e);
                 }
@@ -114,27 +132,30 @@ impl Store<'_> {
             if self.derives_ids() {
                 // A derived id is taken only by an earlier attempt of this very call
                 // (same caller, same idempotency key): that record is the answer.
-                // Entries it already has stay; only ours that it lacks go.
+                // Entries it already has stay; only ours that it lacks go. What
+                // went along is derived too, so it is the earlier attempt's own.
                 let existing: R = self.require(record.id())?;
                 let ours = missing(&listings, &existing.listings());
                 index::remove_all(self.kv(), &ours)?;
                 return Ok(existing);
             }
-            // The random id was taken (vanishingly rare): drop our entries and retry.
+            // The random id was taken (vanishingly rare): drop our writes and retry.
+            undo_along(self)?;
             index::remove_all(self.kv(), &listings)?;
         }
         Err(super::ids_exhausted(R::KIND).into())
     }
 
-    /// Creates a record whose lists are new with it (the first history line of a
-    /// record just created) and that is harmless unlisted: its entries go in the
-    /// first slot of each list ([`index::first_entry`]), which no other appender
-    /// takes, so the entries and the record go in one batch write. A crash during
-    /// it may leave the record without its entries (a history line lost, which
-    /// history allows: it is written after the change it describes) or entries
-    /// without the record (readers skip them). The id is fresh and random (72
-    /// bits), so no check for a taken id is made.
-    pub fn create_in_new_lists<R: Listed>(&self, make: impl FnOnce(String) -> R) -> StoreResult<R> {
+    /// A record whose lists are new with it (the first history line of a record
+    /// just created) and that is harmless unlisted, under a fresh id at version 1,
+    /// with the writes that store it: its entries go in the first slot of each list
+    /// ([`index::first_entry`]), which no other appender takes, so they need no
+    /// increment and go in one batch with the record. The id is fresh and random
+    /// (72 bits), so no check for a taken id is made.
+    pub fn first_in_new_lists<R: Listed>(
+        &self,
+        make: impl FnOnce(String) -> R,
+    ) -> (R, Vec<(String, Vec<u8>)>) {
         let mut record = make(self.new_id());
         record.set_version(1);
         let mut writes: Vec<(String, Vec<u8>)> = record
@@ -143,6 +164,15 @@ impl Store<'_> {
             .flat_map(index::first_entry)
             .collect();
         writes.push((keys::record::<R>(record.id()), encode(&record)));
+        (record, writes)
+    }
+
+    /// Stores a [`Store::first_in_new_lists`] record on its own, in one batch write.
+    /// A crash during it may leave the record without its entries (a history line
+    /// lost, which history allows: it is written after the change it describes) or
+    /// entries without the record (readers skip them).
+    pub fn create_in_new_lists<R: Listed>(&self, make: impl FnOnce(String) -> R) -> StoreResult<R> {
+        let (record, writes) = self.first_in_new_lists(make);
         self.kv().set_many(&writes)?;
         Ok(record)
     }
@@ -531,6 +561,36 @@ mod tests {
         assert_eq!((y.checked, y.misplaced), (1, 1));
         assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&kept.id));
         assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn what_goes_along_a_create_is_undone_with_it() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let along = |n: &Note| {
+            store
+                .first_in_new_lists(|id| note(id, &format!("of-{}", n.id)))
+                .1
+        };
+        let refused = store.create_with(
+            |id| note(id, "x"),
+            along,
+            |_| {
+                Err(StoreError::NotFound {
+                    kind: "parent",
+                    id: "gone".into(),
+                })
+            },
+        );
+        assert!(refused.is_err());
+        // Only the list's count is left.
+        assert_eq!(platform.kv.keys(), ["ec/nt/x"]);
+        let kept: Note = store
+            .create_with(|id| note(id, "x"), along, |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        let line = ids(&store, &format!("nt/of-{}", kept.id));
+        assert_eq!(line.len(), 1);
+        assert!(store.get::<Note>(&line[0]).unwrap().is_some());
     }
 
     #[test]
