@@ -310,7 +310,15 @@ pub fn run_once(
                 continue;
             }
         }
-        let outcome = run(Rc::new(slot.ids(started_ms)));
+        // A takeover starts from the dead attempt's start, which is always before
+        // now (that attempt's lease ran out since).
+        let ids = slot.ids(started_ms);
+        let ids = if started_ms == now {
+            ids
+        } else {
+            ids.resuming()
+        };
+        let outcome = run(Rc::new(ids));
         let (result, json, answer) = match outcome {
             Ok(CallResult::Json(value))
                 if value.get("resultType").and_then(Value::as_str) == Some("input_required") =>

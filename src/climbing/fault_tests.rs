@@ -149,8 +149,9 @@ fn a_store_that_refuses_every_swap_gets_bounded_attempts_and_a_retryable_error()
         update,
         Err(super::DomainError::Store(StoreError::Contended { .. }))
     ));
-    // Nothing was created or changed: the only writes are the claim counters and
-    // pages of lists that did not exist yet.
+    // Nothing was created or changed: the only writes are index entries (and
+    // their lists' counts), which readers skip without their records, and a
+    // climb's history line written ahead of it and taken back.
     assert_eq!(count(&w.platform, "a"), areas);
     assert_eq!(count(&w.platform, "c"), climbs);
     assert_eq!(count(&w.platform, "x"), ticks);

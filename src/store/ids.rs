@@ -16,6 +16,7 @@ use std::cell::Cell;
 pub struct DerivedIds {
     seed: [u8; 32],
     drawn: Cell<u64>,
+    resumed: bool,
 }
 
 impl DerivedIds {
@@ -23,7 +24,22 @@ impl DerivedIds {
         Self {
             seed,
             drawn: Cell::new(0),
+            resumed: false,
         }
+    }
+
+    /// The ids of a call that takes over an attempt that died: what that attempt
+    /// wrote under them may be in the store already.
+    pub fn resuming(self) -> Self {
+        Self {
+            resumed: true,
+            ..self
+        }
+    }
+
+    /// Whether an earlier attempt may have written under these ids.
+    pub fn resumed(&self) -> bool {
+        self.resumed
     }
 
     /// The next id of the sequence.

@@ -117,10 +117,22 @@ impl Store<'_> {
                 }
                 Ok(())
             };
-            // An earlier attempt of this call (derived ids) may have listed it
-            // already; a fresh random id is in no list yet.
-            index::add_with(self.kv(), &listings, !self.derives_ids(), along.clone())?;
-            if self.insert(&mut record)? {
+            // An earlier attempt of this call that died (resumed derived ids) may
+            // have listed it already; a fresh id, random or derived for a new
+            // call, is in no list yet.
+            index::add_with(self.kv(), &listings, !self.resumes_ids(), along.clone())?;
+            let inserted = match self.insert(&mut record) {
+                Ok(inserted) => inserted,
+                // Certainly not written: what went along goes, if the store lets
+                // it (the error to report is the insert's). Entries stay, as
+                // every create leaves them then.
+                Err(e) if !matches!(e, StoreError::Unconfirmed { .. }) => {
+                    let _ = undo_along(self);
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if inserted {
                 if let Err(e) = recheck(&record) {
                     self.delete::<R>(record.id())?;
                     undo_along(self)?;

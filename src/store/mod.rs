@@ -180,6 +180,12 @@ impl<'p> Store<'p> {
         self.derived_ids.is_some()
     }
 
+    /// Whether new ids are those of an earlier attempt that died, so what it wrote
+    /// under them (index entries of a record it did not get to store) may be there.
+    pub fn resumes_ids(&self) -> bool {
+        self.derived_ids.as_ref().is_some_and(|ids| ids.resumed())
+    }
+
     pub fn kv(&self) -> &'p dyn KeyValue {
         self.platform.kv()
     }
