@@ -86,6 +86,8 @@ pub fn confirm_delete(
                 return Ok(state.get("v").and_then(Value::as_u64));
             }
             Answer::Accepted(_) | Answer::Refused(_) => {
+                // A state answers once: after a no, a yes needs a new question.
+                spend(ctx, state.get("n").and_then(Value::as_str).unwrap_or(""))?;
                 return Err(ToolFailure::Refused(format!(
                     "Not deleted: the person did not confirm deleting {label}. Nothing changed."
                 )));
@@ -151,5 +153,137 @@ fn capitalised(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tools::call;
+    use super::super::{CatalogError, Ctx, RoundTrip, ROUND_TRIP_TTL_MS};
+    use crate::identity::{Caller, Scope};
+    use crate::platform::memory::MemoryPlatform;
+    use serde_json::{json, Value};
+
+    const SCOPE: &str = "state:tools/call:delete_area";
+
+    fn caller() -> Caller {
+        Caller {
+            subject: "alice".into(),
+            scopes: vec![Scope::Read, Scope::Write],
+        }
+    }
+
+    /// A request context as the protocol layer makes it for `params`: a
+    /// 2026-07-28 request whose client declared elicitation when `ask`.
+    fn ctx<'p>(p: &'p MemoryPlatform, params: &Value, ask: bool) -> Result<Ctx<'p>, CatalogError> {
+        let mut ctx = Ctx::new(p, caller());
+        if ask {
+            ctx.client_capabilities.insert("elicitation".into(), json!({}));
+        }
+        let params = params.as_object().expect("params are an object");
+        ctx.round_trip = Some(RoundTrip::from_params(&ctx, SCOPE.into(), params)?);
+        Ok(ctx)
+    }
+
+    fn run(p: &MemoryPlatform, params: &Value, ask: bool) -> Value {
+        let ctx = ctx(p, params, ask).expect("a valid round trip");
+        call(&ctx, params).ok().expect("a result").into_value()
+    }
+
+    fn tool(p: &MemoryPlatform, name: &str, args: Value) -> Value {
+        let ctx = Ctx::new(p, caller());
+        let r = call(&ctx, &json!({"name": name, "arguments": args}))
+            .ok()
+            .expect("a result")
+            .into_value();
+        assert_eq!(r["isError"], false, "{name}: {r}");
+        r["structuredContent"].clone()
+    }
+
+    /// An empty crag with a photo: deleting it takes the photo along.
+    fn crag_with_photo(p: &MemoryPlatform) -> Value {
+        let crag = tool(p, "create_area", json!({"name": "Lonely", "kind": "country"}));
+        tool(
+            p,
+            "add_media",
+            json!({"entity_id": crag["id"], "kind": "photo", "url": "https://example.org/a.jpg"}),
+        );
+        crag["id"].clone()
+    }
+
+    fn delete(id: &Value) -> Value {
+        json!({"name": "delete_area", "arguments": {"id": id}})
+    }
+
+    fn answered(params: &Value, asked: &Value, confirm: bool) -> Value {
+        let mut retry = params.clone();
+        retry["requestState"] = asked["requestState"].clone();
+        retry["inputResponses"] =
+            json!({"confirm_delete": {"action": "accept", "content": {"confirm": confirm}}});
+        retry
+    }
+
+    fn area_exists(p: &MemoryPlatform, id: &Value) -> bool {
+        let ctx = Ctx::new(p, caller());
+        let r = call(&ctx, &json!({"name": "get_area", "arguments": {"id": id}}))
+            .ok()
+            .expect("a result")
+            .into_value();
+        r["isError"] == false
+    }
+
+    #[test]
+    fn without_a_way_to_ask_the_refusal_says_what_goes() {
+        let p = MemoryPlatform::default();
+        let id = crag_with_photo(&p);
+        let r = run(&p, &delete(&id), false);
+        assert_eq!(r["isError"], true, "{r}");
+        let said = r["content"][0]["text"].as_str().unwrap();
+        assert!(
+            said.starts_with("The country \"Lonely\" has 1 media reference (1 photo)"),
+            "{said}"
+        );
+        assert!(area_exists(&p, &id));
+        tool(&p, "delete_area", json!({"id": id, "confirm": true}));
+        assert!(!area_exists(&p, &id));
+    }
+
+    #[test]
+    fn an_expired_question_is_refused() {
+        let p = MemoryPlatform::default();
+        let id = crag_with_photo(&p);
+        let params = delete(&id);
+        let asked = run(&p, &params, true);
+        assert_eq!(asked["resultType"], "input_required", "{asked}");
+        p.now_ms.set(p.now_ms.get() + ROUND_TRIP_TTL_MS + 1);
+        let refused = ctx(&p, &answered(&params, &asked, true), true).err();
+        assert!(
+            matches!(&refused, Some(CatalogError::InvalidParams { message, .. }) if message.contains("failed verification")),
+            "{refused:?}"
+        );
+        assert!(area_exists(&p, &id));
+    }
+
+    #[test]
+    fn a_confirmation_of_what_since_changed_deletes_nothing() {
+        let p = MemoryPlatform::default();
+        let id = crag_with_photo(&p);
+        let params = delete(&id);
+        let asked = run(&p, &params, true);
+        tool(
+            &p,
+            "add_media",
+            json!({"entity_id": id, "kind": "topo", "url": "https://example.org/b.png"}),
+        );
+        let r = run(&p, &answered(&params, &asked, true), true);
+        let said = r["content"][0]["text"].as_str().unwrap();
+        assert!(said.contains("changed since the person confirmed"), "{said}");
+        assert!(said.contains("2 media references (1 photo, 1 topo)"), "{said}");
+        assert!(area_exists(&p, &id));
+        // Asked again, confirmed: deleted, pinned to the version seen.
+        let asked = run(&p, &params, true);
+        let r = run(&p, &answered(&params, &asked, true), true);
+        assert_eq!(r["isError"], false, "{r}");
+        assert!(!area_exists(&p, &id));
     }
 }
