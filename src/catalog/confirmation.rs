@@ -178,7 +178,8 @@ mod tests {
     fn ctx<'p>(p: &'p MemoryPlatform, params: &Value, ask: bool) -> Result<Ctx<'p>, CatalogError> {
         let mut ctx = Ctx::new(p, caller());
         if ask {
-            ctx.client_capabilities.insert("elicitation".into(), json!({}));
+            ctx.client_capabilities
+                .insert("elicitation".into(), json!({}));
         }
         let params = params.as_object().expect("params are an object");
         ctx.round_trip = Some(RoundTrip::from_params(&ctx, SCOPE.into(), params)?);
@@ -187,13 +188,12 @@ mod tests {
 
     fn run(p: &MemoryPlatform, params: &Value, ask: bool) -> Value {
         let ctx = ctx(p, params, ask).expect("a valid round trip");
-        call(&ctx, params).ok().expect("a result").into_value()
+        call(&ctx, params).expect("a result").into_value()
     }
 
     fn tool(p: &MemoryPlatform, name: &str, args: Value) -> Value {
         let ctx = Ctx::new(p, caller());
         let r = call(&ctx, &json!({"name": name, "arguments": args}))
-            .ok()
             .expect("a result")
             .into_value();
         assert_eq!(r["isError"], false, "{name}: {r}");
@@ -202,7 +202,11 @@ mod tests {
 
     /// An empty crag with a photo: deleting it takes the photo along.
     fn crag_with_photo(p: &MemoryPlatform) -> Value {
-        let crag = tool(p, "create_area", json!({"name": "Lonely", "kind": "country"}));
+        let crag = tool(
+            p,
+            "create_area",
+            json!({"name": "Lonely", "kind": "country"}),
+        );
         tool(
             p,
             "add_media",
@@ -226,7 +230,6 @@ mod tests {
     fn area_exists(p: &MemoryPlatform, id: &Value) -> bool {
         let ctx = Ctx::new(p, caller());
         let r = call(&ctx, &json!({"name": "get_area", "arguments": {"id": id}}))
-            .ok()
             .expect("a result")
             .into_value();
         r["isError"] == false
@@ -277,8 +280,14 @@ mod tests {
         );
         let r = run(&p, &answered(&params, &asked, true), true);
         let said = r["content"][0]["text"].as_str().unwrap();
-        assert!(said.contains("changed since the person confirmed"), "{said}");
-        assert!(said.contains("2 media references (1 photo, 1 topo)"), "{said}");
+        assert!(
+            said.contains("changed since the person confirmed"),
+            "{said}"
+        );
+        assert!(
+            said.contains("2 media references (1 photo, 1 topo)"),
+            "{said}"
+        );
         assert!(area_exists(&p, &id));
         // Asked again, confirmed: deleted, pinned to the version seen.
         let asked = run(&p, &params, true);

@@ -108,7 +108,7 @@ fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<Resolved> {
                     }
                     return climbing
                         .get_area(id)
-                        .map(Resolved::Area)
+                        .map(|area| Resolved::Area(Box::new(area)))
                         .map_err(|e| CatalogError::invalid(format!("the chosen crag {id}: {e}")));
                 }
             }
@@ -120,7 +120,7 @@ fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<Resolved> {
         }
     }
     let candidates = match crag_candidates(ctx, wanted)? {
-        Candidates::One(area) => return Ok(Resolved::Area(*area)),
+        Candidates::One(area) => return Ok(Resolved::Area(area)),
         other => other,
     };
     let Candidates::Several(areas) = &candidates else {
@@ -159,7 +159,7 @@ fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<Resolved> {
 /// What a crag argument came to: the area, or the `input_required` result that
 /// asks the person to choose.
 enum Resolved {
-    Area(Area),
+    Area(Box<Area>),
     Ask(Value),
 }
 
@@ -236,7 +236,7 @@ fn ambiguous(wanted: &str, candidates: &Candidates, why: &str) -> CatalogError {
 fn plan_crag_day(ctx: &Ctx, args: &Map<String, Value>) -> CatalogResult<Value> {
     let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").trim();
     let crag = match resolve_crag(ctx, arg("crag"))? {
-        Resolved::Area(area) => area,
+        Resolved::Area(area) => *area,
         Resolved::Ask(asked) => return Ok(asked),
     };
     let mut text = format!(
