@@ -48,7 +48,10 @@ fn conformance_component() -> PathBuf {
                 .arg(&target)
                 .status()
                 .expect("cargo runs");
-            assert!(status.success(), "building the conformance component failed");
+            assert!(
+                status.success(),
+                "building the conformance component failed"
+            );
             target.join("wasm32-wasip2/component/climbing_mcp_conformance.wasm")
         })
         .clone()
@@ -212,8 +215,18 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
     assert!(unknown.text().contains("no server request is waiting"));
 
     let content = json!({"username": "alice", "email": "alice@example.com"});
-    let taken = answer(&b, &alice, &id, json!({"action": "accept", "content": content}));
-    assert_eq!((taken.status, taken.body.len()), (202, 0), "{}", taken.text());
+    let taken = answer(
+        &b,
+        &alice,
+        &id,
+        json!({"action": "accept", "content": content}),
+    );
+    assert_eq!(
+        (taken.status, taken.body.len()),
+        (202, 0),
+        "{}",
+        taken.text()
+    );
     // A second answer is refused, whether the call is still open or done.
     let again = answer(&a, &alice, &id, json!({"action": "decline"}));
     assert!(matches!(again.status, 400 | 409), "{}", again.text());
@@ -245,7 +258,12 @@ fn each_round_may_be_answered_at_any_replica() {
         .as_str()
         .unwrap()
         .contains("Step 1"));
-    let r = answer(&a, &alice, &first, json!({"action": "accept", "content": {"name": "Alex"}}));
+    let r = answer(
+        &a,
+        &alice,
+        &first,
+        json!({"action": "accept", "content": {"name": "Alex"}}),
+    );
     assert_eq!(r.status, 202, "{}", r.text());
     let (second, request) = question(&mut stream);
     assert_ne!(first, second);
@@ -253,7 +271,12 @@ fn each_round_may_be_answered_at_any_replica() {
         .as_str()
         .unwrap()
         .contains("Step 2"));
-    let r = answer(&b, &alice, &second, json!({"action": "accept", "content": {"color": "red"}}));
+    let r = answer(
+        &b,
+        &alice,
+        &second,
+        json!({"action": "accept", "content": {"color": "red"}}),
+    );
     assert_eq!(r.status, 202, "{}", r.text());
     let result = stream.next_event().expect("the result");
     // The state of round one (the name) was kept in the asking instance.

@@ -104,7 +104,11 @@ fn legacy_elicitation_tool(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFai
         "username": {"type": "string", "description": "User's response"},
         "email": {"type": "string", "description": "User's email address"},
     });
-    let mut request = elicit(&message_argument(&arguments), properties, &["username", "email"]);
+    let mut request = elicit(
+        &message_argument(&arguments),
+        properties,
+        &["username", "email"],
+    );
     // The initialize-era request has no mode: form is the only one there.
     if let Some(params) = request["params"].as_object_mut() {
         params.remove("mode");
@@ -131,15 +135,14 @@ fn legacy_sampling_tool(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFailur
 }
 
 /// Asks with `schema` under `key` and reports what came back.
-fn elicit_schema(
-    ctx: &Ctx,
-    message: &str,
-    properties: Value,
-) -> Result<Value, ToolFailure> {
+fn elicit_schema(ctx: &Ctx, message: &str, properties: Value) -> Result<Value, ToolFailure> {
     let rt = round_trip(ctx)?;
     check_answer_shape(&rt.input_responses, "form")?;
     if let Some(answer) = rt.input_responses.get("form") {
-        return text(&format!("Elicitation completed: {}", elicitation_outcome(answer)));
+        return text(&format!(
+            "Elicitation completed: {}",
+            elicitation_outcome(answer)
+        ));
     }
     let request = json!({"method": "elicitation/create", "params": {"message": message, "requestedSchema": {"type": "object", "properties": properties, "required": []}}});
     ctx.input_required(json!({ "form": request }), None)

@@ -113,7 +113,8 @@ pub fn classify(value: Value) -> Result<Message, (Value, RpcError)> {
         Some(Value::String(m)) => m,
         Some(_) => return fail("Invalid Request: \"method\" must be a string".into()),
         None => {
-            if let Some(id) = id.filter(|_| obj.contains_key("result") || obj.contains_key("error")) {
+            if let Some(id) = id.filter(|_| obj.contains_key("result") || obj.contains_key("error"))
+            {
                 let answer = match obj.remove("result") {
                     Some(result) => Ok(result),
                     None => Err(obj.remove("error").unwrap_or(Value::Null)),

@@ -349,7 +349,9 @@ fn dispatch_asking(
         &target,
         |ctx| dispatch(ctx, era, method, params),
         |body| match body {
-            Body::Json(v) if v.get("resultType").and_then(Value::as_str) == Some("input_required") => {
+            Body::Json(v)
+                if v.get("resultType").and_then(Value::as_str) == Some("input_required") =>
+            {
                 Some(v)
             }
             _ => None,
