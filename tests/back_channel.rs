@@ -215,6 +215,7 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
     assert!(unknown.text().contains("no server request is waiting"));
 
     let content = json!({"username": "alice", "email": "alice@example.com"});
+    let answered = Instant::now();
     let taken = answer(
         &b,
         &alice,
@@ -233,6 +234,10 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
     assert!(again.json()["error"]["message"].is_string());
 
     let result = stream.next_event().expect("the result ends the stream");
+    // The asking replica looks at the store at most 250 ms apart.
+    let latency = answered.elapsed();
+    eprintln!("answer POSTed to the other replica -> result on the stream: {latency:?}");
+    assert!(latency < Duration::from_secs(2), "{latency:?}");
     assert_eq!(result["id"], 1);
     assert_eq!(result["result"]["isError"], Value::Null, "{result}");
     let text = result_text(&result);

@@ -585,3 +585,6 @@ fn accepted() -> Reply {
         insufficient_scope: None,
     }
 }
+
+#[cfg(test)]
+mod back_channel_tests;
