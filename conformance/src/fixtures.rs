@@ -664,7 +664,7 @@ pub static PROMPTS: &[PromptSpec] = &[
         render: |ctx, _| {
             let Some(rt) = ctx.round_trip.as_ref() else {
                 return messages(
-                    json!([{"role": "user", "content": {"type": "text", "text": "No context (initialize era)."}}]),
+                    json!([{"role": "user", "content": {"type": "text", "text": "No context: this request cannot ask for it."}}]),
                 );
             };
             if let Some(context) = accepted(&rt.input_responses, "user_context")
