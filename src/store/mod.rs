@@ -11,6 +11,7 @@ pub mod ids;
 pub mod index;
 pub mod keys;
 pub mod lifecycle;
+pub mod tasks;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};

@@ -97,6 +97,9 @@ pub enum Runner {
     /// `input_required` result. The tools of a catalog
     /// [`Extension`](super::extension::Extension) run this way.
     Json(fn(&Ctx, Value) -> Result<Value, ToolFailure>),
+    /// Long work in bounded steps, run as a task for a client that declared the
+    /// tasks extension (see [`super::tasks`]).
+    Task(&'static super::tasks::TaskKind),
 }
 
 /// A `tools/call` result, as the protocol layer sends it on.
@@ -118,7 +121,7 @@ impl CallResult {
 /// The input schema generator of `T`. Inside the component the tool definitions
 /// come from [`definitions`], serialized at build time, so schema generation is left
 /// out of the `.wasm` altogether.
-const fn input_schema_fn<T: Described>() -> fn() -> Value {
+pub(crate) const fn input_schema_fn<T: Described>() -> fn() -> Value {
     #[cfg(not(target_arch = "wasm32"))]
     {
         schema::input::<T>
@@ -203,6 +206,14 @@ impl ToolSpec {
         if let Some(output_schema) = self.output_schema {
             tool["outputSchema"] = schema::served_output(&output_schema());
         }
+        if let Runner::Task(kind) = self.run {
+            let support = if kind.required {
+                "required"
+            } else {
+                "optional"
+            };
+            tool["execution"] = json!({ "taskSupport": support });
+        }
         tool
     }
 }
@@ -223,6 +234,7 @@ static GROUPS: &[&[ToolSpec]] = &[
     gym::TOOLS,
     ticks::TOOLS,
     super::admin::TOOLS,
+    super::tasks::bulk_import::TOOLS,
 ];
 
 /// The tool `name`: the extension's, else the catalog's.
@@ -230,6 +242,7 @@ pub fn find(ctx: &Ctx, name: &str) -> Option<&'static ToolSpec> {
     ctx.extension
         .tools
         .iter()
+        .chain(ctx.extension.task_tools)
         .chain(all())
         .find(|t| t.meta.name == name)
 }
@@ -256,6 +269,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
         .extension
         .tools
         .iter()
+        .chain(ctx.extension.task_tools)
         .filter(|t| ctx.caller.may(t.meta.scope))
     {
         out.push_str(&t.describe().to_string());
@@ -328,6 +342,9 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
     let execute = |arguments: Value| match tool.run {
         Runner::Serialized(run) => run(ctx, arguments).map(CallResult::Serialized),
         Runner::Json(run) => run(ctx, arguments).map(CallResult::Json),
+        Runner::Task(kind) => {
+            super::tasks::call(ctx, tool.meta.name, kind, arguments).map(CallResult::Json)
+        }
     };
     let outcome = match key {
         None => execute(arguments),
