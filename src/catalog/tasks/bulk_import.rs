@@ -24,7 +24,7 @@ pub static TOOLS: &[ToolSpec] = &[ToolSpec {
     meta: ToolMeta::create(
         "import_climbs",
         "Import many climbs into one area",
-        "Create up to 50,000 climbs in one crag, sector, wall or boulder. Every row is checked first (one bad row refuses the import and stores nothing); rows are laid over defaults, the fields they share. With the io.modelcontextprotocol/tasks extension the import runs as a task: poll tasks/get until it completes; it survives restarts and never creates a climb twice. Without it, the import runs within the call.",
+        "Create up to 50,000 climbs in one crag, sector, wall or boulder; rows are checked first (a bad row stores nothing) and laid over defaults. With the tasks extension it runs as a task: poll tasks/get.",
     ),
     input_schema: input_schema_fn::<ImportClimbsArgs>(),
     output_schema: None,
@@ -46,12 +46,10 @@ static IMPORT_CLIMBS: TaskKind = TaskKind {
 pub struct ImportClimbsArgs {
     /// The crag, sector, wall or boulder the climbs go into.
     pub area_id: String,
-    /// Fields every climb shares (any field of create_climb but name and
-    /// area_id), e.g. {"disciplines": ["sport"]}; a row's own fields win.
+    /// Fields the climbs share (create_climb's, but name and area_id).
     #[serde(default)]
     pub defaults: Map<String, Value>,
-    /// The climbs: each an object with create_climb's fields but area_id,
-    /// completed from defaults.
+    /// The climbs: create_climb's fields but area_id.
     pub climbs: Vec<Map<String, Value>>,
 }
 
