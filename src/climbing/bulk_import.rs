@@ -8,7 +8,7 @@
 //! finds its earlier self and no duplicate appears.
 
 use super::area::Area;
-use super::climb::{check_new_climb, NewClimb};
+use super::climb::{check_new_climb, Climb, NewClimb};
 use super::{invalid, validate, Climbing, DomainError, DomainResult};
 use crate::store::DerivedIds;
 use serde_json::{Map, Value};
@@ -79,12 +79,18 @@ impl Climbing<'_> {
             .collect()
     }
 
-    /// Creates one climb of a bulk import with the ids `seed` derives, so that
-    /// writing it again (same seed) hands back the climb written the first time.
-    pub fn import_climb_at(&self, climb: NewClimb, seed: [u8; 32]) -> DomainResult<()> {
+    /// Creates one climb of a bulk import with the ids `seed` derives, unless a
+    /// first attempt (same seed) already stored it: `false` then. The record is
+    /// looked up first because creating it again would list it again wherever
+    /// its list has grown past the page that holds its first entry.
+    pub fn import_climb_at(&self, climb: NewClimb, seed: [u8; 32]) -> DomainResult<bool> {
+        let id = DerivedIds::new(seed).next();
+        if self.store.get::<Climb>(&id)?.is_some() {
+            return Ok(false);
+        }
         let store = crate::store::Store::new(self.store.platform())
             .deriving_ids(Some(Rc::new(DerivedIds::new(seed))));
         Climbing::new(store, self.actor.clone()).create_climb(climb)?;
-        Ok(())
+        Ok(true)
     }
 }

@@ -138,7 +138,7 @@ fn step(sc: &StepCtx, checkpoint: Value) -> Result<Step, ToolFailure> {
             )))
         })?;
         match climbing.import_climb_at(climb, sc.seed(at.next as u64)) {
-            Ok(()) => at.next += 1,
+            Ok(_) => at.next += 1,
             // A climb the checks accepted is refused now (its area was deleted
             // meanwhile): the import ends there, with what it created so far.
             Err(crate::climbing::DomainError::Invalid(message)) => {
