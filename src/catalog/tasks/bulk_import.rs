@@ -127,11 +127,11 @@ fn step(sc: &StepCtx, checkpoint: Value) -> Result<Step, ToolFailure> {
         Err(_) => return Ok(Step::Wait),
     };
     let climbing = sc.ctx.climbing();
-    for offset in (at.next % PART_CLIMBS)..part.len() {
+    for stored in part.iter().skip(at.next % PART_CLIMBS) {
         if sc.out_of_time() {
             break;
         }
-        let climb: NewClimb = serde_json::from_value(part[offset].clone()).map_err(|e| {
+        let climb: NewClimb = serde_json::from_value(stored.clone()).map_err(|e| {
             ToolFailure::Protocol(crate::catalog::CatalogError::Internal(format!(
                 "climb {} of the import does not read back: {e}",
                 at.next
