@@ -251,6 +251,33 @@ fn the_2026_era_streams_progress_and_logs() {
     );
 }
 
+/// The 2026-07-28 `logLevel` is the least severe level sent: the import's `info`
+/// lines stay out at `warning`, its progress still streams.
+#[test]
+fn the_2026_log_level_filters_messages() {
+    let host = host();
+    let (_, args) = import_args(&host, CLIMBS);
+    let auth = bearer(ALL);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/logLevel": "warning",
+        "progressToken": 7,
+    });
+    let mut stream = open(&host, &modern_headers(&auth), &import_call(&args, meta));
+    assert_eq!(stream.status, 200);
+    let (events, _, _) = read_all(&mut stream);
+    assert!(!progress_values(&events, &json!(7)).is_empty());
+    assert!(
+        !events
+            .iter()
+            .any(|(_, e)| e["method"] == "notifications/message"),
+        "no info line at level warning: {events:?}"
+    );
+    let result = &events.last().unwrap().1;
+    assert_eq!(result["result"]["resultType"], "complete", "{result}");
+}
+
 /// Asking for nothing: no progress token, and no logs (in the `initialize` era a
 /// client that accepts an event stream gets the log messages, as it cannot set a
 /// level on a stateless server; one that accepts only JSON asks for none).

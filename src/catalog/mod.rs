@@ -54,6 +54,10 @@ pub struct Ctx<'p> {
     pub progress_token: Option<Value>,
     /// Whether log messages may be sent for this request.
     pub logging: bool,
+    /// The least severe level sent (an index into [`LOG_LEVELS`]): the 2026-07-28
+    /// `logLevel` of the request; everything in the initialize era, which sets
+    /// levels per session.
+    pub min_log_level: usize,
     /// The Host the request was sent to (the default token audience derives from it).
     pub host: String,
     /// What the client declared it can do (2026-07-28 `_meta`; empty in the legacy era).
@@ -84,6 +88,7 @@ impl<'p> Ctx<'p> {
             caller,
             progress_token: None,
             logging: false,
+            min_log_level: 0,
             host: String::new(),
             client_capabilities: serde_json::Map::new(),
             round_trip: None,
@@ -164,9 +169,14 @@ impl<'p> Ctx<'p> {
         self.progress_token.is_some()
     }
 
-    /// Whether log messages may be sent for this request.
+    /// Whether `info` messages may be sent for this request: lets a handler skip
+    /// building messages nobody reads.
     pub fn wants_logs(&self) -> bool {
-        self.logging
+        self.sends_level(INFO)
+    }
+
+    fn sends_level(&self, severity: usize) -> bool {
+        self.logging && severity >= self.min_log_level
     }
 
     /// Reports progress when the client asked for it. Values that do not
@@ -194,8 +204,10 @@ impl<'p> Ctx<'p> {
         }
     }
 
+    /// Sends a log message at `level` (one of [`LOG_LEVELS`]) when the request
+    /// asked for logs at that level or a less severe one.
     pub fn log(&self, level: &str, message: &str) {
-        if self.logging {
+        if self.sends_level(log_severity(level)) {
             self.notify(
                 "notifications/message",
                 serde_json::json!({"level": level, "logger": "climbing-mcp", "data": message}),
@@ -279,6 +291,29 @@ impl crate::climbing::progress::Progress for Ctx<'_> {
     fn stop(&self) -> bool {
         self.cancelled()
     }
+}
+
+/// The log levels of the protocol, least severe first (RFC 5424's, as MCP uses them).
+pub const LOG_LEVELS: &[&str] = &[
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
+const INFO: usize = 1;
+
+/// Where `level` stands in [`LOG_LEVELS`]; an unknown level counts as the most
+/// severe, so it is never filtered away.
+pub fn log_severity(level: &str) -> usize {
+    LOG_LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .unwrap_or(LOG_LEVELS.len() - 1)
 }
 
 /// How long a client may take to answer an `input_required` result.

@@ -75,16 +75,7 @@ pub struct ModernMeta {
     pub log_level: Option<String>,
 }
 
-pub const LOG_LEVELS: &[&str] = &[
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-];
+pub use crate::catalog::LOG_LEVELS;
 
 /// The 2026-07-28 checks, in the order the spec's conformance suite expects:
 /// required `_meta` fields (-32602), header agreement (-32020), version (-32022),

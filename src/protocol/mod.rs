@@ -223,6 +223,7 @@ fn handle_message(
             Err(e) => return Some(error_answer(&id, e)),
             Ok(meta) => {
                 ctx.logging = meta.log_level.is_some();
+                ctx.min_log_level = meta.log_level.as_deref().map_or(0, catalog::log_severity);
                 ctx.client_capabilities = meta.client_capabilities;
                 if let Some(target) = round_trip_target(&method, &params) {
                     match catalog::RoundTrip::from_params(&ctx, target, &params) {
