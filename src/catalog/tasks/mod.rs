@@ -524,3 +524,6 @@ fn rpc_error(e: CatalogError) -> Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
