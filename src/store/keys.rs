@@ -17,3 +17,14 @@ pub fn index_page(list: &str, page: u32) -> String {
 pub const CURSOR_KEY: &str = "s/cursor-key";
 /// The counter that elects the one replica creating [`CURSOR_KEY`].
 pub const CURSOR_KEY_CLAIM: &str = "s/cursor-key/claim";
+
+/// The record of task `id` (`store::tasks`): `task/<id>`. Not a [`record`] key:
+/// tasks are no `Record` and their ids are longer.
+pub fn task(id: &str) -> String {
+    format!("task/{id}")
+}
+
+/// Input part `n` of task `id`: `task/<id>/<n>`.
+pub fn task_part(id: &str, n: u32) -> String {
+    format!("task/{id}/{n}")
+}

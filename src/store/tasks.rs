@@ -1,14 +1,15 @@
 //! Task records: the one place a long piece of work lives between requests.
 //!
 //! No instance outlives its request, so a task is a record in the key-value store
-//! (`t/<id>`) plus, for work whose input is large, numbered parts beside it
-//! (`t/<id>/<n>`, written once before the task is announced). Every change of a
+//! (`task/<id>`) plus, for work whose input is large, numbered parts beside it
+//! (`task/<id>/<n>`, written once before the task is announced). Every change of a
 //! record is a compare-and-swap of the whole record ([`transition`]): taking the
 //! lease that lets one request do the next step, saving the step's checkpoint,
 //! cancelling, answering its questions. Two replicas racing for the same record
 //! see one swap win and the other re-read, so no change is ever lost or applied
 //! on a stale state.
 
+use super::keys::{task as record_key, task_part as part_key};
 use super::retry::{Budget, CAS_ATTEMPTS};
 use super::{decode, encode, StoreError, StoreResult};
 use crate::platform::{KeyValue, Swap};
@@ -103,14 +104,6 @@ impl TaskRecord {
     pub fn leased_at(&self, now_ms: u64) -> bool {
         self.lease.as_ref().is_some_and(|l| l.until_ms > now_ms)
     }
-}
-
-fn record_key(id: &str) -> String {
-    format!("t/{id}")
-}
-
-fn part_key(id: &str, part: u32) -> String {
-    format!("t/{id}/{part}")
 }
 
 /// Stores the input parts of task `id`, then its record: only once this returns
