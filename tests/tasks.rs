@@ -1,13 +1,14 @@
 //! The tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28) over real
 //! HTTP: a bulk import of 20,000 climbs as a task on three replicas sharing one
-//! SQLite file, advanced by polling alone while replicas are killed mid-step,
-//! leaves exactly 20,000 climbs; tasks belong to their caller; cancelling stops
+//! store (climbing-host on one SQLite file; `spin up` on one Redis), advanced by
+//! polling alone while replicas are killed mid-step, leaves exactly 20,000 climbs; tasks belong to their caller; cancelling stops
 //! the work; a call without the extension runs within its request.
 
 mod common;
 
 use common::mcp::{host_builder, ok_tool, seed_crag, token, ALL};
-use common::{agent, send, temp_dir, Host};
+use common::redis::Redis;
+use common::{agent, send, temp_dir, Host, HostBuilder, Runtime};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -124,8 +125,24 @@ fn a_bulk_import_completes_through_polling_while_replicas_die_and_leaves_each_cl
     let dir = temp_dir();
     let builder = host_builder()
         .sqlite(dir.path().join("kv.db"))
-        .var("rate_limit_per_minute", "0")
-        .climbing_host_only("kills replicas that share one SQLite file");
+        .climbing_host_only(
+            "Spin's SQLite store is for one process; its replicas run on Redis below",
+        );
+    import_across_killed_replicas(builder);
+}
+
+/// The same with three `spin up` processes on one `redis-server`.
+#[test]
+fn a_bulk_import_on_spin_replicas_sharing_redis_survives_killed_replicas() {
+    let redis = Redis::start();
+    let builder = host_builder().on(Runtime::Spin).redis(&redis.url());
+    import_across_killed_replicas(builder);
+}
+
+/// Three replicas from `builder` on one store; the import is created on the
+/// first and polled round-robin, two replicas killed while they work on a step.
+fn import_across_killed_replicas(builder: HostBuilder) {
+    let builder = builder.var("rate_limit_per_minute", "0");
     let mut hosts: Vec<Host> = (0..3).map(|_| builder.clone().start()).collect();
     let crag = seed_crag(&hosts[0]);
     let began = Instant::now();
@@ -178,7 +195,8 @@ fn a_bulk_import_completes_through_polling_while_replicas_die_and_leaves_each_cl
     }
     let result = done.unwrap_or_else(|| panic!("not completed; last: {last_message}"));
     println!(
-        "{CLIMBS} climbs imported in {:?}, {polls} polls, {kills} replicas killed mid-step",
+        "{:?}: {CLIMBS} climbs imported in {:?}, {polls} polls, {kills} replicas killed mid-step",
+        hosts[0].runtime(),
         began.elapsed()
     );
     assert_eq!(result["isError"], false, "{result}");
