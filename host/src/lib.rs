@@ -6,12 +6,14 @@
 //! - [`capabilities`]: what the component imports beyond WASI, one module each
 //!   (key-value, variables, outbound HTTP, Redis), each with its own bindings;
 //! - [`metrics`]: what a request cost (`--expose-metrics`);
-//! - [`service_token`]: signing the component's service tokens.
+//! - [`service_token`]: signing the component's service tokens;
+//! - [`event_stream`]: reading an answer sent as an event stream.
 //!
 //! Data flows one way: server -> runtime -> capabilities; none of them knows the
 //! command line.
 
 pub mod capabilities;
+pub mod event_stream;
 pub mod metrics;
 pub mod runtime;
 pub mod server;

@@ -288,8 +288,11 @@ impl Client {
                 header("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
             let text = match on_progress.as_deref_mut() {
                 Some(report) if streamed && status == 200 => {
-                    read_events(response.body_mut().as_reader(), report)
-                        .with_context(|| format!("reading the answer to {tool}"))?
+                    climbing_host::event_stream::read_response(
+                        response.body_mut().as_reader(),
+                        report,
+                    )
+                    .with_context(|| format!("reading the answer to {tool}"))?
                 }
                 _ => response
                     .body_mut()
@@ -427,38 +430,4 @@ fn subject_of(jwt: &str) -> String {
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .and_then(|claims| claims["sub"].as_str().map(str::to_owned))
         .unwrap_or_else(|| "(token's subject)".into())
-}
-
-/// Reads an event stream as it arrives: each progress notification goes to
-/// `report`; returns the data of the event that is not a notification (the
-/// response, which ends the stream).
-fn read_events(
-    body: impl std::io::Read,
-    report: &mut dyn FnMut(f64, Option<f64>),
-) -> Result<String> {
-    use std::io::BufRead;
-    let mut data = String::new();
-    for line in std::io::BufReader::new(body).lines() {
-        let line = line?;
-        if let Some(d) = line.strip_prefix("data:") {
-            data.push_str(d.trim_start());
-            continue;
-        }
-        // A blank line ends an event; comments (keep-alives) and other fields
-        // carry nothing for us.
-        if !line.is_empty() || data.is_empty() {
-            continue;
-        }
-        let event = std::mem::take(&mut data);
-        let message: Value = serde_json::from_str(&event).context("an event is not JSON")?;
-        if message.get("id").is_some() {
-            return Ok(event);
-        }
-        if message["method"] == "notifications/progress" {
-            if let Some(p) = message["params"]["progress"].as_f64() {
-                report(p, message["params"]["total"].as_f64());
-            }
-        }
-    }
-    bail!("the event stream ended without the response")
 }

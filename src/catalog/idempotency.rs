@@ -312,6 +312,11 @@ pub fn run_once(
         }
         let outcome = run(Rc::new(slot.ids(started_ms)));
         let (result, json, answer) = match outcome {
+            // A typed tool asking for input (see below).
+            Err(ToolFailure::InputRequired(value)) => {
+                release(kv, &slot);
+                return Ok(CallResult::Json(value));
+            }
             Ok(CallResult::Json(value))
                 if value.get("resultType").and_then(Value::as_str) == Some("input_required") =>
             {

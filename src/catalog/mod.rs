@@ -4,6 +4,8 @@
 
 pub mod admin;
 pub mod completion;
+pub mod confirmation;
+pub mod elicitation;
 pub mod events;
 pub mod extension;
 pub mod idempotency;
@@ -140,8 +142,8 @@ impl<'p> Ctx<'p> {
 
     /// An `input_required` result asking the client for `input_requests` (a map of
     /// key to `{method, params}`), carrying `state` back to us signed: the client
-    /// cannot forge or alter it, it is bound to the caller and this request's
-    /// target, and it expires after [`ROUND_TRIP_TTL_MS`].
+    /// cannot forge or alter it, it is bound to the caller, this request's target
+    /// and a digest of its arguments, and it expires after [`ROUND_TRIP_TTL_MS`].
     pub fn input_required(
         &self,
         input_requests: Value,
@@ -157,6 +159,7 @@ impl<'p> Ctx<'p> {
                 state,
                 subject: self.caller.subject.clone(),
                 expires_at_ms: self.platform.now_ms() + ROUND_TRIP_TTL_MS,
+                arguments: round_trip.arguments_digest.clone(),
             };
             result["requestState"] = self.seal_cursor(&round_trip.scope, &sealed)?.into();
         }
@@ -328,6 +331,22 @@ struct SealedState {
     subject: String,
     #[serde(rename = "e")]
     expires_at_ms: u64,
+    /// The digest of the arguments it was issued for ([`arguments_digest`]).
+    #[serde(rename = "a", default)]
+    arguments: String,
+}
+
+/// A digest of a multi-round-trip request's arguments (`arguments` of
+/// `tools/call` and `prompts/get`; absent and `null` count as `{}`), so state
+/// issued for one set of arguments is refused with another. `resources/read` has
+/// none: its URI is part of the target already.
+fn arguments_digest(target: &str, params: &serde_json::Map<String, Value>) -> String {
+    let empty = Value::Object(serde_json::Map::new());
+    let arguments = match params.get("arguments") {
+        None | Some(Value::Null) => &empty,
+        Some(v) => v,
+    };
+    idempotency::digest(target, arguments)
 }
 
 /// What a retried multi-round-trip request brought back.
@@ -340,12 +359,14 @@ pub struct RoundTrip {
     pub input_responses: serde_json::Map<String, Value>,
     /// The state we sent with the last `input_required`, verified.
     pub state: Option<Value>,
+    /// The digest of this request's arguments, sealed into the state we send.
+    pub arguments_digest: String,
 }
 
 impl RoundTrip {
     /// Reads `inputResponses` and `requestState` of a retry; a `requestState` that
-    /// fails verification, belongs to another caller or target, or expired, is an
-    /// invalid-params error.
+    /// fails verification, belongs to another caller or target, expired, or was
+    /// issued for other arguments, is an invalid-params error.
     pub fn from_params(
         ctx: &Ctx,
         scope: String,
@@ -360,6 +381,7 @@ impl RoundTrip {
                 ))
             }
         };
+        let digest = arguments_digest(&scope, params);
         let state = match params.get("requestState") {
             None => None,
             Some(Value::String(sealed)) => {
@@ -374,6 +396,14 @@ impl RoundTrip {
                 {
                     return Err(refused());
                 }
+                // A retry repeats the request with the answers added: other
+                // arguments would apply answers (a confirmation, a choice) given
+                // for something else.
+                if opened.arguments != digest {
+                    return Err(CatalogError::invalid(
+                        "requestState was issued for other arguments: a retry must repeat the arguments unchanged; to change them, start the request again without requestState and inputResponses",
+                    ));
+                }
                 Some(opened.state)
             }
             Some(_) => return Err(CatalogError::invalid("requestState must be a string")),
@@ -382,6 +412,7 @@ impl RoundTrip {
             scope,
             input_responses,
             state,
+            arguments_digest: digest,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! Prompts: reusable conversation starters that put the tools to work.
 
+use super::elicitation::{self, Answer};
 use super::{cursor_param, CatalogError, CatalogResult, Ctx};
+use crate::climbing::area::Area;
 use serde_json::{json, Map, Value};
 
 pub struct PromptArg {
@@ -74,59 +76,169 @@ static PROMPTS: &[PromptSpec] = &[
     },
 ];
 
-/// Candidates shown when a crag name is ambiguous.
+/// Candidates shown (and offered to choose from) when a crag name is ambiguous.
 const SHOWN_CANDIDATES: usize = 8;
+
+/// The question's key in `inputRequests` and `inputResponses`, and the purpose
+/// its sealed state is marked with.
+const CRAG_QUESTION: &str = "choose_crag";
 
 /// The area a prompt's `crag` argument names: an id, else the one area whose name
 /// is exactly that (case and accents ignored), else the only area whose name
-/// contains its words. Anything else is refused with the candidates, so the
-/// caller can pass an id.
-fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<crate::climbing::area::Area> {
+/// contains its words. When several match, the person chooses among them with a
+/// form if the client can be asked (the candidates sealed in the request state,
+/// so only one of them can be chosen); otherwise, or when they decline, it is
+/// refused with the candidates, so the caller can pass an id.
+fn resolve_crag(ctx: &Ctx, wanted: &str) -> CatalogResult<Resolved> {
+    let climbing = ctx.climbing();
+    if let Some(state) = elicitation::state_for(ctx, CRAG_QUESTION) {
+        let offered = |id: &str| {
+            state
+                .get("c")
+                .and_then(Value::as_array)
+                .is_some_and(|c| c.iter().any(|o| o == id))
+        };
+        match elicitation::answer(ctx, CRAG_QUESTION) {
+            Answer::Accepted(content) => {
+                if let Some(id) = content.get("crag").and_then(Value::as_str) {
+                    if !offered(id) {
+                        return Err(CatalogError::invalid(
+                            "the chosen crag is not one of those offered; send back one of the form's values, or start again without requestState",
+                        ));
+                    }
+                    return climbing
+                        .get_area(id)
+                        .map(|area| Resolved::Area(Box::new(area)))
+                        .map_err(|e| CatalogError::invalid(format!("the chosen crag {id}: {e}")));
+                }
+            }
+            Answer::Refused(_) => {
+                let candidates = crag_candidates(ctx, wanted)?;
+                return Err(ambiguous(wanted, &candidates, " (no crag was chosen)"));
+            }
+            Answer::Missing => {}
+        }
+    }
+    let candidates = match crag_candidates(ctx, wanted)? {
+        Candidates::One(area) => return Ok(Resolved::Area(area)),
+        other => other,
+    };
+    let Candidates::Several(areas) = &candidates else {
+        return Err(ambiguous(wanted, &candidates, ""));
+    };
+    if !elicitation::can_ask(ctx) {
+        return Err(ambiguous(wanted, &candidates, ""));
+    }
+    let shown = &areas[..areas.len().min(SHOWN_CANDIDATES)];
+    let options: Vec<Value> = shown
+        .iter()
+        .map(|a| json!({"const": a.id, "title": crag_title(ctx, a)}))
+        .collect();
+    let more = areas.len() - shown.len();
+    let message = format!(
+        "\"{wanted}\" matches {} areas{}. Which one do you mean?",
+        areas.len(),
+        if more > 0 {
+            format!(
+                " (the first {} are listed; decline and pass an id for another)",
+                shown.len()
+            )
+        } else {
+            String::new()
+        }
+    );
+    let field = json!({"crag": {"type": "string", "title": "Crag", "oneOf": options}});
+    let ids: Vec<&str> = shown.iter().map(|a| a.id.as_str()).collect();
+    ctx.input_required(
+        json!({ CRAG_QUESTION: elicitation::form(&message, field, &["crag"]) }),
+        Some(json!({"k": CRAG_QUESTION, "c": ids})),
+    )
+    .map(Resolved::Ask)
+}
+
+/// What a crag argument came to: the area, or the `input_required` result that
+/// asks the person to choose.
+enum Resolved {
+    Area(Box<Area>),
+    Ask(Value),
+}
+
+/// The areas a crag name could mean.
+enum Candidates {
+    None,
+    One(Box<Area>),
+    Several(Vec<Area>),
+}
+
+fn crag_candidates(ctx: &Ctx, wanted: &str) -> CatalogResult<Candidates> {
     let climbing = ctx.climbing();
     if crate::climbing::validate::id("crag", wanted).is_ok() {
         if let Ok(area) = climbing.get_area(wanted) {
-            return Ok(area);
+            return Ok(Candidates::One(Box::new(area)));
         }
     }
     let (found, _) = climbing
         .search_areas(wanted, None, crate::climbing::validate::MAX_PAGE)
         .map_err(|e| CatalogError::invalid(format!("crag: {e}")))?;
     let words = crate::climbing::search::tokens(wanted);
-    let (exact, partial): (Vec<_>, Vec<_>) = found
+    let (mut exact, partial): (Vec<_>, Vec<_>) = found
         .into_iter()
         .partition(|a| crate::climbing::search::tokens(&a.name) == words);
-    let candidates = match (exact.len(), partial.len()) {
-        (1, _) | (0, 1) => return Ok(exact.into_iter().chain(partial).next().expect("one")),
-        (0, 0) => {
-            return Err(CatalogError::invalid(format!(
-            "no area named or with id \"{wanted}\"; complete the crag argument or use search_areas"
-        )))
+    Ok(match (exact.len(), partial.len()) {
+        (1, _) => Candidates::One(Box::new(exact.remove(0))),
+        (0, 1) => Candidates::One(Box::new(partial.into_iter().next().expect("one"))),
+        (0, 0) => Candidates::None,
+        (0, _) => Candidates::Several(partial),
+        _ => Candidates::Several(exact),
+    })
+}
+
+/// How a candidate is shown in the form: its name, kind and where it is.
+fn crag_title(ctx: &Ctx, area: &Area) -> String {
+    let parent = area
+        .parent_id
+        .as_deref()
+        .and_then(|p| ctx.climbing().get_area(p).ok())
+        .map(|p| format!(", in {}", p.name))
+        .unwrap_or_default();
+    format!("{} ({}{parent})", area.name, area.kind.as_str())
+}
+
+/// The refusal of a crag name that names no area, or several.
+fn ambiguous(wanted: &str, candidates: &Candidates, why: &str) -> CatalogError {
+    let areas = match candidates {
+        Candidates::Several(areas) => areas,
+        _ => {
+            return CatalogError::invalid(format!(
+                "no area named or with id \"{wanted}\"{why}; complete the crag argument or use search_areas"
+            ))
         }
-        (0, _) => partial,
-        _ => exact,
     };
-    let listed: Vec<String> = candidates
+    let listed: Vec<String> = areas
         .iter()
         .take(SHOWN_CANDIDATES)
         .map(|a| format!("{} ({}, id {})", a.name, a.kind.as_str(), a.id))
         .collect();
-    let more = candidates.len().saturating_sub(SHOWN_CANDIDATES);
-    Err(CatalogError::invalid(format!(
-        "crag \"{wanted}\" matches {} areas: {}{}; pass the id of the one you mean as crag",
-        candidates.len(),
+    let more = areas.len().saturating_sub(SHOWN_CANDIDATES);
+    CatalogError::invalid(format!(
+        "crag \"{wanted}\" matches {} areas{why}: {}{}; pass the id of the one you mean as crag",
+        areas.len(),
         listed.join(", "),
         if more > 0 {
             format!(" and {more} more")
         } else {
             String::new()
         }
-    )))
+    ))
 }
 
 /// Resolves the crag by id or name, so the prompt names a real place.
 fn plan_crag_day(ctx: &Ctx, args: &Map<String, Value>) -> CatalogResult<Value> {
     let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").trim();
-    let crag = resolve_crag(ctx, arg("crag"))?;
+    let crag = match resolve_crag(ctx, arg("crag"))? {
+        Resolved::Area(area) => *area,
+        Resolved::Ask(asked) => return Ok(asked),
+    };
     let mut text = format!(
         "Plan a day of climbing at {} (a {}, area id {}). Use get_area_path for where it is, list_climbs with area_id {} to see its climbs (and those of its sub-areas)",
         crag.name,

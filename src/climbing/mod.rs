@@ -12,6 +12,7 @@ pub mod gym;
 pub mod history;
 pub mod import;
 pub mod lists;
+pub mod losses;
 pub mod media;
 pub mod orphans;
 pub mod progress;

@@ -170,7 +170,13 @@ fn find_orphans_reports_and_removes_media_of_deleted_records() {
         "add_media",
         json!({"entity_id": climb, "kind": "photo", "url": "https://img.test/gone.jpg"}),
     );
-    ok(&host, &root, "delete_climb", json!({"id": climb}));
+    // Its photo goes with it: confirmed as a client without elicitation does.
+    ok(
+        &host,
+        &root,
+        "delete_climb",
+        json!({"id": climb, "confirm": true}),
+    );
     let report = ok(&host, &root, "find_orphans", json!({}));
     assert_eq!(report["orphan_media"], 1, "{report}");
     assert_eq!(report["fixed"], false);

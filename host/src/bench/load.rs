@@ -196,12 +196,12 @@ impl Client {
     pub async fn tool(&self, name: &str, arguments: Value) -> Result<Value> {
         let mut sender = self.connect().await?;
         let req = self.request(Method::POST, Some(tool_call(name, arguments)));
-        let (status, _, body) = self.send(&mut sender, req).await?;
+        let (status, headers, body) = self.send(&mut sender, req).await?;
         let text = String::from_utf8_lossy(&body);
         if status != StatusCode::OK {
             bail!("{name}: HTTP {status}: {text}");
         }
-        let v: Value = serde_json::from_slice(&body).with_context(|| format!("{name}: {text}"))?;
+        let v = answer(&headers, &body).with_context(|| format!("{name}: {text}"))?;
         if v.get("error").is_some() || v["result"]["isError"] != Value::Bool(false) {
             bail!("{name} failed: {text}");
         }
@@ -212,8 +212,8 @@ impl Client {
     pub async fn result(&self, method: &str, params: Value) -> Result<Value> {
         let mut sender = self.connect().await?;
         let req = self.request(Method::POST, Some(rpc(method, params)));
-        let (status, _, body) = self.send(&mut sender, req).await?;
-        let v: Value = serde_json::from_slice(&body).with_context(|| {
+        let (status, headers, body) = self.send(&mut sender, req).await?;
+        let v = answer(&headers, &body).with_context(|| {
             format!(
                 "{method}: HTTP {status}: {}",
                 String::from_utf8_lossy(&body)
@@ -416,4 +416,18 @@ mod tests {
         assert!(check(StatusCode::OK, tool_err, Expect::Ok).is_none());
         assert!(check(StatusCode::METHOD_NOT_ALLOWED, b"", Expect::Status(405)).is_none());
     }
+}
+
+/// The JSON-RPC answer in a response body: the body itself, or, when the server
+/// streamed notifications ahead of it (a tool that logs), the event ending the
+/// stream.
+fn answer(headers: &http::HeaderMap, body: &[u8]) -> Result<Value> {
+    let streamed = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    if streamed {
+        let event = climbing_host::event_stream::read_response(body, &mut |_, _| {})?;
+        return Ok(serde_json::from_str(&event)?);
+    }
+    Ok(serde_json::from_slice(body)?)
 }

@@ -23,8 +23,8 @@ pub const PART_CLIMBS: usize = 250;
 pub static TOOLS: &[ToolSpec] = &[ToolSpec {
     meta: ToolMeta::create(
         "import_climbs",
-        "Import many climbs into one area",
-        "Create up to 50,000 climbs in one crag, sector, wall or boulder; rows are checked first (a bad row stores nothing) and laid over defaults. With the tasks extension it runs as a task: poll tasks/get.",
+        "Import climbs",
+        "Up to 50,000 climbs into one area, checked first; a task for tasks clients.",
     ),
     input_schema: input_schema_fn::<ImportClimbsArgs>(),
     output_schema: None,
@@ -44,12 +44,12 @@ static IMPORT_CLIMBS: TaskKind = TaskKind {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportClimbsArgs {
-    /// The crag, sector, wall or boulder the climbs go into.
+    /// The area.
     pub area_id: String,
-    /// Fields the climbs share (create_climb's, but name and area_id).
+    /// Shared fields.
     #[serde(default)]
-    pub defaults: Map<String, Value>,
-    /// The climbs: create_climb's fields but area_id.
+    pub defaults: Option<Map<String, Value>>,
+    /// As create_climb, no area_id.
     pub climbs: Vec<Map<String, Value>>,
 }
 
@@ -75,9 +75,11 @@ fn start(ctx: &Ctx, arguments: Value) -> Result<Start, ToolFailure> {
             "invalid arguments for import_climbs: {e}. The tool's inputSchema lists the accepted fields."
         ))
     })?;
-    let climbs = ctx
-        .climbing()
-        .check_bulk_climbs(&args.area_id, &args.defaults, args.climbs)?;
+    let climbs = ctx.climbing().check_bulk_climbs(
+        &args.area_id,
+        &args.defaults.unwrap_or_default(),
+        args.climbs,
+    )?;
     let total = climbs.len();
     let parts = climbs
         .chunks(PART_CLIMBS)

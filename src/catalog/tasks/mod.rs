@@ -495,6 +495,12 @@ fn failed(failure: ToolFailure) -> Outcome {
     match failure {
         ToolFailure::Refused(message) => Outcome::Completed(error_result(message)),
         ToolFailure::Protocol(e) => Outcome::Failed(rpc_error(e)),
+        // A step asks with `Step::Ask`; a request's own `input_required` round
+        // has no request to answer it inside a task.
+        ToolFailure::InputRequired(_) => Outcome::Completed(error_result(
+            "the work asked for input the way a single request does, which a task cannot answer"
+                .into(),
+        )),
     }
 }
 

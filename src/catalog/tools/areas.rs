@@ -1,6 +1,7 @@
 //! Area tools.
 
-use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use super::{paged_list, ConfirmedDeleteArgs, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::confirmation::confirm_delete;
 use crate::catalog::Ctx;
 use crate::climbing::area::{Area, AreaChanges, AreaKind, NewArea};
 use crate::climbing::grades::GradeSystem;
@@ -130,14 +131,20 @@ impl Tool for DeleteArea {
     const META: ToolMeta = ToolMeta::delete(
         "delete_area",
         "Delete an area",
-        "Delete an empty area (no sub-areas, no climbs). Returns the deleted area.",
+        "Delete an empty area (no sub-areas, no climbs). Returns the deleted area. Confirmed as for delete_climb.",
     );
-    type Input = DeleteArgs;
+    type Input = ConfirmedDeleteArgs;
     type Output = Area;
-    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Area, ToolFailure> {
-        Ok(ctx
-            .climbing()
-            .delete_area(&input.id, input.expected_version)?)
+    fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Area, ToolFailure> {
+        let climbing = ctx.climbing();
+        let seen = confirm_delete(
+            ctx,
+            Self::META.name,
+            input.confirm,
+            input.expected_version,
+            || climbing.area_delete_loss(&input.id),
+        )?;
+        Ok(climbing.delete_area(&input.id, input.expected_version.or(seen))?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Climb tools.
 
-use super::areas::DeleteArgs;
-use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use super::{paged_list, ConfirmedDeleteArgs, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::confirmation::confirm_delete;
 use crate::catalog::Ctx;
 use crate::climbing::climb::{Climb, ClimbChanges, Discipline, NewClimb};
 use crate::climbing::lists::List;
@@ -133,14 +133,20 @@ impl Tool for DeleteClimb {
     const META: ToolMeta = ToolMeta::delete(
         "delete_climb",
         "Delete a climb",
-        "Delete a climb. Returns the deleted climb.",
+        "Delete a climb. Returns the deleted climb. If its media or others' changes would go too, the person confirms first (by form, or pass confirm=true after asking).",
     );
-    type Input = DeleteArgs;
+    type Input = ConfirmedDeleteArgs;
     type Output = Climb;
-    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Climb, ToolFailure> {
-        Ok(ctx
-            .climbing()
-            .delete_climb(&input.id, input.expected_version)?)
+    fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Climb, ToolFailure> {
+        let climbing = ctx.climbing();
+        let seen = confirm_delete(
+            ctx,
+            Self::META.name,
+            input.confirm,
+            input.expected_version,
+            || climbing.climb_delete_loss(&input.id),
+        )?;
+        Ok(climbing.delete_climb(&input.id, input.expected_version.or(seen))?)
     }
 }
 

@@ -27,6 +27,11 @@ pub enum ToolFailure {
     Refused(String),
     /// Storage failure and the like: a JSON-RPC error.
     Protocol(CatalogError),
+    /// Not a failure: the tool cannot go on before the client answers questions
+    /// (a person confirming, choosing); the `input_required` result from
+    /// [`Ctx::input_required`]. It leaves a typed tool the way a refusal does,
+    /// with nothing written.
+    InputRequired(Value),
 }
 
 impl From<DomainError> for ToolFailure {
@@ -361,6 +366,7 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
         Ok(result) => Ok(result),
         Err(ToolFailure::Refused(message)) => Ok(CallResult::Json(error_result(message))),
         Err(ToolFailure::Protocol(e)) => Err(e),
+        Err(ToolFailure::InputRequired(result)) => Ok(CallResult::Json(result)),
     }
 }
 
@@ -389,6 +395,22 @@ pub fn error_result(message: String) -> Value {
 pub struct IdArg {
     /// The id, as returned by create and list tools.
     pub id: String,
+}
+
+/// A delete that may take more than the record with it (see
+/// [`super::confirmation`]).
+#[derive(Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmedDeleteArgs {
+    /// The id to delete.
+    pub id: String,
+    /// The version you last read; the delete is refused if it changed since.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// true once the person agreed to what a refusal said would go (no elicitation).
+    #[serde(default)]
+    pub confirm: Option<bool>,
 }
 
 /// A page of results and the cursor for the next one.
@@ -504,7 +526,7 @@ mod tests {
         let listed = super::list(&Ctx::new(&platform, caller), &serde_json::json!({})).unwrap();
         println!("tools/list for a read/write token: {} bytes", listed.len());
         assert!(listed.len() <= 48 * 1024, "{} bytes", listed.len());
-        assert_eq!(listed.len(), 48_855);
+        assert_eq!(listed.len(), 49_139);
     }
 
     /// The README's table of tools (under "What the server offers") names every

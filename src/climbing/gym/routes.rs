@@ -229,6 +229,39 @@ impl Climbing<'_> {
         Ok(route)
     }
 
+    /// What deleting a gym route would remove: the credit of its setters (their
+    /// statistics count it) and, once stripped, the record that it was on the wall.
+    pub fn gym_route_delete_loss(
+        &self,
+        id: &str,
+    ) -> DomainResult<crate::climbing::losses::DeleteLoss> {
+        validate::id("id", id)?;
+        let route: GymRoute = self.store.require(id)?;
+        let mut losses = Vec::new();
+        if !route.setter_ids.is_empty() {
+            let mut names = Vec::new();
+            for setter_id in &route.setter_ids {
+                let name = self.store.get::<Setter>(setter_id)?.map(|s| s.name);
+                names.push(format!("\"{}\"", name.as_deref().unwrap_or(setter_id)));
+            }
+            losses.push(format!(
+                "the setting credit of {} (setter statistics count it)",
+                names.join(", ")
+            ));
+        }
+        if let Some(stripped_on) = &route.stripped_on {
+            losses.push(format!(
+                "the record that it was on the wall from {} to {stripped_on}",
+                route.set_on
+            ));
+        }
+        Ok(crate::climbing::losses::DeleteLoss {
+            label: format!("the {}", route.label()),
+            version: route.version,
+            losses,
+        })
+    }
+
     /// Deletes a gym route (its history goes too; to take it down, strip it).
     pub fn delete_gym_route(
         &self,

@@ -1,6 +1,7 @@
 //! Gym tools: indoor venues, their walls and setters, and the routes on the walls.
 
-use super::{paged_list, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use super::{paged_list, ConfirmedDeleteArgs, IdArg, Page, Tool, ToolFailure, ToolMeta};
+use crate::catalog::confirmation::confirm_delete;
 use crate::catalog::Ctx;
 use crate::climbing::gym::{
     DueForStrip, GradeDistribution, GymDiscipline, GymRoute, GymRouteChanges, HoldColour,
@@ -495,14 +496,20 @@ impl Tool for DeleteGymRoute {
     const META: ToolMeta = ToolMeta::delete(
         "delete_gym_route",
         "Delete a gym route",
-        "Delete a gym route entirely, e.g. one entered by mistake; its history and setter credit go with it. To record that a route was taken down, strip it with strip_gym_routes instead.",
+        "Delete a gym route entirely, e.g. one entered by mistake; its history and setter credit go with it (confirmed as for delete_climb). To record that a route was taken down, strip it with strip_gym_routes instead.",
     );
-    type Input = DeleteArgs;
+    type Input = ConfirmedDeleteArgs;
     type Output = Deleted;
-    fn call(ctx: &Ctx, input: DeleteArgs) -> Result<Deleted, ToolFailure> {
-        let r = ctx
-            .climbing()
-            .delete_gym_route(&input.id, input.expected_version)?;
+    fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Deleted, ToolFailure> {
+        let climbing = ctx.climbing();
+        let seen = confirm_delete(
+            ctx,
+            Self::META.name,
+            input.confirm,
+            input.expected_version,
+            || climbing.gym_route_delete_loss(&input.id),
+        )?;
+        let r = climbing.delete_gym_route(&input.id, input.expected_version.or(seen))?;
         Ok(deleted("gym route", r.id))
     }
 }

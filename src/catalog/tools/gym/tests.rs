@@ -189,7 +189,18 @@ fn gym_tools_round_trip() {
     assert_eq!(updated["version"], 2);
     let msg = err(&p, "delete_venue", json!({"id": vid}));
     assert!(msg.contains("delete_wall"), "{msg}");
-    let gone = ok(&p, "delete_gym_route", json!({"id": ids[0]}));
+    // Its setter's credit would go: without a way to ask the person, the delete
+    // says so and waits for confirm.
+    let msg = err(&p, "delete_gym_route", json!({"id": ids[0]}));
+    assert!(
+        msg.contains("setting credit of \"Cleo\"") && msg.contains("confirm: true"),
+        "{msg}"
+    );
+    let gone = ok(
+        &p,
+        "delete_gym_route",
+        json!({"id": ids[0], "confirm": true}),
+    );
     assert_eq!(gone["deleted"], true);
 }
 
