@@ -47,14 +47,6 @@ fn protocol(e: CatalogError) -> ToolFailure {
     ToolFailure::Protocol(e)
 }
 
-/// Answers that need a server-to-client request on a live connection (legacy
-/// sampling and elicitation): a stateless server has none.
-fn needs_back_channel(_: &Ctx, _: Value) -> Result<Value, ToolFailure> {
-    Ok(error_result(
-        "this server is stateless: it cannot send server-to-client requests in the initialize era; use protocol version 2026-07-28, where input is requested with input_required results".into(),
-    ))
-}
-
 fn elicit(message: &str, properties: Value, required: &[&str]) -> Value {
     json!({"method": "elicitation/create", "params": {"mode": "form", "message": message, "requestedSchema": {"type": "object", "properties": properties, "required": required}}})
 }
@@ -77,10 +69,120 @@ fn accepted<'a>(responses: &'a Map<String, Value>, key: &str) -> Option<&'a Map<
 
 fn round_trip<'a>(ctx: &'a Ctx) -> Result<&'a RoundTrip, ToolFailure> {
     ctx.round_trip.as_ref().ok_or_else(|| {
-        ToolFailure::Refused(
-            "this tool needs protocol version 2026-07-28 (input_required results)".into(),
-        )
+        ToolFailure::Refused("this tool asks the client for input; call it with tools/call".into())
     })
+}
+
+// ---- the initialize-era scenarios -----------------------------------------------
+//
+// Written like every tool that asks for input: return input_required, finish
+// when the answer is there. In the initialize era the server asks on the event
+// stream and runs the tool again with the answer (catalog::back_channel).
+
+/// "action=<action>, content=<content>" of an elicitation answer.
+fn elicitation_outcome(answer: &Value) -> String {
+    let action = answer.get("action").and_then(Value::as_str).unwrap_or("");
+    let content = answer.get("content").cloned().unwrap_or(Value::Null);
+    format!("action={action}, content={content}")
+}
+
+fn message_argument(arguments: &Value) -> String {
+    arguments
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("Please provide your information")
+        .to_owned()
+}
+
+fn legacy_elicitation_tool(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFailure> {
+    let rt = round_trip(ctx)?;
+    check_answer_shape(&rt.input_responses, "user_info")?;
+    if let Some(answer) = rt.input_responses.get("user_info") {
+        return text(&format!("User response: {}", elicitation_outcome(answer)));
+    }
+    let properties = json!({
+        "username": {"type": "string", "description": "User's response"},
+        "email": {"type": "string", "description": "User's email address"},
+    });
+    let mut request = elicit(
+        &message_argument(&arguments),
+        properties,
+        &["username", "email"],
+    );
+    // The initialize-era request has no mode: form is the only one there.
+    if let Some(params) = request["params"].as_object_mut() {
+        params.remove("mode");
+    }
+    ctx.input_required(json!({ "user_info": request }), None)
+        .map_err(protocol)
+}
+
+fn legacy_sampling_tool(ctx: &Ctx, arguments: Value) -> Result<Value, ToolFailure> {
+    let rt = round_trip(ctx)?;
+    if let Some(answer) = rt.input_responses.get("completion") {
+        let said = answer
+            .pointer("/content/text")
+            .and_then(Value::as_str)
+            .unwrap_or("(no text)");
+        return text(&format!("LLM response: {said}"));
+    }
+    let prompt = arguments
+        .get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("Test prompt for sampling");
+    ctx.input_required(json!({ "completion": sample(prompt, 100) }), None)
+        .map_err(protocol)
+}
+
+/// Asks with `schema` under `key` and reports what came back.
+fn elicit_schema(ctx: &Ctx, message: &str, properties: Value) -> Result<Value, ToolFailure> {
+    let rt = round_trip(ctx)?;
+    check_answer_shape(&rt.input_responses, "form")?;
+    if let Some(answer) = rt.input_responses.get("form") {
+        return text(&format!(
+            "Elicitation completed: {}",
+            elicitation_outcome(answer)
+        ));
+    }
+    let request = json!({"method": "elicitation/create", "params": {"message": message, "requestedSchema": {"type": "object", "properties": properties, "required": []}}});
+    ctx.input_required(json!({ "form": request }), None)
+        .map_err(protocol)
+}
+
+fn sep1034_defaults_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
+    elicit_schema(
+        ctx,
+        "Please review and update the form fields with defaults",
+        json!({
+            "name": {"type": "string", "description": "User name", "default": "John Doe"},
+            "age": {"type": "integer", "description": "User age", "default": 30},
+            "score": {"type": "number", "description": "User score", "default": 95.5},
+            "status": {"type": "string", "description": "User status", "enum": ["active", "inactive", "pending"], "default": "active"},
+            "verified": {"type": "boolean", "description": "Verification status", "default": true},
+        }),
+    )
+}
+
+fn sep1330_enums_tool(ctx: &Ctx, _: Value) -> Result<Value, ToolFailure> {
+    elicit_schema(
+        ctx,
+        "Please select options from the enum fields",
+        json!({
+            "untitledSingle": {"type": "string", "description": "Untitled single-select", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "description": "Titled single-select", "oneOf": [
+                {"const": "value1", "title": "First Option"},
+                {"const": "value2", "title": "Second Option"},
+                {"const": "value3", "title": "Third Option"},
+            ]},
+            "legacyEnum": {"type": "string", "description": "Legacy titled enum", "enum": ["opt1", "opt2", "opt3"], "enumNames": ["Option One", "Option Two", "Option Three"]},
+            "untitledMulti": {"type": "array", "description": "Untitled multi-select", "items": {"type": "string", "enum": ["option1", "option2", "option3"]}},
+            "titledMulti": {"type": "array", "description": "Titled multi-select", "items": {"anyOf": [
+                {"const": "value1", "title": "First Choice"},
+                {"const": "value2", "title": "Second Choice"},
+                {"const": "value3", "title": "Third Choice"},
+            ]}},
+        }),
+    )
 }
 
 fn check_answer_shape(responses: &Map<String, Value>, key: &str) -> Result<(), ToolFailure> {
@@ -340,27 +442,27 @@ pub static TOOLS: &[ToolSpec] = &[
     ),
     fixture(
         "test_sampling",
-        "Needs sampling (initialize era)",
+        "Asks the client's model to complete a prompt",
         prompt_arg,
-        needs_back_channel,
+        legacy_sampling_tool,
     ),
     fixture(
         "test_elicitation",
-        "Needs elicitation (initialize era)",
+        "Asks the user for a name and an email address",
         message_arg,
-        needs_back_channel,
+        legacy_elicitation_tool,
     ),
     fixture(
         "test_elicitation_sep1034_defaults",
-        "Needs elicitation (initialize era)",
+        "Asks with a default for every primitive type",
         no_args,
-        needs_back_channel,
+        sep1034_defaults_tool,
     ),
     fixture(
         "test_elicitation_sep1330_enums",
-        "Needs elicitation (initialize era)",
+        "Asks with each kind of enum",
         no_args,
-        needs_back_channel,
+        sep1330_enums_tool,
     ),
     fixture(
         "test_missing_capability",
@@ -562,7 +664,7 @@ pub static PROMPTS: &[PromptSpec] = &[
         render: |ctx, _| {
             let Some(rt) = ctx.round_trip.as_ref() else {
                 return messages(
-                    json!([{"role": "user", "content": {"type": "text", "text": "No context (initialize era)."}}]),
+                    json!([{"role": "user", "content": {"type": "text", "text": "No context: this request cannot ask for it."}}]),
                 );
             };
             if let Some(context) = accepted(&rt.input_responses, "user_context")

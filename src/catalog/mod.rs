@@ -3,6 +3,7 @@
 //! and dispatches through here and never touches the domain directly.
 
 pub mod admin;
+pub mod back_channel;
 pub mod completion;
 pub mod confirmation;
 pub mod elicitation;
@@ -62,10 +63,12 @@ pub struct Ctx<'p> {
     pub min_log_level: usize,
     /// The Host the request was sent to (the default token audience derives from it).
     pub host: String,
-    /// What the client declared it can do (2026-07-28 `_meta`; empty in the legacy era).
+    /// What the client declared it can do (2026-07-28 `_meta`); empty in the legacy
+    /// era, whose declaration (in `initialize`) no later request carries.
     pub client_capabilities: serde_json::Map<String, Value>,
-    /// Multi-round-trip state of a 2026-07-28 `tools/call`, `prompts/get` or
-    /// `resources/read`; `None` in the legacy era, which has no such requests.
+    /// Multi-round-trip state of a `tools/call`, `prompts/get` or (2026-07-28)
+    /// `resources/read`: in 2026-07-28 what the client's retry brought back, in
+    /// the legacy era what the [`back_channel`] collected in this request.
     pub round_trip: Option<RoundTrip>,
     /// What the component adds to the catalog (nothing, as deployed).
     pub extension: &'static Extension,
@@ -154,6 +157,13 @@ impl<'p> Ctx<'p> {
         })?;
         let mut result =
             serde_json::json!({ "resultType": "input_required", "inputRequests": input_requests });
+        if round_trip.in_process {
+            // Read back by the back channel in this same request: never sent.
+            if let Some(state) = state {
+                result["requestState"] = state;
+            }
+            return Ok(result);
+        }
         if let Some(state) = state {
             let sealed = SealedState {
                 state,
@@ -241,6 +251,25 @@ impl<'p> Ctx<'p> {
     /// must follow them there.
     pub fn streamed(&self) -> bool {
         self.sink.is_some_and(|sink| sink.is_open())
+    }
+
+    /// Sends a server-to-client JSON-RPC request on the event stream (the
+    /// [`back_channel`]); `Err` when there is no stream or the client closed it.
+    pub fn send_request(&self, message: &Value) -> Result<(), events::StreamClosed> {
+        let sink = self.sink.ok_or(events::StreamClosed)?;
+        if self.closed.get() {
+            return Err(events::StreamClosed);
+        }
+        match sink.send(&message.to_string()) {
+            Ok(()) => {
+                self.last_sent_ms.set(self.platform.now_ms());
+                Ok(())
+            }
+            Err(closed) => {
+                self.closed.set(true);
+                Err(closed)
+            }
+        }
     }
 
     fn notify(&self, method: &str, params: Value) {
@@ -361,6 +390,9 @@ pub struct RoundTrip {
     pub state: Option<Value>,
     /// The digest of this request's arguments, sealed into the state we send.
     pub arguments_digest: String,
+    /// The round trip runs inside this request (legacy era, [`back_channel`]):
+    /// `input_required` keeps its state as it is instead of sealing it.
+    pub in_process: bool,
 }
 
 impl RoundTrip {
@@ -413,6 +445,7 @@ impl RoundTrip {
             input_responses,
             state,
             arguments_digest: digest,
+            in_process: false,
         })
     }
 }

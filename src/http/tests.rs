@@ -188,15 +188,33 @@ fn any_method_works_without_initialize_and_ignores_session_ids() {
 }
 
 #[test]
-fn notifications_and_responses_get_202_without_body() {
+fn notifications_get_202_without_body() {
     let p = platform();
     for body in [
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}),
-        json!({"jsonrpc": "2.0", "id": 5, "result": {}}),
     ] {
         let r = post(&p, &[], &body);
         assert_eq!((r.status, r.body.len()), (202, 0), "{body}");
+    }
+}
+
+/// A response answers a request the server sent on an event stream
+/// (catalog::back_channel); one to a request it never sent changes nothing and
+/// says so.
+#[test]
+fn a_response_to_no_server_request_is_refused() {
+    let p = platform();
+    for id in [json!(5), json!("climbing-mcp/ask/unknown")] {
+        let body = json!({"jsonrpc": "2.0", "id": id, "result": {}});
+        let r = post(&p, &[], &body);
+        assert_eq!(r.status, 400, "{body}");
+        let answer: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(answer["id"], id);
+        assert!(answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no server request is waiting"));
     }
 }
 

@@ -213,6 +213,11 @@ impl Platform for MemoryPlatform {
             .ok_or_else(|| format!("GET {url}: connection refused"))
     }
 
+    /// The clock is simulated: waiting moves it on at once.
+    fn sleep_ms(&self, ms: u64) {
+        self.now_ms.set(self.now_ms.get() + ms);
+    }
+
     fn random_bytes(&self, len: usize) -> Vec<u8> {
         // splitmix64: deterministic, so tests are repeatable.
         (0..len)

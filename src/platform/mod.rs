@@ -101,4 +101,10 @@ pub trait Platform {
     /// An outbound HTTP GET (only the OAuth issuer's JWKS): the body of a 200
     /// response, or why there is none. The host limits which URLs may be reached.
     fn http_get(&self, url: &str) -> Result<Vec<u8>, String>;
+    /// Waits `ms` milliseconds without computing (a request waiting on another
+    /// replica, polling the store). The component waits on the host's monotonic
+    /// clock; the default is the standard library's sleep.
+    fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }

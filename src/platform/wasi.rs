@@ -87,6 +87,13 @@ impl Platform for WasiPlatform {
     fn random_bytes(&self, len: usize) -> Vec<u8> {
         wasi::random::random::get_random_bytes(len as u64)
     }
+
+    /// A `wasi:clocks/monotonic-clock` pollable, blocked on: the host parks the
+    /// instance (no busy loop) and runs other requests meanwhile.
+    fn sleep_ms(&self, ms: u64) {
+        let nanos = ms.saturating_mul(1_000_000);
+        wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
+    }
 }
 
 /// Opens the bucket on first use, so requests that never touch the store

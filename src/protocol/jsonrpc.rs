@@ -73,9 +73,12 @@ pub enum Message {
     Notification {
         method: String,
     },
-    /// A client's answer to a server request; this server sends none, so it is
-    /// acknowledged and dropped.
-    Response,
+    /// A client's answer to a server request (the `initialize`-era back channel):
+    /// its id and its `result` (`Ok`) or `error` (`Err`).
+    Response {
+        id: Value,
+        answer: Result<Value, Value>,
+    },
 }
 
 /// Classifies one message. On error, returns the id when one could be read, so the
@@ -110,8 +113,13 @@ pub fn classify(value: Value) -> Result<Message, (Value, RpcError)> {
         Some(Value::String(m)) => m,
         Some(_) => return fail("Invalid Request: \"method\" must be a string".into()),
         None => {
-            if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) {
-                return Ok(Message::Response);
+            if let Some(id) = id.filter(|_| obj.contains_key("result") || obj.contains_key("error"))
+            {
+                let answer = match obj.remove("result") {
+                    Some(result) => Ok(result),
+                    None => Err(obj.remove("error").unwrap_or(Value::Null)),
+                };
+                return Ok(Message::Response { id, answer });
             }
             return fail("Invalid Request: the \"method\" member is missing".into());
         }
@@ -164,7 +172,7 @@ mod tests {
         ));
         assert!(matches!(
             classify(json!({"jsonrpc":"2.0","id":1,"result":{}})),
-            Ok(Message::Response)
+            Ok(Message::Response { .. })
         ));
         let (id, e) = classify(json!({"jsonrpc":"1.0","id":7,"method":"ping"})).unwrap_err();
         assert_eq!((id, e.code), (json!(7), INVALID_REQUEST));

@@ -206,7 +206,24 @@ fn handle_message(
     };
     let (id, method, params) = match jsonrpc::classify(value) {
         Err((id, e)) => return Some(error_answer(&id, e)),
-        Ok(Message::Response | Message::Notification { .. }) => return None,
+        Ok(Message::Notification { .. }) => return None,
+        Ok(Message::Response { id, answer }) => {
+            // 2026-07-28 sends no server-to-client requests: acknowledged, as ever.
+            if era::detect(&request.headers, &Map::new()) == Era::Modern {
+                return None;
+            }
+            return match catalog::back_channel::accept_answer(platform, caller, &id, answer) {
+                Ok(()) => None,
+                Err(refusal) => Some(error_answer(
+                    &id,
+                    RpcError::new(
+                        jsonrpc::INVALID_REQUEST,
+                        format!("Invalid Request: {}", refusal.message),
+                    )
+                    .with_status(refusal.status),
+                )),
+            };
+        }
         Ok(Message::Request { id, method, params }) => (id, method, params),
     };
     let era = era::detect(&request.headers, &params);
@@ -235,6 +252,8 @@ fn handle_message(
         },
         // Legacy sessions set a log level with logging/setLevel, which a stateless
         // server cannot remember: log messages go out whenever a stream can carry them.
+        // Nor does it remember the capabilities of initialize, so none is taken as
+        // declared: tools that ask only declared clients use their fallbacks.
         Era::Legacy(_) => ctx.logging = request.accepts_event_stream,
     }
     if in_batch && method == "initialize" {
@@ -252,8 +271,15 @@ fn handle_message(
     if !in_batch && request.accepts_event_stream && (ctx.progress_token.is_some() || ctx.logging) {
         ctx.sink = request.sink;
     }
+    let asking = match era {
+        Era::Legacy(_) if method != "resources/read" => round_trip_target(&method, &params),
+        _ => None,
+    };
     let params = Value::Object(params);
-    let outcome = dispatch(&ctx, era, &method, &params);
+    let outcome = match asking {
+        Some(scope) => dispatch_asking(&mut ctx, era, &method, &params, scope),
+        None => dispatch(&ctx, era, &method, &params),
+    };
     let notifications = ctx.take_notifications();
     let streamed = ctx.streamed();
     let mut answer = match outcome {
@@ -294,6 +320,42 @@ fn round_trip_target(method: &str, params: &Map<String, Value>) -> Option<String
     };
     let target = params.get(field).and_then(Value::as_str).unwrap_or("");
     Some(format!("state:{method}:{target}"))
+}
+
+/// [`dispatch`] of an `initialize`-era `tools/call` or `prompts/get`, whose
+/// `input_required` results are asked of the client on the event stream
+/// (see [`catalog::back_channel`]).
+fn dispatch_asking(
+    ctx: &mut Ctx,
+    era: Era,
+    method: &str,
+    params: &Value,
+    scope: String,
+) -> Result<Body, Failure> {
+    let tool_call = method == "tools/call";
+    let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+    let target = match tool_call {
+        true => format!("the tool {name}"),
+        false => format!("the prompt {name}"),
+    };
+    catalog::back_channel::run(
+        ctx,
+        scope,
+        &target,
+        |ctx| dispatch(ctx, era, method, params),
+        |body| match body {
+            Body::Json(v)
+                if v.get("resultType").and_then(Value::as_str) == Some("input_required") =>
+            {
+                Some(v)
+            }
+            _ => None,
+        },
+        |message| match tool_call {
+            true => Ok(Body::Json(catalog::tools::error_result(message))),
+            false => Err(Failure::Catalog(CatalogError::invalid(message))),
+        },
+    )
 }
 
 enum Failure {
@@ -528,3 +590,6 @@ fn accepted() -> Reply {
         insufficient_scope: None,
     }
 }
+
+#[cfg(test)]
+mod back_channel_tests;

@@ -389,6 +389,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The JSON-RPC answer in a response body: the body itself, or, when the server
+/// streamed notifications ahead of it (a tool that logs), the event ending the
+/// stream.
+fn answer(headers: &http::HeaderMap, body: &[u8]) -> Result<Value> {
+    let streamed = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    if streamed {
+        let event = climbing_host::event_stream::read_response(body, &mut |_, _| {})?;
+        return Ok(serde_json::from_str(&event)?);
+    }
+    Ok(serde_json::from_slice(body)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,18 +430,4 @@ mod tests {
         assert!(check(StatusCode::OK, tool_err, Expect::Ok).is_none());
         assert!(check(StatusCode::METHOD_NOT_ALLOWED, b"", Expect::Status(405)).is_none());
     }
-}
-
-/// The JSON-RPC answer in a response body: the body itself, or, when the server
-/// streamed notifications ahead of it (a tool that logs), the event ending the
-/// stream.
-fn answer(headers: &http::HeaderMap, body: &[u8]) -> Result<Value> {
-    let streamed = headers
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
-    if streamed {
-        let event = climbing_host::event_stream::read_response(body, &mut |_, _| {})?;
-        return Ok(serde_json::from_str(&event)?);
-    }
-    Ok(serde_json::from_slice(body)?)
 }
