@@ -6,10 +6,12 @@
 //! with `auth=off` it answers every request without a token.
 //!
 //! The fixtures reach the server through its extension points: a catalog
-//! [`Extension`] for the tools, resources, prompts and completions, and a
+//! [`Extension`] for the tools (those of the tasks scenarios apart, in
+//! [`task_fixtures`]), resources, prompts and completions, and a
 //! [`Service`] whose authentication this crate chooses.
 
 mod fixtures;
+mod task_fixtures;
 
 use climbing_mcp::auth::{self, Denial, Resource};
 use climbing_mcp::catalog::extension::Extension;
@@ -20,6 +22,7 @@ use climbing_mcp::platform::Platform;
 /// The fixtures, as a catalog extension.
 pub static FIXTURES: Extension = Extension {
     tools: fixtures::TOOLS,
+    task_tools: task_fixtures::TOOLS,
     prompts: fixtures::PROMPTS,
     resources: fixtures::resource_list,
     resource_templates: fixtures::resource_templates,

@@ -14,6 +14,9 @@ use serde_json::Value;
 pub struct Extension {
     /// Tools listed before the catalog's own.
     pub tools: &'static [ToolSpec],
+    /// More tools, listed after [`Extension::tools`]: those whose work runs as a
+    /// task ([`Runner::Task`](super::tools::Runner::Task)), kept apart.
+    pub task_tools: &'static [ToolSpec],
     /// Prompts listed before the catalog's own.
     pub prompts: &'static [PromptSpec],
     /// Resources listed on the first page of `resources/list`, before the areas.
@@ -35,6 +38,7 @@ impl Extension {
     /// No additions: the catalog as deployed.
     pub const NONE: Extension = Extension {
         tools: &[],
+        task_tools: &[],
         prompts: &[],
         resources: nothing,
         resource_templates: nothing,

@@ -14,6 +14,7 @@ pub mod prompts;
 pub mod resources;
 mod schema;
 mod store_check;
+pub mod tasks;
 pub mod tools;
 
 use crate::climbing::{Climbing, DomainError};
@@ -290,6 +291,12 @@ impl<'p> Ctx<'p> {
         let out = f();
         self.derived_ids.replace(previous);
         out
+    }
+
+    /// The next id derived from the call's idempotency key, when it runs under
+    /// one (so a retry draws the same ids); `None` otherwise.
+    pub fn derived_id(&self) -> Option<String> {
+        self.derived_ids.borrow().as_ref().map(|ids| ids.next())
     }
 
     pub fn take_notifications(&self) -> Vec<Notification> {

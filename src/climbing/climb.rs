@@ -192,8 +192,9 @@ struct Named {
     name: String,
 }
 
-/// Fields of a new climb.
-#[derive(Debug, Clone, Deserialize)]
+/// Fields of a new climb (serialized too: a bulk import keeps checked climbs
+/// in the store until it creates them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewClimb {

@@ -37,6 +37,19 @@ pub fn date_of_ms(now_ms: u64) -> String {
     date_of(now_ms, 0)
 }
 
+/// The instant `ms` as an ISO 8601 UTC timestamp, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn timestamp_of_ms(ms: u64) -> String {
+    let (y, m, d) = civil_from_days((ms / 86_400_000) as i64);
+    let in_day = ms % 86_400_000;
+    let (h, min, s, milli) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+}
+
 /// Whether `s` has the shape YYYY-MM-DD (digits and dashes; not yet a real day).
 pub fn has_date_shape(s: &str) -> bool {
     let b = s.as_bytes();

@@ -4,6 +4,7 @@
 //! `name` here, coordinates are `lat`/`lng`, `left_right_index`, `fa`).
 
 pub mod area;
+pub mod bulk_import;
 pub mod climb;
 pub mod dates;
 pub mod grades;

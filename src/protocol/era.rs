@@ -188,6 +188,7 @@ fn check_name_header(
     let field = match method {
         "tools/call" | "prompts/get" => "name",
         "resources/read" => "uri",
+        "tasks/get" | "tasks/update" | "tasks/cancel" => "taskId",
         _ => return Ok(()),
     };
     let Some(body_value) = params.get(field).and_then(Value::as_str) else {

@@ -431,9 +431,13 @@ fn dispatch(ctx: &Ctx, era: Era, method: &str, params: &Value) -> Result<Body, F
         },
         (Era::Modern, "server/discover") => json!({
             "supportedVersions": era::supported_versions(),
-            "capabilities": capabilities(),
+            "capabilities": modern_capabilities(),
             "instructions": INSTRUCTIONS,
         }),
+        // The tasks extension exists only in 2026-07-28 (see catalog::tasks).
+        (Era::Modern, "tasks/get") => catalog::tasks::get(ctx, params)?,
+        (Era::Modern, "tasks/update") => catalog::tasks::update(ctx, params)?,
+        (Era::Modern, "tasks/cancel") => catalog::tasks::cancel(ctx, params)?,
         (_, "resources/list") => catalog::resources::list(ctx, params)?,
         (_, "resources/templates/list") => catalog::resources::templates(ctx, params)?,
         (_, "resources/read") => catalog::resources::read(ctx, params)?,
@@ -452,6 +456,13 @@ fn capabilities() -> Value {
         "completions": {},
         "logging": {},
     })
+}
+
+/// What a 2026-07-28 client is told: the extensions too.
+fn modern_capabilities() -> Value {
+    let mut capabilities = capabilities();
+    capabilities["extensions"] = json!({ catalog::tasks::EXTENSION: {} });
+    capabilities
 }
 
 fn server_info() -> Value {

@@ -45,3 +45,14 @@ pub fn index_slots(list: &str, slots: std::ops::Range<u64>) -> impl Iterator<Ite
 pub fn index_where(list: &str, entry: &str) -> String {
     format!("ew/{list}/{entry}")
 }
+
+/// The record of task `id` (`store::tasks`): `task/<id>`. Not a [`record`] key:
+/// tasks are no `Record` and their ids are longer.
+pub fn task(id: &str) -> String {
+    format!("task/{id}")
+}
+
+/// Input part `n` of task `id`: `task/<id>/<n>`.
+pub fn task_part(id: &str, n: u32) -> String {
+    format!("task/{id}/{n}")
+}

@@ -12,6 +12,7 @@ pub mod index;
 pub mod keys;
 pub mod lifecycle;
 pub mod pages;
+pub mod tasks;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform, Swap};

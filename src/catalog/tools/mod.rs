@@ -102,6 +102,9 @@ pub enum Runner {
     /// `input_required` result. The tools of a catalog
     /// [`Extension`](super::extension::Extension) run this way.
     Json(fn(&Ctx, Value) -> Result<Value, ToolFailure>),
+    /// Long work in bounded steps, run as a task for a client that declared the
+    /// tasks extension (see [`super::tasks`]).
+    Task(&'static super::tasks::TaskKind),
 }
 
 /// A `tools/call` result, as the protocol layer sends it on.
@@ -123,7 +126,7 @@ impl CallResult {
 /// The input schema generator of `T`. Inside the component the tool definitions
 /// come from [`definitions`], serialized at build time, so schema generation is left
 /// out of the `.wasm` altogether.
-const fn input_schema_fn<T: Described>() -> fn() -> Value {
+pub(crate) const fn input_schema_fn<T: Described>() -> fn() -> Value {
     #[cfg(not(target_arch = "wasm32"))]
     {
         schema::input::<T>
@@ -208,6 +211,14 @@ impl ToolSpec {
         if let Some(output_schema) = self.output_schema {
             tool["outputSchema"] = schema::served_output(&output_schema());
         }
+        if let Runner::Task(kind) = self.run {
+            let support = if kind.required {
+                "required"
+            } else {
+                "optional"
+            };
+            tool["execution"] = json!({ "taskSupport": support });
+        }
         tool
     }
 }
@@ -228,6 +239,7 @@ static GROUPS: &[&[ToolSpec]] = &[
     gym::TOOLS,
     ticks::TOOLS,
     super::admin::TOOLS,
+    super::tasks::bulk_import::TOOLS,
 ];
 
 /// The tool `name`: the extension's, else the catalog's.
@@ -235,6 +247,7 @@ pub fn find(ctx: &Ctx, name: &str) -> Option<&'static ToolSpec> {
     ctx.extension
         .tools
         .iter()
+        .chain(ctx.extension.task_tools)
         .chain(all())
         .find(|t| t.meta.name == name)
 }
@@ -261,6 +274,7 @@ pub fn list(ctx: &Ctx, params: &Value) -> CatalogResult<String> {
         .extension
         .tools
         .iter()
+        .chain(ctx.extension.task_tools)
         .filter(|t| ctx.caller.may(t.meta.scope))
     {
         out.push_str(&t.describe().to_string());
@@ -333,6 +347,9 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
     let execute = |arguments: Value| match tool.run {
         Runner::Serialized(run) => run(ctx, arguments).map(CallResult::Serialized),
         Runner::Json(run) => run(ctx, arguments).map(CallResult::Json),
+        Runner::Task(kind) => {
+            super::tasks::call(ctx, tool.meta.name, kind, arguments).map(CallResult::Json)
+        }
     };
     let outcome = match key {
         None => execute(arguments),
@@ -509,7 +526,7 @@ mod tests {
         let listed = super::list(&Ctx::new(&platform, caller), &serde_json::json!({})).unwrap();
         println!("tools/list for a read/write token: {} bytes", listed.len());
         assert!(listed.len() <= 48 * 1024, "{} bytes", listed.len());
-        assert_eq!(listed.len(), 48_449);
+        assert_eq!(listed.len(), 49_139);
     }
 
     /// The README's table of tools (under "What the server offers") names every
