@@ -118,10 +118,10 @@ impl Tool for IssueToken {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListTokensArgs {
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -252,7 +252,7 @@ impl Tool for RepairIndexes {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrphanArgs {
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
     /// Put back deleted areas that still hold records and remove media of deleted

@@ -6,9 +6,9 @@ use super::Ctx;
 use serde_json::{json, Map, Value};
 
 /// Whether this request can put a form in front of the person: it can answer
-/// `input_required` (a 2026-07-28 request, or one the back channel re-runs with
-/// the answers), and the client declared elicitation with form mode (an empty
-/// `elicitation` capability means form mode).
+/// `input_required` and the client declared elicitation with form mode (an empty
+/// `elicitation` capability means form mode). Only 2026-07-28 requests declare
+/// capabilities, so `initialize`-era calls take the fallbacks.
 pub fn can_ask(ctx: &Ctx) -> bool {
     if ctx.round_trip.is_none() || !ctx.client_supports("elicitation") {
         return false;

@@ -6,8 +6,8 @@ use crate::store::index::{IndexList, Position};
 use crate::store::{Listed, Listing, Store};
 use serde::{Deserialize, Serialize};
 
-/// What kind of place an area is. The order is the tree's depth: a child is never
-/// of a shallower kind than its parent, and only leaf kinds hold no sub-areas.
+/// What kind of place an area is, in the tree's order: a child is never of a
+/// shallower kind than its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]

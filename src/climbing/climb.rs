@@ -26,7 +26,7 @@ pub enum Discipline {
     Snow,
 }
 
-/// Protection seriousness beyond the grade (US convention).
+/// Protection seriousness (US convention).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
@@ -39,9 +39,8 @@ pub enum Safety {
     X,
 }
 
-/// The grade in each system it is known by, e.g. `{"yds": "5.10a", "french": "6a"}`,
-/// uiaa "VII+", ewbank "21", saxon "VIIb", norwegian "7-", british "E1 5b", vscale
-/// "V4", font "7A"; checked and stored normalized.
+/// Grades by system, e.g. {"yds": "5.10a", "french": "6a"}; uiaa "VII+", ewbank
+/// "21", saxon "VIIb", norwegian "7-", british "E1 5b", vscale "V4", font "7A".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -192,16 +191,16 @@ struct Named {
     name: String,
 }
 
-/// Fields of a new climb (serialized too: a bulk import keeps checked climbs
-/// in the store until it creates them).
+/// A new climb.
+// Serialized too: a bulk import keeps checked climbs in the store until it
+// creates them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewClimb {
     /// The climb's name, 1 to 200 characters.
     pub name: String,
-    /// The crag, sector, wall or boulder it is in (left out inside import_tree,
-    /// where the enclosing area is meant).
+    /// The crag, sector, wall or boulder it is in (not inside import_tree).
     #[serde(default)]
     pub area_id: String,
     pub grades: Grades,
@@ -222,7 +221,7 @@ pub struct NewClimb {
     pub safety: Option<Safety>,
     #[serde(default)]
     pub location: Option<LatLng>,
-    /// Position from left to right at the wall, -1000000 to 1000000.
+    /// Left-to-right position at the wall, -1000000 to 1000000.
     #[serde(default)]
     pub left_right_index: Option<i32>,
     /// Up to 10,000 characters.

@@ -62,7 +62,7 @@ pub fn invalid<T>(msg: impl Into<String>) -> DomainResult<T> {
     Err(DomainError::Invalid(msg.into()))
 }
 
-/// A point on Earth in decimal degrees (WGS 84).
+/// Decimal degrees (WGS 84).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]

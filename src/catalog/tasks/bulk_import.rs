@@ -24,7 +24,7 @@ pub static TOOLS: &[ToolSpec] = &[ToolSpec {
     meta: ToolMeta::create(
         "import_climbs",
         "Import climbs",
-        "Up to 50,000 climbs into one area, checked first; a task for tasks clients.",
+        "Add up to 50,000 climbs to an area: each row has create_climb's fields (no area_id) over the shared defaults; every row is checked before anything is written. A task for clients of the tasks extension.",
     ),
     input_schema: input_schema_fn::<ImportClimbsArgs>(),
     output_schema: None,
@@ -44,9 +44,9 @@ static IMPORT_CLIMBS: TaskKind = TaskKind {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportClimbsArgs {
-    /// The area.
+    /// Their crag, sector, wall or boulder.
     pub area_id: String,
-    /// Shared fields.
+    /// Fields every row starts from; a row's own fields win.
     #[serde(default)]
     pub defaults: Option<Map<String, Value>>,
     /// As create_climb, no area_id.

@@ -32,10 +32,10 @@ pub struct ListAreasArgs {
     /// List the sub-areas of this area; omit for the top-level areas.
     #[serde(default)]
     pub parent_id: Option<String>,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -95,7 +95,7 @@ pub struct UpdateAreaArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: AreaChanges,
 }
 
@@ -121,7 +121,7 @@ impl Tool for UpdateArea {
 pub struct DeleteArgs {
     /// The id to delete.
     pub id: String,
-    /// The version you last read; the delete is refused if it changed since.
+    /// The version you last read; refused if it changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
 }
@@ -186,11 +186,11 @@ pub struct SearchArgs {
     /// Words the area's name must contain (case and accents ignored), e.g.
     /// "smith rock".
     pub query: String,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Entries scanned per page, 1 to 200 (default 50); a page may hold fewer
-    /// matches when the query has several words.
+    /// Entries scanned per page, 1 to 200 (default 50); with several words a page
+    /// may hold fewer matches.
     #[serde(default)]
     pub limit: Option<u32>,
 }

@@ -31,10 +31,10 @@ pub struct ListClimbsArgs {
     /// The area whose climbs to list: a sector, wall or boulder lists its own;
     /// a crag, area, region or country every climb below it.
     pub area_id: String,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50). With filters, a page holds the matches
+    /// 1 to 200 (default 50). With filters, a page holds the matches
     /// among that many climbs, so it may be shorter; keep following next_cursor.
     #[serde(default)]
     pub limit: Option<u32>,
@@ -98,7 +98,7 @@ pub struct UpdateClimbArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: ClimbChanges,
 }
 
@@ -107,7 +107,7 @@ impl Tool for UpdateClimb {
     const META: ToolMeta = ToolMeta::update(
         "update_climb",
         "Update a climb",
-        "Change fields of a climb. Pass expected_version (from get_climb) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+        "Change fields of a climb. Pass expected_version (from get_climb) against concurrent edits: a stale one is refused (nothing written) with the current version.",
     );
     type Input = UpdateClimbArgs;
     type Output = Climb;
@@ -185,11 +185,11 @@ pub struct SearchClimbsArgs {
     /// Words the climb's own name must contain (case and accents ignored), e.g.
     /// "chain reaction". Area names do not match.
     pub query: String,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Entries scanned per page, 1 to 200 (default 50); a page may hold fewer
-    /// matches when the query has several words.
+    /// Entries scanned per page, 1 to 200 (default 50); with several words a page
+    /// may hold fewer matches.
     #[serde(default)]
     pub limit: Option<u32>,
 }

@@ -16,10 +16,10 @@ use serde::Deserialize;
 pub struct EntityPageArgs {
     /// The area or climb.
     pub id: String,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }

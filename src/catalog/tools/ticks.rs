@@ -41,7 +41,7 @@ pub struct UpdateTickArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: TickChanges,
 }
 
@@ -50,7 +50,7 @@ impl Tool for UpdateTick {
     const META: ToolMeta = ToolMeta::update(
         "update_tick",
         "Update a tick",
-        "Change the date, style, attempt, stars or notes of one of your ticks (notes \"\" removes them). The style and attempt after the change must go together. Pass expected_version (from get_tick or list_ticks) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+        "Change the date, style, attempt, stars or notes of one of your ticks (notes \"\" removes them). The style and attempt after the change must go together. Pass expected_version (from get_tick or list_ticks) against concurrent edits: a stale one is refused (nothing written) with the current version.",
     );
     type Input = UpdateTickArgs;
     type Output = Tick;
@@ -100,10 +100,10 @@ impl Tool for DeleteTick {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListTicksArgs {
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }

@@ -127,7 +127,7 @@ impl WallAngle {
     }
 }
 
-/// The colour of a route's holds (or tape); `other`: say which in the name or notes.
+/// Hold (or tape) colour; `other`: say which in the name or notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]

@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 pub struct VenueListArgs {
     /// The venue.
     pub venue_id: String,
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -32,10 +32,10 @@ pub struct VenueListArgs {
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PageArgs {
-    /// From a previous page's next_cursor.
+    /// A previous page's next_cursor.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -47,7 +47,7 @@ pub struct PageArgs {
 pub struct DeleteArgs {
     /// The id to delete.
     pub id: String,
-    /// The version you last read; the delete is refused if it changed since.
+    /// The version you last read; refused if it changed since.
     #[serde(default)]
     pub expected_version: Option<u64>,
 }
@@ -108,7 +108,7 @@ pub struct UpdateVenueArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: VenueChanges,
 }
 
@@ -117,7 +117,7 @@ impl Tool for UpdateVenue {
     const META: ToolMeta = ToolMeta::update(
         "update_venue",
         "Update a climbing gym",
-        "Change fields of a venue. Pass expected_version (from get_venue) to be safe against concurrent edits: a stale version is refused with the current version, and nothing is written.",
+        "Change fields of a venue. Pass expected_version (from get_venue) against concurrent edits: a stale one is refused (nothing written) with the current version.",
     );
     type Input = UpdateVenueArgs;
     type Output = Venue;
@@ -200,7 +200,7 @@ pub struct UpdateWallArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: WallChanges,
 }
 
@@ -296,7 +296,7 @@ pub struct UpdateSetterArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: SetterChanges,
 }
 
@@ -392,7 +392,7 @@ pub struct UpdateGymRouteArgs {
     pub id: String,
     #[serde(default)]
     pub expected_version: Option<u64>,
-    /// The fields to change; omitted fields keep their values.
+    /// Fields to change; others keep their values.
     pub changes: GymRouteChanges,
 }
 
@@ -443,7 +443,7 @@ pub struct ListGymRoutesArgs {
     /// From a previous page's next_cursor (with the same wall_id/venue_id and status).
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -453,7 +453,7 @@ impl Tool for ListGymRoutes {
     const META: ToolMeta = ToolMeta::read(
         "list_gym_routes",
         "List gym routes",
-        "List the routes of a wall or a venue, filtered by status (default current: set or closed), discipline, hold colour, setter and grade range (min_grade/max_grade in grade_system; routes whose grade cannot be compared are left out of a grade range). A filtered list reads at most 1,000 routes per call, so a page can hold fewer than limit routes, even none, and still have a next_cursor: keep calling with the cursor until next_cursor is absent.",
+        "List the routes of a wall or a venue, filtered by status (default current: set or closed), discipline, hold colour, setter and grade range (min_grade/max_grade in grade_system; routes whose grade cannot be compared are left out of a grade range). A filtered page reads at most 1,000 routes, so it may hold fewer than limit (even none) and still have a next_cursor: keep calling until next_cursor is absent.",
     );
     type Input = ListGymRoutesArgs;
     type Output = Page<GymRoute>;
