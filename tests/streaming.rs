@@ -221,15 +221,16 @@ fn a_long_import_streams_its_progress_while_it_runs() {
     );
 }
 
-#[test]
-fn the_2026_era_streams_progress_and_logs() {
+/// A 2026-07-28 import asking for progress and logs at `level`: streamed, its
+/// progress checked, completed; its events.
+fn import_at_log_level(level: &str) -> Vec<(Instant, Value)> {
     let host = host();
     let (_, args) = import_args(&host, CLIMBS);
     let auth = bearer(ALL);
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/logLevel": "info",
+        "io.modelcontextprotocol/logLevel": level,
         "progressToken": 42,
     });
     let mut stream = open(&host, &modern_headers(&auth), &import_call(&args, meta));
@@ -237,45 +238,33 @@ fn the_2026_era_streams_progress_and_logs() {
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
     let (events, _, _) = read_all(&mut stream);
     progress_values(&events, &json!(42));
-    assert!(
-        events
-            .iter()
-            .any(|(_, e)| e["method"] == "notifications/message"),
-        "a log message: {events:?}"
-    );
     let result = &events.last().unwrap().1;
     assert_eq!(result["result"]["resultType"], "complete", "{result}");
     assert_eq!(
         result["result"]["structuredContent"]["climbs_created"],
         CLIMBS
     );
+    events
+}
+
+fn has_log_message(events: &[(Instant, Value)]) -> bool {
+    events
+        .iter()
+        .any(|(_, e)| e["method"] == "notifications/message")
+}
+
+#[test]
+fn the_2026_era_streams_progress_and_logs() {
+    let events = import_at_log_level("info");
+    assert!(has_log_message(&events), "a log message: {events:?}");
 }
 
 /// The 2026-07-28 `logLevel` is the least severe level sent: the import's `info`
 /// lines stay out at `warning`, its progress still streams.
 #[test]
 fn the_2026_log_level_filters_messages() {
-    let host = host();
-    let (_, args) = import_args(&host, CLIMBS);
-    let auth = bearer(ALL);
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/logLevel": "warning",
-        "progressToken": 7,
-    });
-    let mut stream = open(&host, &modern_headers(&auth), &import_call(&args, meta));
-    assert_eq!(stream.status, 200);
-    let (events, _, _) = read_all(&mut stream);
-    assert!(!progress_values(&events, &json!(7)).is_empty());
-    assert!(
-        !events
-            .iter()
-            .any(|(_, e)| e["method"] == "notifications/message"),
-        "no info line at level warning: {events:?}"
-    );
-    let result = &events.last().unwrap().1;
-    assert_eq!(result["result"]["resultType"], "complete", "{result}");
+    let events = import_at_log_level("warning");
+    assert!(!has_log_message(&events), "no info line: {events:?}");
 }
 
 /// Asking for nothing: no progress token, and no logs (in the `initialize` era a

@@ -19,7 +19,7 @@
 //! the person is asked again; the delete is pinned to the version they saw.
 
 use super::elicitation::{self, Answer};
-use super::tools::ToolFailure;
+use super::tools::{ConfirmedDeleteArgs, ToolFailure};
 use super::{Ctx, ROUND_TRIP_TTL_MS};
 use crate::climbing::losses::DeleteLoss;
 use crate::climbing::DomainResult;
@@ -38,14 +38,25 @@ fn used_key(nonce: &str) -> String {
     format!("cf/{nonce}")
 }
 
-/// Whether the delete `loss` describes may go ahead. `Ok(Some(version))`: yes,
-/// at the version the person confirmed; `Ok(None)`: yes, as the caller asked
-/// (nothing beyond the record goes, `confirm` was given without a way to ask, or
-/// `expected_version` is stale, which the delete itself refuses). Otherwise the
+/// Whether the delete `loss` describes may go ahead, and at which version:
+/// `Ok(Some(version))` the version the person confirmed, or the caller's
+/// `expected_version`; `Ok(None)` delete whatever is current (nothing beyond the
+/// record goes, or `confirm` was given without a way to ask; a stale
+/// `expected_version` is refused by the delete itself). Otherwise the
 /// `input_required` result that asks, or a refusal saying why nothing was deleted.
 /// `loss` is read only when needed, so a replay is told it is one even once the
 /// record is gone.
 pub fn confirm_delete(
+    ctx: &Ctx,
+    tool: &str,
+    args: &ConfirmedDeleteArgs,
+    loss: impl FnOnce() -> DomainResult<DeleteLoss>,
+) -> Result<Option<u64>, ToolFailure> {
+    let seen = confirmed_version(ctx, tool, args.confirm, args.expected_version, loss)?;
+    Ok(args.expected_version.or(seen))
+}
+
+fn confirmed_version(
     ctx: &Ctx,
     tool: &str,
     confirm: Option<bool>,

@@ -137,14 +137,10 @@ impl Tool for DeleteArea {
     type Output = Area;
     fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Area, ToolFailure> {
         let climbing = ctx.climbing();
-        let seen = confirm_delete(
-            ctx,
-            Self::META.name,
-            input.confirm,
-            input.expected_version,
-            || climbing.area_delete_loss(&input.id),
-        )?;
-        Ok(climbing.delete_area(&input.id, input.expected_version.or(seen))?)
+        let version = confirm_delete(ctx, Self::META.name, &input, || {
+            climbing.area_delete_loss(&input.id)
+        })?;
+        Ok(climbing.delete_area(&input.id, version)?)
     }
 }
 

@@ -139,14 +139,10 @@ impl Tool for DeleteClimb {
     type Output = Climb;
     fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Climb, ToolFailure> {
         let climbing = ctx.climbing();
-        let seen = confirm_delete(
-            ctx,
-            Self::META.name,
-            input.confirm,
-            input.expected_version,
-            || climbing.climb_delete_loss(&input.id),
-        )?;
-        Ok(climbing.delete_climb(&input.id, input.expected_version.or(seen))?)
+        let version = confirm_delete(ctx, Self::META.name, &input, || {
+            climbing.climb_delete_loss(&input.id)
+        })?;
+        Ok(climbing.delete_climb(&input.id, version)?)
     }
 }
 

@@ -502,14 +502,10 @@ impl Tool for DeleteGymRoute {
     type Output = Deleted;
     fn call(ctx: &Ctx, input: ConfirmedDeleteArgs) -> Result<Deleted, ToolFailure> {
         let climbing = ctx.climbing();
-        let seen = confirm_delete(
-            ctx,
-            Self::META.name,
-            input.confirm,
-            input.expected_version,
-            || climbing.gym_route_delete_loss(&input.id),
-        )?;
-        let r = climbing.delete_gym_route(&input.id, input.expected_version.or(seen))?;
+        let version = confirm_delete(ctx, Self::META.name, &input, || {
+            climbing.gym_route_delete_loss(&input.id)
+        })?;
+        let r = climbing.delete_gym_route(&input.id, version)?;
         Ok(deleted("gym route", r.id))
     }
 }
