@@ -32,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
                 page: u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
                 offset: u16::from_le_bytes([h[4], h[5]]) as usize,
                 last: String::from_utf8_lossy(&h[6..]).into_owned(),
+                slot: (h[7] % 2 == 1).then(|| u64::from(h[6])),
             };
             let cursor = codec.seal(scope, &position);
             assert_eq!(codec.open::<Position>(scope, &cursor), Ok(position.clone()));
@@ -64,6 +65,7 @@ fuzz_target!(|data: &[u8]| {
                     page: 1,
                     offset: 2,
                     last: "x".into(),
+                    slot: Some(3),
                 },
             );
             assert!(codec.open::<Position>(scope, &cursor).is_err(), "{other}");
