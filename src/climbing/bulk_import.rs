@@ -7,7 +7,6 @@
 //! stands in the import ([`Climbing::import_climb_at`]), so a climb written again
 //! finds its earlier self and no duplicate appears.
 
-use super::area::Area;
 use super::climb::{check_new_climb, Climb, NewClimb};
 use super::{invalid, validate, Climbing, DomainError, DomainResult};
 use crate::store::DerivedIds;
@@ -29,18 +28,7 @@ impl Climbing<'_> {
         rows: Vec<Map<String, Value>>,
     ) -> DomainResult<Vec<NewClimb>> {
         validate::id("area_id", area_id)?;
-        let area: Area = self.store.get(area_id)?.ok_or_else(|| {
-            DomainError::Invalid(format!(
-                "area_id \"{area_id}\" is not an existing area; find it with list_areas or create it first"
-            ))
-        })?;
-        if !area.kind.holds_climbs() {
-            return invalid(format!(
-                "\"{}\" is a {}; climbs go in a crag, sector, wall or boulder inside it",
-                area.name,
-                area.kind.as_str()
-            ));
-        }
+        self.area_for_new_climbs(area_id)?;
         if rows.is_empty() {
             return invalid("climbs is empty: give at least one climb to import");
         }

@@ -360,6 +360,24 @@ fn check_counts(
 }
 
 impl Climbing<'_> {
+    /// The area new climbs go in: it must exist and hold climbs (a crag, sector,
+    /// wall or boulder).
+    pub(crate) fn area_for_new_climbs(&self, area_id: &str) -> DomainResult<Area> {
+        let area: Area = self.store.get(area_id)?.ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "area_id \"{area_id}\" is not an existing area; find it with list_areas or create it first"
+            ))
+        })?;
+        if !area.kind.holds_climbs() {
+            return invalid(format!(
+                "\"{}\" is a {}; climbs go in a crag, sector, wall or boulder inside it",
+                area.name,
+                area.kind.as_str()
+            ));
+        }
+        Ok(area)
+    }
+
     pub fn create_climb(&self, new: NewClimb) -> DomainResult<Climb> {
         validate::id("area_id", &new.area_id)?;
         let NewClimb {
@@ -370,19 +388,7 @@ impl Climbing<'_> {
             description,
             ..
         } = check_new_climb(&new)?;
-        let area: Area = self.store.get(&new.area_id)?.ok_or_else(|| {
-            DomainError::Invalid(format!(
-                "area_id \"{}\" is not an existing area; find it with list_areas or create it first",
-                new.area_id
-            ))
-        })?;
-        if !area.kind.holds_climbs() {
-            return invalid(format!(
-                "\"{}\" is a {}; climbs go in a crag, sector, wall or boulder inside it",
-                area.name,
-                area.kind.as_str()
-            ));
-        }
+        let area = self.area_for_new_climbs(&new.area_id)?;
         let climb = self.store.create_with(
             |id| Climb {
                 id,

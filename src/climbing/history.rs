@@ -90,16 +90,9 @@ impl Climbing<'_> {
         entity_id: &str,
         summary: impl Into<String>,
     ) -> DomainResult<()> {
-        self.store.create_in_new_lists(|id| Change {
-            id,
-            version: 1,
-            entity_kind: entity_kind.to_owned(),
-            entity_id: entity_id.to_owned(),
-            action: Action::Created,
-            actor: self.actor.clone(),
-            at: self.store.platform().now_ms(),
-            summary: summary.into(),
-        })?;
+        let summary = summary.into();
+        self.store
+            .create_in_new_lists(|id| self.created_line(id, entity_kind, entity_id, summary))?;
         Ok(())
     }
 
@@ -114,18 +107,30 @@ impl Climbing<'_> {
         entity_id: &str,
         summary: impl Into<String>,
     ) -> Vec<(String, Vec<u8>)> {
+        let summary = summary.into();
         self.store
-            .first_in_new_lists(|id| Change {
-                id,
-                version: 1,
-                entity_kind: entity_kind.to_owned(),
-                entity_id: entity_id.to_owned(),
-                action: Action::Created,
-                actor: self.actor.clone(),
-                at: self.store.platform().now_ms(),
-                summary: summary.into(),
-            })
+            .first_in_new_lists(|id| self.created_line(id, entity_kind, entity_id, summary))
             .1
+    }
+
+    /// The `Created` line of `entity_id`'s history, by this actor, now.
+    fn created_line(
+        &self,
+        id: String,
+        entity_kind: &str,
+        entity_id: &str,
+        summary: String,
+    ) -> Change {
+        Change {
+            id,
+            version: 1,
+            entity_kind: entity_kind.to_owned(),
+            entity_id: entity_id.to_owned(),
+            action: Action::Created,
+            actor: self.actor.clone(),
+            at: self.store.platform().now_ms(),
+            summary,
+        }
     }
 
     /// A page of the history of an entity, oldest first.
