@@ -17,10 +17,10 @@
 
 mod common;
 
+use common::events::{self, Stream};
 use common::mcp::{host_builder, rpc, token};
 use common::{temp_dir, Host};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -89,79 +89,29 @@ fn legacy_headers<'a>(auth: &'a str, accept: &'a str) -> Vec<(&'a str, &'a str)>
 
 const SSE: &str = "application/json, text/event-stream";
 
-/// A response read event by event as it arrives.
-struct Stream {
-    status: u16,
-    content_type: String,
-    reader: BufReader<Box<dyn Read + Send>>,
-}
-
-impl Stream {
-    /// The next event's data, parsed; `None` at the end of the stream.
-    fn next_event(&mut self) -> Option<Value> {
-        let mut data = String::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line).ok()? == 0 {
-                return None;
-            }
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() && !data.is_empty() {
-                return Some(serde_json::from_str(&data).unwrap());
-            }
-            if let Some(d) = line.strip_prefix("data:") {
-                data.push_str(d.trim_start());
-            }
-        }
-    }
-
-    /// The rest of the body, whole.
-    fn rest(mut self) -> String {
-        let mut body = String::new();
-        self.reader.read_to_string(&mut body).unwrap();
-        body
-    }
-}
-
 /// Calls `tool` on `host` and returns the response before its body is read.
 fn call(host: &Host, auth: &str, accept: &str, tool: &str, arguments: Value) -> Stream {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut builder = http::Request::builder()
-        .method("POST")
-        .uri(format!("{}/mcp", host.url()));
-    for (name, value) in legacy_headers(auth, accept) {
-        builder = builder.header(name, value);
-    }
     let body = rpc(
         1,
         "tools/call",
         json!({"name": tool, "arguments": arguments}),
     );
-    let response = agent
-        .run(builder.body(body.to_string().into_bytes()).unwrap())
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let reader: Box<dyn Read + Send> = Box::new(response.into_body().into_reader());
-    Stream {
-        status,
-        content_type,
-        reader: BufReader::new(reader),
-    }
+    events::open(
+        host,
+        &legacy_headers(auth, accept),
+        &body,
+        Duration::from_secs(60),
+    )
+}
+
+/// The next event's data; `None` at the end of the stream.
+fn next_event(stream: &mut Stream) -> Option<Value> {
+    stream.next_event().map(|(_, event, _)| event)
 }
 
 /// The next event, which must be a server request; its id and method.
 fn question(stream: &mut Stream) -> (Value, Value) {
-    let event = stream.next_event().expect("a question on the stream");
+    let event = next_event(stream).expect("a question on the stream");
     let id = event["id"].clone();
     assert!(
         id.as_str().is_some_and(|i| i.len() > 30),
@@ -196,7 +146,10 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
         json!({"message": "Who are you?"}),
     );
     assert_eq!(stream.status, 200);
-    assert!(stream.content_type.starts_with("text/event-stream"));
+    assert!(stream
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/event-stream"));
     let (id, request) = question(&mut stream);
     assert_eq!(request["method"], "elicitation/create");
     assert_eq!(request["params"]["message"], "Who are you?");
@@ -233,7 +186,7 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
     assert!(matches!(again.status, 400 | 409), "{}", again.text());
     assert!(again.json()["error"]["message"].is_string());
 
-    let result = stream.next_event().expect("the result ends the stream");
+    let result = next_event(&mut stream).expect("the result ends the stream");
     // The asking replica looks at the store at most 250 ms apart.
     let latency = answered.elapsed();
     eprintln!("answer POSTed to the other replica -> result on the stream: {latency:?}");
@@ -243,7 +196,7 @@ fn an_answer_posted_to_another_replica_finishes_the_call_once() {
     let text = result_text(&result);
     assert!(text.contains("action=accept"), "{text}");
     assert!(text.contains("alice@example.com"), "{text}");
-    assert!(stream.next_event().is_none());
+    assert!(next_event(&mut stream).is_none());
 }
 
 #[test]
@@ -283,7 +236,7 @@ fn each_round_may_be_answered_at_any_replica() {
         json!({"action": "accept", "content": {"color": "red"}}),
     );
     assert_eq!(r.status, 202, "{}", r.text());
-    let result = stream.next_event().expect("the result");
+    let result = next_event(&mut stream).expect("the result");
     // The state of round one (the name) was kept in the asking instance.
     assert_eq!(result_text(&result), "Alex likes red");
 }
@@ -297,7 +250,7 @@ fn a_call_nobody_answers_ends_with_a_clear_error_after_the_bound() {
     let mut stream = call(&a, &alice, SSE, "test_sampling", json!({"prompt": "Hi"}));
     let (id, request) = question(&mut stream);
     assert_eq!(request["method"], "sampling/createMessage");
-    let result = stream.next_event().expect("the result");
+    let result = next_event(&mut stream).expect("the result");
     let waited = started.elapsed();
     assert_eq!(result["result"]["isError"], true, "{result}");
     let text = result_text(&result);
@@ -326,7 +279,10 @@ fn a_client_that_reads_no_event_stream_is_told_how_to_ask() {
         json!({"message": "Who?"}),
     );
     assert_eq!(stream.status, 200);
-    assert!(stream.content_type.starts_with("application/json"));
+    assert!(stream
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("application/json"));
     let body: Value = serde_json::from_str(&stream.rest()).unwrap();
     assert_eq!(body["result"]["isError"], true, "{body}");
     let text = result_text(&body);

@@ -7,10 +7,10 @@
 
 mod common;
 
+use common::events::{self, Stream};
 use common::mcp::{bearer, host_builder, ok_tool, rpc, ALL};
 use common::Host;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
 /// Climbs in the long import: with its crag, import_tree's 2,000-node limit.
@@ -34,76 +34,9 @@ fn import_args(host: &Host, climbs: usize) -> (String, Value) {
     (country, args)
 }
 
-/// A response read line by line as it arrives, each line with when it came.
-struct Stream {
-    status: u16,
-    headers: Vec<(String, String)>,
-    reader: BufReader<Box<dyn Read + Send>>,
-}
-
-impl Stream {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The next event's data (parsed), when it arrived, and the comment lines
-    /// seen before it; `None` at the end of the stream.
-    fn next_event(&mut self) -> Option<(Instant, Value, usize)> {
-        let mut comments = 0;
-        let mut data = String::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line).ok()? == 0 {
-                return None;
-            }
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() && !data.is_empty() {
-                return Some((
-                    Instant::now(),
-                    serde_json::from_str(&data).unwrap(),
-                    comments,
-                ));
-            }
-            if line.starts_with(':') {
-                comments += 1;
-            } else if let Some(d) = line.strip_prefix("data:") {
-                data.push_str(d.trim_start());
-            }
-        }
-    }
-}
-
-/// POSTs `body` and returns the response before its body is read.
+/// POSTs `body`; the import may take a while.
 fn open(host: &Host, headers: &[(&str, &str)], body: &Value) -> Stream {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into();
-    let mut builder = http::Request::builder()
-        .method("POST")
-        .uri(format!("{}/mcp", host.url()));
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let response = agent
-        .run(builder.body(body.to_string().into_bytes()).unwrap())
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let reader: Box<dyn Read + Send> = Box::new(response.into_body().into_reader());
-    Stream {
-        status,
-        headers,
-        reader: BufReader::new(reader),
-    }
+    events::open(host, headers, body, Duration::from_secs(120))
 }
 
 fn legacy_headers(auth: &str) -> Vec<(&str, &str)> {
@@ -287,13 +220,11 @@ fn a_request_without_progress_token_gets_plain_json() {
             }),
         ),
     ] {
-        let mut stream = open(&host, &headers, &import_call(&args, meta));
+        let stream = open(&host, &headers, &import_call(&args, meta));
         assert_eq!(stream.status, 200);
         assert_eq!(stream.header("content-type"), Some("application/json"));
         assert!(stream.header("content-length").is_some());
-        let mut body = String::new();
-        stream.reader.read_to_string(&mut body).unwrap();
-        let v: Value = serde_json::from_str(&body).unwrap();
+        let v: Value = serde_json::from_str(&stream.rest()).unwrap();
         assert_eq!(v["result"]["structuredContent"]["climbs_created"], 200);
     }
 }

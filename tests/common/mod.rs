@@ -18,6 +18,7 @@
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
 pub mod deps;
+pub mod events;
 pub mod mcp;
 pub mod redis;
 pub mod spin;
