@@ -70,14 +70,27 @@ impl Climbing<'_> {
     /// Creates one climb of a bulk import with the ids `seed` derives, unless a
     /// first attempt (same seed) already stored it: `false` then. The record is
     /// looked up first because creating it again would list it again wherever
-    /// its list has grown past the page that holds its first entry.
-    pub fn import_climb_at(&self, climb: NewClimb, seed: [u8; 32]) -> DomainResult<bool> {
+    /// its list has grown past the page that holds its first entry. With
+    /// `may_be_half_written` (the first climb a step creates: an attempt that
+    /// died, or a step that ended on store trouble, may have written its index
+    /// entries and not its record) the create resumes that attempt and writes no
+    /// entry twice.
+    pub fn import_climb_at(
+        &self,
+        climb: NewClimb,
+        seed: [u8; 32],
+        may_be_half_written: bool,
+    ) -> DomainResult<bool> {
         let id = DerivedIds::new(seed).next();
         if self.store.get::<Climb>(&id)?.is_some() {
             return Ok(false);
         }
-        let store = crate::store::Store::new(self.store.platform())
-            .deriving_ids(Some(Rc::new(DerivedIds::new(seed))));
+        let ids = match may_be_half_written {
+            true => DerivedIds::new(seed).resuming(),
+            false => DerivedIds::new(seed),
+        };
+        let store =
+            crate::store::Store::new(self.store.platform()).deriving_ids(Some(Rc::new(ids)));
         Climbing::new(store, self.actor.clone()).create_climb(climb)?;
         Ok(true)
     }

@@ -129,6 +129,9 @@ fn step(sc: &StepCtx, checkpoint: Value) -> Result<Step, ToolFailure> {
         Err(_) => return Ok(Step::Wait),
     };
     let climbing = sc.ctx.climbing();
+    // Until this step creates a climb, the next one to create may have been left
+    // half written by the step before it.
+    let mut first_create = true;
     for stored in part.iter().skip(at.next % PART_CLIMBS) {
         if sc.out_of_time() {
             break;
@@ -139,8 +142,11 @@ fn step(sc: &StepCtx, checkpoint: Value) -> Result<Step, ToolFailure> {
                 at.next
             )))
         })?;
-        match climbing.import_climb_at(climb, sc.seed(at.next as u64)) {
-            Ok(_) => at.next += 1,
+        match climbing.import_climb_at(climb, sc.seed(at.next as u64), first_create) {
+            Ok(created) => {
+                first_create &= !created;
+                at.next += 1;
+            }
             // A climb the checks accepted is refused now (its area was deleted
             // meanwhile): the import ends there, with what it created so far.
             Err(crate::climbing::DomainError::Invalid(message)) => {
