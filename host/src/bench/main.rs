@@ -88,7 +88,7 @@ fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
     let plan = Plan::from_args(&args)?;
     let started = Instant::now();
     if let Some(url) = &args.target {
-        let rt = tokio::runtime::Runtime::new()?;
+        let rt = plan.load_runtime()?;
         let token = args.token.as_deref().unwrap_or_default();
         print!("{}", rt.block_on(runtimes::against_url(&plan, url, token))?);
         return Ok(());
@@ -136,11 +136,7 @@ fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
         .thread_name("bench-server")
         .enable_all()
         .build()?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .thread_name("bench-client")
-        .enable_all()
-        .build()?;
+    let client_rt = plan.load_runtime()?;
 
     let secret = service_token::generate_secret()?;
     let (token, _) = service_token::mint(

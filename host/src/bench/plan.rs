@@ -26,6 +26,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub connections: u32,
 
+    /// Worker threads of the load generator's runtime (default: as many as the
+    /// machine has cores, like the servers' runtime); 1 runs it on one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub load_threads: Option<u32>,
+
     /// Interleaved rounds per base scenario (default 2; 1 with --quick); the
     /// duration is split among them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -91,6 +96,7 @@ pub struct Plan {
     pub duration: Duration,
     pub warmup: Duration,
     pub connections: u32,
+    pub load_threads: usize,
     pub max_requests: u64,
     pub rounds: u32,
     pub base_climbs: usize,
@@ -120,12 +126,25 @@ impl Plan {
             duration: secs(args.duration, 8.0, 3.0)?,
             warmup: secs(args.warmup, 2.0, 1.0)?,
             connections: args.connections,
+            load_threads: match args.load_threads {
+                Some(n) => n as usize,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
             max_requests: args.max_requests,
             rounds: args.rounds.unwrap_or(if args.quick { 1 } else { 2 }),
             base_climbs,
             scale_climbs,
             samples: args.samples,
         })
+    }
+
+    /// The load generator's runtime.
+    pub fn load_runtime(&self) -> Result<tokio::runtime::Runtime> {
+        Ok(tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.load_threads)
+            .thread_name("bench-client")
+            .enable_all()
+            .build()?)
     }
 
     pub fn load(&self) -> LoadConfig {

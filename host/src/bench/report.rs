@@ -87,12 +87,13 @@ pub fn header(
     let _ = writeln!(out, "== climbing-bench");
     let _ = writeln!(
         out,
-        "machine: {cores} cores; {} allocator; load: {} keep-alive connections, {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s) (at most {} requests); loopback",
+        "machine: {cores} cores; {} allocator; load: {} keep-alive connections on {} thread(s), {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s) (at most {} requests); loopback",
         match allocator {
             Allocator::Pooling => "pooling",
             Allocator::OnDemand => "on-demand",
         },
         plan.connections,
+        plan.load_threads,
         plan.warmup.as_secs_f64(),
         plan.duration.as_secs_f64(),
         plan.rounds,

@@ -209,8 +209,9 @@ pub async fn against_url(plan: &Plan, url: &str, token: &str) -> Result<String> 
     let mut out = String::new();
     writeln!(
         out,
-        "== climbing-bench --target {url}\nload: {} keep-alive connections, {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s)\n",
+        "== climbing-bench --target {url}\nload: {} keep-alive connections on {} thread(s), {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s)\n",
         plan.connections,
+        plan.load_threads,
         plan.warmup.as_secs_f64(),
         plan.duration.as_secs_f64(),
         plan.rounds
