@@ -286,10 +286,7 @@ fn handle_message(
         Ok(result) => Answer {
             message: match result {
                 Body::Json(v) => jsonrpc::result_json(&id, decorate(era, &method, v)).to_string(),
-                Body::Raw(raw) => format!(
-                    "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{}}}",
-                    decorate_raw(era, &method, raw)
-                ),
+                Body::Raw(raw) => envelope_raw(&id, &decorate_raw(era, &method, raw)),
             },
             status: 200,
             notifications,
@@ -504,6 +501,19 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
 
 /// `decorate` for a serialized result object that has no `resultType` or `_meta`
 /// of its own: the fields are spliced in before its closing brace.
+/// The JSON-RPC response around a result that is already JSON text, in a buffer
+/// sized for it (`format!` would grow it by doubling from a few bytes).
+fn envelope_raw(id: &Value, result: &str) -> String {
+    let id = id.to_string();
+    let mut message = String::with_capacity(result.len() + id.len() + 36);
+    message.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
+    message.push_str(&id);
+    message.push_str(",\"result\":");
+    message.push_str(result);
+    message.push('}');
+    message
+}
+
 fn decorate_raw(era: Era, method: &str, raw: String) -> String {
     if era != Era::Modern {
         return raw;
@@ -518,7 +528,12 @@ fn decorate_raw(era: Era, method: &str, raw: String) -> String {
     }
     let fields = fields.to_string();
     let body = raw.trim_end().strip_suffix('}').unwrap_or(&raw);
-    format!("{body},{}}}", &fields[1..fields.len() - 1])
+    let mut decorated = String::with_capacity(body.len() + fields.len());
+    decorated.push_str(body);
+    decorated.push(',');
+    // The fields' object without its opening brace closes the result.
+    decorated.push_str(&fields[1..]);
+    decorated
 }
 
 /// How long a complete result may be cached, and by whom.
