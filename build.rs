@@ -14,9 +14,11 @@ const SOURCE: &str = "src/catalog/tools/definitions.json";
 /// request's allocations then grow the memory: under a pooling allocator (Wasmtime's,
 /// Spin's) each grow makes the new pages accessible with an `mprotect`, and every
 /// reuse of the slot takes them away again, which flushes the TLB of each core
-/// running the host's threads. Starting at 4 MiB, the largest ordinary request fits
-/// without growing; pages never touched cost nothing (copy-on-write images, resets
-/// of dirtied pages only).
+/// running the host's threads. At 2 MiB ordinary requests fit without growing, and
+/// pages never touched cost nothing (copy-on-write images, resets of dirtied pages
+/// only). Not more: climbing-host keeps 2 MiB per instance slot resident, and the
+/// allocator writes the last page of the heap, which beyond that would go back to
+/// the kernel after every request (docs/bench.md).
 const INITIAL_MEMORY_BYTES: u32 = 2 << 20;
 
 fn main() {

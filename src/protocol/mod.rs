@@ -499,8 +499,6 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     result
 }
 
-/// `decorate` for a serialized result object that has no `resultType` or `_meta`
-/// of its own: the fields are spliced in before its closing brace.
 /// The JSON-RPC response around a result that is already JSON text, in a buffer
 /// sized for it (`format!` would grow it by doubling from a few bytes).
 fn envelope_raw(id: &Value, result: &str) -> String {
@@ -514,6 +512,8 @@ fn envelope_raw(id: &Value, result: &str) -> String {
     message
 }
 
+/// `decorate` for a serialized result object that has no `resultType` or `_meta`
+/// of its own: the fields are spliced in before its closing brace.
 fn decorate_raw(era: Era, method: &str, raw: String) -> String {
     if era != Era::Modern {
         return raw;
