@@ -420,8 +420,12 @@ fn rolling_restart(builder: HostBuilder, store: &str) {
         })
         .collect();
 
-    // The operator: restart each replica in turn under load. `restart` kills the
-    // process; until the new one listens, its old address stays in the rotation.
+    // The operator: restart each replica in turn under load. The process is killed
+    // (SIGKILL, under Spin to `spin up` and its app process) with requests in
+    // flight, which the front retries elsewhere; until the new one listens, its old
+    // address stays in the rotation. A SIGTERM would not do under Spin: it cancels
+    // the requests in flight and answers them 500, which only a balancer that
+    // drains the replica first can hide (docs/operations.md).
     let wait_for_calls = |n: u64| {
         while front.calls.load(Ordering::Relaxed) < n {
             std::thread::sleep(Duration::from_millis(20));
@@ -432,7 +436,7 @@ fn rolling_restart(builder: HostBuilder, store: &str) {
     let mut restart_times = Vec::new();
     for (i, host) in hosts.iter_mut().enumerate() {
         let t = Instant::now();
-        host.stop();
+        host.kill();
         std::thread::sleep(DOWN_TIME);
         host.restart();
         front.set_addr(i, host.url());
