@@ -499,17 +499,17 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     result
 }
 
-/// The JSON-RPC response around a result that is already JSON text, in a buffer
-/// sized for it (`format!` would grow it by doubling from a few bytes).
+/// The JSON-RPC response around a result that is already JSON text, allocated at
+/// its final size (`format!` would grow it by doubling from a few bytes).
 fn envelope_raw(id: &Value, result: &str) -> String {
-    let id = id.to_string();
-    let mut message = String::with_capacity(result.len() + id.len() + 36);
-    message.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
-    message.push_str(&id);
-    message.push_str(",\"result\":");
-    message.push_str(result);
-    message.push('}');
-    message
+    [
+        "{\"jsonrpc\":\"2.0\",\"id\":",
+        &id.to_string(),
+        ",\"result\":",
+        result,
+        "}",
+    ]
+    .concat()
 }
 
 /// `decorate` for a serialized result object that has no `resultType` or `_meta`
@@ -528,12 +528,8 @@ fn decorate_raw(era: Era, method: &str, raw: String) -> String {
     }
     let fields = fields.to_string();
     let body = raw.trim_end().strip_suffix('}').unwrap_or(&raw);
-    let mut decorated = String::with_capacity(body.len() + fields.len());
-    decorated.push_str(body);
-    decorated.push(',');
     // The fields' object without its opening brace closes the result.
-    decorated.push_str(&fields[1..]);
-    decorated
+    [body, ",", &fields[1..]].concat()
 }
 
 /// How long a complete result may be cached, and by whom.
