@@ -130,9 +130,8 @@ fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
 
     // The servers get a runtime of their own (as under `serve`), the load
     // generator another: two processes' worth of threads on one machine.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
+        .worker_threads(plan.cores)
         .thread_name("bench-server")
         .enable_all()
         .build()?;

@@ -96,6 +96,8 @@ pub struct Plan {
     pub duration: Duration,
     pub warmup: Duration,
     pub connections: u32,
+    /// The machine's cores: the servers' runtime gets as many workers.
+    pub cores: usize,
     pub load_threads: usize,
     pub max_requests: u64,
     pub rounds: u32,
@@ -113,6 +115,7 @@ impl Plan {
             }
             Ok(Duration::from_secs_f64(s))
         };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let base_climbs = usize::try_from(args.climbs)?;
         let scale_climbs = usize::try_from(args.scale_climbs.unwrap_or(if args.quick {
             20_000
@@ -126,10 +129,8 @@ impl Plan {
             duration: secs(args.duration, 8.0, 3.0)?,
             warmup: secs(args.warmup, 2.0, 1.0)?,
             connections: args.connections,
-            load_threads: match args.load_threads {
-                Some(n) => n as usize,
-                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            },
+            cores,
+            load_threads: args.load_threads.map_or(cores, |n| n as usize),
             max_requests: args.max_requests,
             rounds: args.rounds.unwrap_or(if args.quick { 1 } else { 2 }),
             base_climbs,

@@ -83,7 +83,7 @@ pub fn header(
     allocator: Allocator,
     climbs: usize,
 ) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = plan.cores;
     let _ = writeln!(out, "== climbing-bench");
     let _ = writeln!(
         out,
