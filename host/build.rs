@@ -3,7 +3,7 @@
 //! is one command on a fresh machine.
 //!
 //! The core module is linked without its component wrapper, run through binaryen's
-//! `wasm-opt -Os` when that is installed (about 16% smaller and a little faster;
+//! `wasm-opt -Os` when that is installed (about 9% smaller and a little faster;
 //! see docs/bench.md), then made a component with `wit-component`, as the linker
 //! would have. Without `wasm-opt` the build says so and embeds the plain module's
 //! component.
