@@ -185,12 +185,6 @@ impl Listed for Climb {
     }
 }
 
-/// The one field of a stored climb that search matches on.
-#[derive(Deserialize)]
-struct Named {
-    name: String,
-}
-
 /// A new climb.
 // Serialized too: a bulk import keeps checked climbs in the store until it
 // creates them.
@@ -520,8 +514,7 @@ impl Climbing<'_> {
         let mut matching = Vec::new();
         for climb in self.store.get_many_stored::<Climb>(&ids)? {
             // The name is all a match needs; the climb goes out as stored.
-            let Named { name } = climb.view()?;
-            let name = search::tokens(&name);
+            let name = search::tokens(&climb.string_field("name")?);
             if words.iter().all(|w| name.contains(w)) {
                 matching.push(climb);
             }

@@ -19,13 +19,25 @@ const MAX_TOKEN_CHARS: usize = 24;
 /// -> ["ceuse", "sector", "2"] (tokens shorter than [`MIN_TOKEN`] are dropped, except
 /// digits, which matter in names like "Sector 2").
 pub fn tokens(text: &str) -> Vec<String> {
-    let folded: String = text.chars().flat_map(fold).collect();
+    // A search folds the name of every candidate it reads: ASCII, most of any
+    // name, skips the case tables, and only kept tokens are allocated.
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            folded.push(c.to_ascii_lowercase());
+        } else {
+            folded.extend(fold(c));
+        }
+    }
     let mut out: Vec<String> = Vec::new();
     for t in folded.split(|c: char| !c.is_alphanumeric()) {
-        let t: String = t.chars().take(MAX_TOKEN_CHARS).collect();
-        let keep = t.chars().count() >= MIN_TOKEN || t.chars().all(|c| c.is_ascii_digit());
-        if keep && !t.is_empty() && !out.contains(&t) {
-            out.push(t);
+        let t = match t.char_indices().nth(MAX_TOKEN_CHARS) {
+            Some((cut, _)) => &t[..cut],
+            None => t,
+        };
+        let keep = t.chars().count() >= MIN_TOKEN || t.bytes().all(|b| b.is_ascii_digit());
+        if keep && !t.is_empty() && !out.iter().any(|kept| kept == t) {
+            out.push(t.to_owned());
         }
         if out.len() == MAX_TOKENS {
             break;
@@ -148,6 +160,13 @@ mod tests {
         assert_eq!(tokens("The Nose"), ["the", "nose"]);
         assert_eq!(tokens("a b"), Vec::<String>::new());
         assert_eq!(tokens("Smith Rock, SMITH"), ["smith", "rock"]);
+        // Cut to 24 characters, whatever their width.
+        let long = "é".repeat(30);
+        assert_eq!(tokens(&long), ["e".repeat(24)]);
+        assert_eq!(tokens(&"ж".repeat(30)), ["ж".repeat(24)]);
+        assert_eq!(tokens("1 22 ab ñ"), ["1", "22", "ab"]);
+        // At most eight tokens.
+        assert_eq!(tokens("aa bb cc dd ee ff gg hh ii").len(), 8);
     }
 
     #[test]

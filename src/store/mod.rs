@@ -7,6 +7,7 @@
 
 pub mod conformance;
 pub mod cursor;
+mod field;
 pub mod ids;
 pub mod index;
 pub mod keys;
@@ -437,6 +438,23 @@ impl<R: Record> Stored<R> {
     /// The record itself.
     pub fn decode(&self) -> StoreResult<R> {
         self.view()
+    }
+
+    /// The record's string field `name`, parsed no further than it (the text was
+    /// checked to be JSON when read); a record without it is corrupt.
+    pub fn string_field(&self, name: &str) -> StoreResult<String> {
+        match field::string_field(self.json.get(), name) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(self.corrupt(format!("no `{name}` field"))),
+            Err(e) => Err(self.corrupt(e.to_string())),
+        }
+    }
+
+    fn corrupt(&self, reason: String) -> StoreError {
+        StoreError::Corrupt {
+            key: self.key.clone(),
+            reason,
+        }
     }
 
     /// Part of the record: a struct with some of its fields.
