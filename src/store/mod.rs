@@ -440,12 +440,12 @@ impl<R: Record> Stored<R> {
         self.view()
     }
 
-    /// The record's string field `name`, parsed no further than it (the text was
-    /// checked to be JSON when read); a record without it is corrupt.
-    pub fn string_field(&self, name: &str) -> StoreResult<String> {
-        match field::string_field(self.json.get(), name) {
+    /// The record's string field named `key`, parsed no further than it (the text
+    /// was checked to be JSON when read); a record without it is corrupt.
+    pub fn string_field(&self, key: &str) -> StoreResult<String> {
+        match field::string_field(self.json.get(), key) {
             Ok(Some(value)) => Ok(value),
-            Ok(None) => Err(self.corrupt(format!("no `{name}` field"))),
+            Ok(None) => Err(self.corrupt(format!("no `{key}` field"))),
             Err(e) => Err(self.corrupt(e.to_string())),
         }
     }
