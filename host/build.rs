@@ -61,6 +61,10 @@ fn main() {
         println!("cargo:rerun-if-changed={}", prebuilt.display());
         let component = std::fs::read(&prebuilt)
             .unwrap_or_else(|e| panic!("cannot read component {}: {e}", prebuilt.display()));
+        println!(
+            "cargo:rustc-env=CLIMBING_COMPONENT_PLAIN_BYTES={}",
+            component.len()
+        );
         embed(&component, &embedded);
         return;
     }
@@ -126,16 +130,28 @@ fn main() {
         std::process::exit(1);
     }
 
-    let core = target_dir.join("wasm32-wasip2/component/climbing_mcp.wasm");
-    let core = optimize(&core, &out_dir.join("climbing_mcp.core.wasm"));
-    let module = std::fs::read(&core)
+    let plain = target_dir.join("wasm32-wasip2/component/climbing_mcp.wasm");
+    let core = optimize(&plain, &out_dir.join("climbing_mcp.core.wasm"));
+    let component = componentize(&core);
+    // What a build without binaryen (`spin build`) gets, for the size check.
+    let plain_bytes = if core == plain {
+        component.len()
+    } else {
+        componentize(&plain).len()
+    };
+    println!("cargo:rustc-env=CLIMBING_COMPONENT_PLAIN_BYTES={plain_bytes}");
+    embed(&component, &embedded);
+}
+
+/// The component of the core module at `core`, as the linker would have made it.
+fn componentize(core: &Path) -> Vec<u8> {
+    let module = std::fs::read(core)
         .unwrap_or_else(|e| panic!("cannot read the core module {}: {e}", core.display()));
-    let component = wit_component::ComponentEncoder::default()
+    wit_component::ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .and_then(|mut encoder| encoder.encode())
-        .unwrap_or_else(|e| panic!("cannot make a component of {}: {e:#}", core.display()));
-    embed(&component, &embedded);
+        .unwrap_or_else(|e| panic!("cannot make a component of {}: {e:#}", core.display()))
 }
 
 /// The component's target. rustup installs the `targets` of rust-toolchain.toml only

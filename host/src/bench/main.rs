@@ -416,7 +416,10 @@ async fn bench(
         climbs.len(),
     );
     report::table(&mut out, &rows);
-    report::targets(&mut out, &rows, wasm.len());
+    // Known for the embedded component only, not for a `--component`.
+    let plain_bytes = (wasm == climbing_host::EMBEDDED_COMPONENT)
+        .then(climbing_host::embedded_component_plain_bytes);
+    report::targets(&mut out, &rows, wasm.len(), plain_bytes);
     print!("{out}");
 
     match (spin_bin, floor_wasm) {

@@ -168,7 +168,9 @@ fn mib(bytes: u64) -> String {
 }
 
 /// The targets, each with its measured value and verdict.
-pub fn targets(out: &mut String, rows: &[Row], component_bytes: usize) {
+/// `plain_bytes`: the component's size without `wasm-opt`, when known (the
+/// embedded one; not a `--component`).
+pub fn targets(out: &mut String, rows: &[Row], component_bytes: usize, plain_bytes: Option<usize>) {
     let find = |server: &str, name: &str| {
         rows.iter()
             .find(|r| r.server == server && r.name.starts_with(name))
@@ -204,6 +206,14 @@ pub fn targets(out: &mut String, rows: &[Row], component_bytes: usize) {
         component_bytes as f64 / 1e4,
         verdict(component_bytes < 1_000_000)
     );
+    if let Some(plain) = plain_bytes {
+        let ratio = plain as f64 / component_bytes as f64;
+        let _ = writeln!(
+            out,
+            "  without wasm-opt <= 1.10x: {plain} bytes ({ratio:.2}x)  {}",
+            verdict(ratio <= 1.10)
+        );
+    }
     let ops = |name: &str| {
         find("ours", name)
             .and_then(|r| r.sample.as_ref())
