@@ -1,7 +1,8 @@
 //! One string field of a stored record, read without parsing the rest of it.
 //!
-//! A search reads every candidate's name to match the query against it, and the
-//! name comes third in a record of a few hundred bytes: parsing the whole record
+//! Reads that filter the records they return by one field (a search by each
+//! candidate's name, a logbook page by each tick's climber) need that field only,
+//! and it comes early in a record of a few hundred bytes: parsing the whole record
 //! for it, when reading it already checked that it is JSON, doubled the cost of a
 //! search over a list. The parse here stops at the field.
 

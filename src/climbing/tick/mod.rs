@@ -250,12 +250,6 @@ impl Listed for Tick {
     }
 }
 
-/// Whose a stored tick is: all a logbook page checks.
-#[derive(Deserialize)]
-struct Climber {
-    climber: String,
-}
-
 /// A new tick: exactly one of `climb_id` and `gym_route_id`.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
