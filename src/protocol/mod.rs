@@ -286,7 +286,7 @@ fn handle_message(
         Ok(result) => Answer {
             message: match result {
                 Body::Json(v) => jsonrpc::result_json(&id, decorate(era, &method, v)).to_string(),
-                Body::Raw(raw) => envelope_raw(&id, &decorate_raw(era, &method, raw)),
+                Body::Raw(raw) => envelope_raw(&id, &raw, decoration_raw(era, &method)),
             },
             status: 200,
             notifications,
@@ -499,24 +499,28 @@ fn decorate(era: Era, method: &str, mut result: Value) -> Value {
     result
 }
 
-/// The JSON-RPC response around a result that is already JSON text, allocated at
-/// its final size (`format!` would grow it by doubling from a few bytes).
-fn envelope_raw(id: &Value, result: &str) -> String {
-    [
-        "{\"jsonrpc\":\"2.0\",\"id\":",
-        &id.to_string(),
-        ",\"result\":",
-        result,
-        "}",
-    ]
-    .concat()
+/// The JSON-RPC response around a result that is already JSON text, with the
+/// serialized object `fields` (from [`decoration_raw`]) spliced in before the
+/// result's closing brace. One buffer of the final size: `format!` would grow it by
+/// doubling from a few bytes, and splicing first would copy the result twice.
+fn envelope_raw(id: &Value, result: &str, fields: Option<String>) -> String {
+    let id = id.to_string();
+    let head = "{\"jsonrpc\":\"2.0\",\"id\":";
+    match fields {
+        None => [head, &id, ",\"result\":", result, "}"].concat(),
+        Some(fields) => {
+            let body = result.trim_end().strip_suffix('}').unwrap_or(result);
+            // The fields' object without its opening brace closes the result.
+            [head, &id, ",\"result\":", body, ",", &fields[1..], "}"].concat()
+        }
+    }
 }
 
-/// `decorate` for a serialized result object that has no `resultType` or `_meta`
-/// of its own: the fields are spliced in before its closing brace.
-fn decorate_raw(era: Era, method: &str, raw: String) -> String {
+/// `decorate`'s fields, serialized, for a result that is already JSON text and
+/// has no `resultType` or `_meta` of its own; `None` before the modern era.
+fn decoration_raw(era: Era, method: &str) -> Option<String> {
     if era != Era::Modern {
-        return raw;
+        return None;
     }
     let mut fields = json!({
         "resultType": "complete",
@@ -526,10 +530,7 @@ fn decorate_raw(era: Era, method: &str, raw: String) -> String {
         fields["ttlMs"] = ttl.into();
         fields["cacheScope"] = scope.into();
     }
-    let fields = fields.to_string();
-    let body = raw.trim_end().strip_suffix('}').unwrap_or(&raw);
-    // The fields' object without its opening brace closes the result.
-    [body, ",", &fields[1..]].concat()
+    Some(fields.to_string())
 }
 
 /// How long a complete result may be cached, and by whom.
