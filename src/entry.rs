@@ -267,11 +267,11 @@ async fn read_request(
         .headers()
         .entries()
         .into_iter()
-        .map(|(name, value)| {
-            (
-                name.to_ascii_lowercase(),
-                String::from_utf8_lossy(&value).into_owned(),
-            )
+        .map(|(mut name, value)| {
+            name.make_ascii_lowercase();
+            let value = String::from_utf8(value)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            (name, value)
         })
         .collect();
     // WASI HTTP hosts carry the Host header as the request's authority.

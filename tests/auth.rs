@@ -379,10 +379,11 @@ fn verification_cost_in_fuel() {
         rs_first - none,
         rs - none
     );
-    // Measured: HS256 195,166 (no token 70,076): the MAC over the token is about
-    // 54,000 of it; the claims are decoded once; a token with a jti is not hashed
-    // again for revocation.
-    assert!(hs < 240_000, "HS256 verification grew: {hs}");
+    // Measured: HS256 163,172 (no token 46,733; 195,166 and 70,076 with the C
+    // library's allocator): the MAC over the token is about 54,000 of it; the
+    // claims are decoded once; a token with a jti is not hashed again for
+    // revocation.
+    assert!(hs < 205_000, "HS256 verification grew: {hs}");
     assert!(
         rs_first < 200_000_000,
         "RS256 verification grew: {rs_first}"

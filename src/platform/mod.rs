@@ -1,6 +1,7 @@
 //! The host imports the server needs, as traits, so every layer above runs natively in
 //! unit tests (with [`memory::MemoryPlatform`]) and inside the component (with `wasi`).
 
+pub mod allocator;
 pub mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod redis;
