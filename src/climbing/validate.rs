@@ -85,6 +85,11 @@ const MAX_COMBINING_RUN: usize = 4;
 /// joiner, Hangul fillers, Mongolian selectors, ...), from DerivedCoreProperties.txt.
 pub fn is_invisible(c: char) -> bool {
     use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    // No ASCII character is one (its controls are Cc); most text is ASCII, and the
+    // category lookup is a search of large tables.
+    if c.is_ascii() {
+        return false;
+    }
     matches!(
         c.general_category(),
         G::Format | G::LineSeparator | G::ParagraphSeparator | G::PrivateUse
@@ -187,6 +192,24 @@ pub fn page_size(limit: Option<u32>) -> DomainResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_are_found_beyond_ascii_only() {
+        assert!((0..128u8).all(|b| !is_invisible(b as char)));
+        for c in [
+            '\u{AD}',
+            '\u{200B}',
+            '\u{202E}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{E000}',
+            '\u{FE0F}',
+            '\u{E0041}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", c as u32);
+        }
+        assert!(!is_invisible('é') && !is_invisible('🧗'));
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {
