@@ -33,9 +33,10 @@ pub mod entry;
 #[cfg(test)]
 mod layers;
 
-/// Every request runs in a fresh instance: see [`platform::allocator`]. 256 KiB of
-/// its own serve most requests whole (an instance's initial memory, build.rs, has
-/// room for it beside the stack and the static data).
+/// Every request runs in a fresh instance: see [`platform::allocator`]. The arena
+/// lies inside an instance's initial memory (build.rs) beside the stack and the
+/// static data; one of 512 KiB left every step of the fuel breakdown (tests/mcp.rs)
+/// as it was.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static HEAP: platform::allocator::Arena<{ 256 << 10 }> = platform::allocator::Arena::new();
