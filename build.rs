@@ -10,7 +10,8 @@ use std::path::PathBuf;
 const SOURCE: &str = "src/catalog/tools/definitions.json";
 
 /// The component's initial linear memory (wasm-ld's `--initial-memory`). The
-/// linker's default is the 1 MiB stack plus the static data, about 1.25 MiB, and a
+/// linker's default is the 1 MiB stack plus the static data (the allocator's
+/// 256 KiB arena included, src/platform/allocator.rs), about 1.5 MiB, and a
 /// request's allocations then grow the memory: under a pooling allocator (Wasmtime's,
 /// Spin's) each grow makes the new pages accessible with an `mprotect`, and every
 /// reuse of the slot takes them away again, which flushes the TLB of each core
