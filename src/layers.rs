@@ -156,9 +156,13 @@ fn without_test_modules(code: &str) -> String {
                 break;
             }
         }
+        // One space per byte, so the offsets after it stay where they were.
         let blanked: String = out[at..end]
             .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .map(|c| match c {
+                '\n' => "\n".to_owned(),
+                _ => " ".repeat(c.len_utf8()),
+            })
             .collect();
         out.replace_range(at..end, &blanked);
         from = end;
