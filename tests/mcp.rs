@@ -488,10 +488,13 @@ fn fuel_per_call_stays_within_bounds() {
         fuel("tools/call", json!({"name": name, "arguments": args}))
     };
     let costs = [
-        // Measured: ping 169,782; tools/list 279,231; get_climb 198,396;
-        // list_climbs 1,385,432; search_climbs 1,786,492; create_climb 433,366
-        // (ping 207,075, get_climb 239,700, list_climbs 1,521,342 and
-        // create_climb 508,791 with the C library's allocator; create_climb was
+        // Measured: ping 166,157; tools/list 273,075; get_climb 192,323;
+        // list_climbs 1,412,360; search_climbs 1,810,837; create_climb 425,928
+        // (list_climbs 1,385,432 and search_climbs 1,786,492 with serde_json's
+        // escaping of the text block, which is slower for fewer instructions:
+        // encoding::json_string; ping 207,075, get_climb 239,700, list_climbs
+        // 1,521,342 and create_climb 508,791 with the C library's allocator;
+        // create_climb was
         // 619,400 with index pages, tools/list 368,308 before results were
         // assembled in buffers of their final size, search_climbs 2,355,060 while
         // it parsed each candidate whole for its name).

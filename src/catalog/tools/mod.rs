@@ -373,7 +373,7 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
 /// A successful result whose structured content is `structured` (serialized
 /// JSON), with the same JSON as its text, built without re-parsing it.
 pub fn success_text(structured: &str) -> String {
-    let text = serde_json::to_string(structured).unwrap_or_default();
+    let text = crate::encoding::json_string(structured);
     // `concat` allocates the final size once; `format!` grows its buffer by
     // doubling from a few bytes, and a page of 50 climbs is about 55 KB here.
     [
