@@ -97,20 +97,25 @@ fn push_run(out: &mut Vec<u8>, run: &[u8]) {
 /// slice copy of a length known only at run time is a `memcpy`.
 fn push_overlapping<const W: usize>(out: &mut Vec<u8>, run: &[u8]) {
     let n = run.len();
-    out.reserve(2 * W);
-    let len = out.len();
     let (Some(head), Some(tail)) = (run.first_chunk::<W>(), run.last_chunk::<W>()) else {
         return out.extend_from_slice(run);
     };
+    if n > 2 * W {
+        return out.extend_from_slice(run);
+    }
+    out.reserve(2 * W);
+    let len = out.len();
     let spare = out.spare_capacity_mut();
-    if let Some(to) = spare.first_chunk_mut::<W>() {
-        *to = head.map(std::mem::MaybeUninit::new);
-    }
-    if let Some(to) = spare[n - W..].first_chunk_mut::<W>() {
-        *to = tail.map(std::mem::MaybeUninit::new);
-    }
-    // SAFETY: the head and the tail, which overlap or meet, wrote all n bytes
-    // after `len` (the capacity was reserved above).
+    let Some(to_head) = spare.first_chunk_mut::<W>() else {
+        return out.extend_from_slice(run);
+    };
+    *to_head = head.map(std::mem::MaybeUninit::new);
+    let Some(to_tail) = spare[n - W..].first_chunk_mut::<W>() else {
+        return out.extend_from_slice(run);
+    };
+    *to_tail = tail.map(std::mem::MaybeUninit::new);
+    // SAFETY: the head (bytes 0..W after `len`) and the tail (n-W..n), which
+    // overlap or meet since W <= n <= 2W, initialized all n bytes.
     unsafe { out.set_len(len + n) };
 }
 
