@@ -494,10 +494,9 @@ fn fuel_per_call_stays_within_bounds() {
         // escaping of the text block, which is slower for fewer instructions:
         // encoding::json_string; ping 207,075, get_climb 239,700, list_climbs
         // 1,521,342 and create_climb 508,791 with the C library's allocator;
-        // create_climb was
-        // 619,400 with index pages, tools/list 368,308 before results were
-        // assembled in buffers of their final size, search_climbs 2,355,060 while
-        // it parsed each candidate whole for its name).
+        // create_climb 619,400 with index pages, tools/list 368,308 before
+        // results were assembled in buffers of their final size, search_climbs
+        // 2,355,060 while it parsed each candidate whole for its name).
         ("ping", fuel("ping", json!({})), 215_000),
         ("tools/list", fuel("tools/list", json!({})), 350_000),
         ("get_climb", call("get_climb", json!({"id": id})), 250_000),
