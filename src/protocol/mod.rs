@@ -517,20 +517,10 @@ fn envelope_raw(id: &Value, result: &str, fields: Option<String>) -> String {
 }
 
 /// `decorate`'s fields, serialized, for a result that is already JSON text and
-/// has no `resultType` or `_meta` of its own; `None` before the modern era.
+/// has no `resultType` or `_meta` of its own (what `decorate` adds to an empty
+/// object); `None` before the modern era.
 fn decoration_raw(era: Era, method: &str) -> Option<String> {
-    if era != Era::Modern {
-        return None;
-    }
-    let mut fields = json!({
-        "resultType": "complete",
-        "_meta": { era::META_SERVER_INFO: server_info() },
-    });
-    if let Some((ttl, scope)) = cache_hints(method) {
-        fields["ttlMs"] = ttl.into();
-        fields["cacheScope"] = scope.into();
-    }
-    Some(fields.to_string())
+    (era == Era::Modern).then(|| decorate(era, method, json!({})).to_string())
 }
 
 /// How long a complete result may be cached, and by whom.

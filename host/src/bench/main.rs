@@ -195,6 +195,10 @@ fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
         &secret,
         peer_path.as_deref(),
         &wasm,
+        // The size without wasm-opt is known for the embedded component only.
+        args.component
+            .is_none()
+            .then(climbing_host::embedded_component_plain_bytes),
         floor_wasm.as_deref(),
         allocator,
         spin_bin.as_deref(),
@@ -212,6 +216,7 @@ async fn bench(
     secret: &str,
     peer_path: Option<&Path>,
     wasm: &[u8],
+    plain_bytes: Option<usize>,
     floor_wasm: Option<&[u8]>,
     allocator: runtime::Allocator,
     spin_bin: Option<&Path>,
@@ -416,9 +421,6 @@ async fn bench(
         climbs.len(),
     );
     report::table(&mut out, &rows);
-    // Known for the embedded component only, not for a `--component`.
-    let plain_bytes = (wasm == climbing_host::EMBEDDED_COMPONENT)
-        .then(climbing_host::embedded_component_plain_bytes);
     report::targets(&mut out, &rows, wasm.len(), plain_bytes);
     print!("{out}");
 
