@@ -17,7 +17,6 @@ use crate::credentials;
 use crate::identity::{Caller, Scope};
 use crate::platform::Platform;
 use serde_json::json;
-use std::collections::HashSet;
 
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
@@ -36,35 +35,38 @@ pub struct Resource {
     /// The canonical URL of `/mcp`: the `resource_url` variable, or derived from the
     /// request's Host when unset.
     pub url: String,
-    /// Where the protected-resource metadata lives.
-    pub metadata_url: String,
 }
 
 impl Resource {
     pub fn new(platform: &dyn Platform, host: &str) -> Self {
-        let url = credentials::resource_url(platform, host);
-        let (origin, path) = match url.split_once("://") {
-            Some((scheme, rest)) => {
-                let cut = rest.find('/').unwrap_or(rest.len());
-                (
-                    format!("{scheme}://{}", &rest[..cut]),
-                    rest[cut..].to_owned(),
-                )
+        Self {
+            url: credentials::resource_url(platform, host),
+        }
+    }
+
+    /// Where the protected-resource metadata lives (RFC 9728: the well-known path
+    /// between the URL's origin and its path). Only refusals and the metadata
+    /// document need it, so it is not built for every request.
+    pub fn metadata_url(&self) -> String {
+        let url = self.url.as_str();
+        let origin_end = match url.find("://") {
+            Some(scheme_end) => {
+                let rest = scheme_end + 3;
+                url[rest..].find('/').map_or(url.len(), |cut| rest + cut)
             }
-            None => (url.clone(), String::new()),
+            None => url.len(),
         };
-        let metadata_url = format!("{origin}{METADATA_PATH}{path}");
-        Self { url, metadata_url }
+        let (origin, path) = url.split_at(origin_end);
+        [origin, METADATA_PATH, path].concat()
     }
 
     /// Audiences a token may name: the resource URL (with and without a trailing slash).
-    fn audiences(&self) -> HashSet<String> {
-        let bare = self.url.trim_end_matches('/').to_owned();
-        HashSet::from([format!("{bare}/"), bare])
+    fn audiences(&self) -> token::AcceptedAudiences {
+        token::AcceptedAudiences::of(&self.url)
     }
 
     fn challenge(&self, error: Option<(&str, &str)>) -> String {
-        let mut c = format!("Bearer resource_metadata=\"{}\"", self.metadata_url);
+        let mut c = format!("Bearer resource_metadata=\"{}\"", self.metadata_url());
         if let Some((code, description)) = error {
             c.push_str(&format!(
                 ", error=\"{code}\", error_description=\"{description}\""

@@ -10,15 +10,13 @@
 //! the general path: that one refuses it with its reason.
 
 use super::claims::RawClaims;
-use super::token::{LEEWAY_SECS, MAX_TOKEN_BYTES};
+use super::token::{AcceptedAudiences, LEEWAY_SECS, MAX_TOKEN_BYTES};
 use crate::credentials::ScopeClaims;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jwt_simple::prelude::{Audiences, Duration, JWTClaims};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashSet;
-
 /// jwt-simple's limit on the encoded header.
 const MAX_HEADER_BYTES: usize = 8192;
 /// jwt-simple refuses HMAC keys shorter than this (the host checks it too).
@@ -36,11 +34,40 @@ struct Header {
     salt: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `aud`: one audience or a list of them (RFC 7519, 4.1.3). Read by a visitor of
+/// its own: `#[serde(untagged)]` would buffer the value and try each shape in turn.
 enum Audience {
     One(String),
-    Many(HashSet<String>),
+    Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Audience;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, aud: &str) -> Result<Audience, E> {
+                Ok(Audience::One(aud.to_owned()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Audience, A::Error> {
+                let mut all = Vec::new();
+                while let Some(aud) = seq.next_element()? {
+                    all.push(aud);
+                }
+                Ok(Audience::Many(all))
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
 }
 
 /// The payload, read once: the registered claims the policy checks stay raw JSON
@@ -90,7 +117,7 @@ fn text(claim: &Option<Value>) -> Option<Option<String>> {
 /// registered claims as the token spells them for the claims policy.
 pub fn verify(
     secret: &[u8],
-    audiences: &HashSet<String>,
+    audiences: &AcceptedAudiences,
     token: &str,
     now: u64,
 ) -> Option<(JWTClaims<ScopeClaims>, RawClaims)> {
@@ -130,7 +157,7 @@ pub fn verify(
         && exp.is_none_or(|exp| earliest <= exp);
     let for_us = match &claims.aud {
         Some(Audience::One(aud)) => audiences.contains(aud),
-        Some(Audience::Many(auds)) => !auds.is_disjoint(audiences),
+        Some(Audience::Many(auds)) => auds.iter().any(|aud| audiences.contains(aud)),
         None => false,
     };
     if !in_time || !for_us {
@@ -144,7 +171,7 @@ pub fn verify(
         subject: sub,
         audiences: claims.aud.map(|aud| match aud {
             Audience::One(aud) => Audiences::AsString(aud),
-            Audience::Many(auds) => Audiences::AsSet(auds),
+            Audience::Many(auds) => Audiences::AsSet(auds.into_iter().collect()),
         }),
         jwt_id: jti,
         nonce: claims.nonce,
@@ -164,9 +191,9 @@ pub fn verify(
 
 #[cfg(test)]
 mod tests {
+    use super::AcceptedAudiences;
     use crate::credentials::ScopeClaims;
     use jwt_simple::prelude::*;
-    use std::collections::HashSet;
 
     const SECRET: &[u8] = b"a service-token secret of some length";
     const AUD: &str = "https://climbing.example/mcp";
@@ -213,6 +240,10 @@ mod tests {
                 &claims(&format!(r#","aud":["x","{AUD}"],"exp":{later}"#)),
             ),
             signed(
+                header,
+                &claims(&format!(r#","aud":"{AUD}/","exp":{later}"#)),
+            ),
+            signed(
                 r#"{"alg":"HS256"}"#,
                 &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
             ),
@@ -232,6 +263,10 @@ mod tests {
             signed(header, &claims(&format!(r#","aud":"{AUD}","iat":{later}"#))),
             signed(header, &claims(r#","aud":"https://other.example/mcp""#)),
             signed(header, &claims(r#","exp":99999999999"#)),
+            signed(header, &claims(r#","aud":7"#)),
+            signed(header, &claims(r#","aud":[]"#)),
+            signed(header, &claims(r#","aud":null"#)),
+            signed(header, &claims(&format!(r#","aud":["{AUD}",7]"#))),
             signed(
                 r#"{"alg":"HS384","typ":"JWT"}"#,
                 &claims(&format!(r#","aud":"{AUD}""#)),
@@ -254,9 +289,9 @@ mod tests {
             format!("{minted}.extra"),
             minted.replace('.', ""),
         ];
-        let audiences = HashSet::from([AUD.to_owned()]);
+        let audiences = AcceptedAudiences::of(AUD);
         let options = || VerificationOptions {
-            allowed_audiences: Some(audiences.clone()),
+            allowed_audiences: Some(HashSet::from([AUD.to_owned(), format!("{AUD}/")])),
             time_tolerance: Some(Duration::from_secs(super::LEEWAY_SECS)),
             max_token_length: Some(super::MAX_TOKEN_BYTES),
             ..Default::default()
@@ -275,6 +310,6 @@ mod tests {
                 assert_eq!(ours.jwt_id, theirs.jwt_id, "case {i}");
             }
         }
-        assert_eq!(accepted, 6);
+        assert_eq!(accepted, 7);
     }
 }

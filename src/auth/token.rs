@@ -68,16 +68,43 @@ fn invalid<T>(reason: impl Into<String>) -> Result<T, Invalid> {
     Err(Invalid(reason.into()))
 }
 
+/// The audiences a token may name: this server's resource URL, without and with a
+/// trailing slash (in that order, which is also their sorted order). Two strings
+/// compared directly: a `HashSet` would seed its hasher from the platform's
+/// randomness on every request.
+#[derive(Debug, Clone)]
+pub struct AcceptedAudiences([String; 2]);
+
+impl AcceptedAudiences {
+    pub fn of(resource_url: &str) -> Self {
+        let bare = resource_url.trim_end_matches('/');
+        Self([bare.to_owned(), [bare, "/"].concat()])
+    }
+
+    pub fn contains(&self, aud: &str) -> bool {
+        self.0.iter().any(|accepted| accepted == aud)
+    }
+
+    /// Both, sorted, separated by `separator`.
+    fn joined(&self, separator: &str) -> String {
+        self.0.join(separator)
+    }
+
+    /// As jwt-simple's verification options take them.
+    fn to_set(&self) -> HashSet<String> {
+        self.0.iter().cloned().collect()
+    }
+}
+
 /// What verification needs from configuration.
 pub struct Settings {
     pub hs256_secret: Option<Vec<u8>>,
-    /// Accepted audiences: this server's resource URL (or URLs when unset).
-    pub audiences: HashSet<String>,
+    pub audiences: AcceptedAudiences,
     pub oauth_issuer: Option<String>,
 }
 
 impl Settings {
-    pub fn from_platform(platform: &dyn Platform, audiences: HashSet<String>) -> Self {
+    pub fn from_platform(platform: &dyn Platform, audiences: AcceptedAudiences) -> Self {
         Self {
             hs256_secret: platform
                 .variable(climbing_contract::variables::JWT_HS256_SECRET)
@@ -90,7 +117,7 @@ impl Settings {
 
 fn options(settings: &Settings, issuer: Option<&str>) -> VerificationOptions {
     VerificationOptions {
-        allowed_audiences: Some(settings.audiences.clone()),
+        allowed_audiences: Some(settings.audiences.to_set()),
         allowed_issuers: issuer.map(|i| HashSet::from([i.to_owned()])),
         time_tolerance: Some(Duration::from_secs(LEEWAY_SECS)),
         max_token_length: Some(MAX_TOKEN_BYTES),
@@ -248,10 +275,8 @@ fn checked(
 /// entries, and only after a full verification, so no entry can be forged; a
 /// changed issuer or resource URL names other entries.
 fn verified_key(digest_id: &str, issuer: &str, settings: &Settings) -> String {
-    let mut audiences: Vec<&str> = settings.audiences.iter().map(String::as_str).collect();
-    audiences.sort_unstable();
     let mut h = hmac_sha256::Hash::new();
-    for part in [digest_id, issuer, &audiences.join(" ")] {
+    for part in [digest_id, issuer, &settings.audiences.joined(" ")] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -298,11 +323,9 @@ fn explain(e: jwt_simple::Error, settings: &Settings) -> Invalid {
             // Naming the expected audience is safe (it is public, in the
             // protected-resource metadata) and is what fixes a token minted
             // for another address.
-            let mut expected: Vec<&str> = settings.audiences.iter().map(String::as_str).collect();
-            expected.sort_unstable();
             return Invalid(format!(
                 "the token's audience (aud) is not this server's resource URL; mint it with aud {}",
-                expected.join(" or ")
+                settings.audiences.joined(" or ")
             ));
         }
         Some(JWTError::TokenHasExpired) => "the token has expired; get a new one",

@@ -30,11 +30,11 @@ pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
 pub fn resource_url(platform: &dyn Platform, host: &str) -> String {
     platform
         .variable(climbing_contract::variables::RESOURCE_URL)
-        .unwrap_or_else(|| format!("http://{host}/mcp"))
+        .unwrap_or_else(|| ["http://", host, "/mcp"].concat())
 }
 
 fn revoked_key(jti: &str) -> String {
-    format!("r/{jti}")
+    ["r/", jti].concat()
 }
 
 /// The id that revokes a token by its digest (for tokens without a `jti`):

@@ -177,7 +177,10 @@ fn head(
     }
     origin::check(platform, req)?;
     let path = req.path.trim_end_matches('/');
-    if path == auth::METADATA_PATH || path == format!("{}/mcp", auth::METADATA_PATH) {
+    if path
+        .strip_prefix(auth::METADATA_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest == "/mcp")
+    {
         return Err(match req.method.as_str() {
             "GET" | "HEAD" => {
                 let resource =
@@ -391,7 +394,7 @@ fn status_page(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
         title = crate::meta::SERVER_TITLE,
         version = crate::meta::SERVER_VERSION,
         versions = protocol::era::supported_versions().join(", "),
-        metadata = escape_html(&resource.metadata_url),
+        metadata = escape_html(&resource.metadata_url()),
     );
     HttpResponse::new(200, Some("text/html; charset=utf-8"), body.into_bytes())
 }

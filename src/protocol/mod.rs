@@ -316,7 +316,7 @@ fn round_trip_target(method: &str, params: &Map<String, Value>) -> Option<String
         _ => return None,
     };
     let target = params.get(field).and_then(Value::as_str).unwrap_or("");
-    Some(format!("state:{method}:{target}"))
+    Some(["state:", method, ":", target].concat())
 }
 
 /// [`dispatch`] of an `initialize`-era `tools/call` or `prompts/get`, whose
@@ -332,8 +332,8 @@ fn dispatch_asking(
     let tool_call = method == "tools/call";
     let name = params.get("name").and_then(Value::as_str).unwrap_or("");
     let target = match tool_call {
-        true => format!("the tool {name}"),
-        false => format!("the prompt {name}"),
+        true => ["the tool ", name].concat(),
+        false => ["the prompt ", name].concat(),
     };
     catalog::back_channel::run(
         ctx,
