@@ -379,11 +379,12 @@ fn verification_cost_in_fuel() {
         rs_first - none,
         rs - none
     );
-    // Measured: HS256 163,172 (no token 46,733; 195,166 and 70,076 with the C
-    // library's allocator): the MAC over the token is about 54,000 of it; the
-    // claims are decoded once; a token with a jti is not hashed again for
+    // Measured: HS256 147,367 (no token 44,191; 163,172 and 46,733 with a
+    // hash-seeded set of audiences and `format!`-built keys, 195,166 and 70,076
+    // with the C library's allocator): the MAC over the token is about 54,000 of
+    // it; the claims are decoded once; a token with a jti is not hashed again for
     // revocation.
-    assert!(hs < 205_000, "HS256 verification grew: {hs}");
+    assert!(hs < 185_000, "HS256 verification grew: {hs}");
     assert!(
         rs_first < 200_000_000,
         "RS256 verification grew: {rs_first}"
