@@ -92,7 +92,7 @@ impl Resource {
             "bearer_methods_supported": ["header"],
             "resource_name": crate::meta::SERVER_TITLE,
         });
-        if let Some(issuer) = platform.variable("oauth_issuer") {
+        if let Some(issuer) = token::oauth_issuer(platform) {
             doc["authorization_servers"] = json!([issuer]);
         }
         doc
@@ -131,7 +131,7 @@ pub fn authenticate(
         _ => return Err(resource.unauthorized("the Authorization header must be 'Bearer <token>'")),
     };
     let settings = token::Settings::from_platform(platform, resource.audiences());
-    if settings.hs256_secret.is_none() && settings.oauth_issuer.is_none() {
+    if settings.hs256_secret.is_none() && token::oauth_issuer(platform).is_none() {
         return Err(resource.unauthorized(
             "the server accepts no tokens yet: configure jwt_hs256_secret or an OAuth issuer",
         ));

@@ -96,11 +96,16 @@ impl AcceptedAudiences {
     }
 }
 
-/// What verification needs from configuration.
+/// What verification needs from configuration on every request. The OAuth issuer
+/// ([`oauth_issuer`]) is read only for a token that is not a valid service token.
 pub struct Settings {
     pub hs256_secret: Option<Vec<u8>>,
     pub audiences: AcceptedAudiences,
-    pub oauth_issuer: Option<String>,
+}
+
+/// The `oauth_issuer` variable: the issuer whose RS256 user tokens are accepted.
+pub fn oauth_issuer(platform: &dyn Platform) -> Option<String> {
+    platform.variable("oauth_issuer")
 }
 
 impl Settings {
@@ -110,7 +115,6 @@ impl Settings {
                 .variable(climbing_contract::variables::JWT_HS256_SECRET)
                 .map(String::into_bytes),
             audiences,
-            oauth_issuer: platform.variable("oauth_issuer"),
         }
     }
 }
@@ -169,9 +173,10 @@ pub fn verify(
             checked(claims, times, TokenKind::Service, None)
         }
         "RS256" => {
-            let Some(issuer) = settings.oauth_issuer.as_deref() else {
+            let Some(issuer) = oauth_issuer(platform) else {
                 return invalid("user tokens (RS256) are not accepted: the server has no oauth_issuer");
             };
+            let issuer = issuer.as_str();
             let times = claims::check(token, now, USER)?;
             let kid = metadata.key_id();
             let keys: Jwks = jwks::keys_for(platform, kid).map_err(Invalid)?;

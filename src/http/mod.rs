@@ -367,8 +367,7 @@ fn truncate(s: &str) -> String {
 fn status_page(platform: &dyn Platform, req: &HttpRequest) -> HttpResponse {
     let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
     let mcp_url = escape_html(&resource.url);
-    let oauth = platform
-        .variable("oauth_issuer")
+    let oauth = auth::token::oauth_issuer(platform)
         .map(|issuer| {
             format!(
                 ", or an OAuth access token from <code>{}</code>",
