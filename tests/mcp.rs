@@ -491,7 +491,8 @@ fn fuel_per_call_stays_within_bounds() {
         // Measured: ping 156,430; tools/list 268,393; get_climb 184,198;
         // list_climbs 1,379,022; search_climbs 1,780,030; create_climb 415,986
         // (ping 166,157, get_climb 192,323 and create_climb 425,928 with a
-        // `format!` for each key and a hash-seeded set of audiences; list_climbs 1,385,432 and search_climbs 1,786,492 with serde_json's
+        // `format!` for each key and a hash-seeded set of audiences;
+        // list_climbs 1,385,432 and search_climbs 1,786,492 with serde_json's
         // escaping of the text block, which is slower for fewer instructions:
         // encoding::json_string; ping 207,075, get_climb 239,700, list_climbs
         // 1,521,342 and create_climb 508,791 with the C library's allocator;

@@ -17,6 +17,7 @@ use base64::Engine;
 use jwt_simple::prelude::{Audiences, Duration, JWTClaims};
 use serde::Deserialize;
 use serde_json::Value;
+
 /// jwt-simple's limit on the encoded header.
 const MAX_HEADER_BYTES: usize = 8192;
 /// jwt-simple refuses HMAC keys shorter than this (the host checks it too).
