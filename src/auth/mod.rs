@@ -44,6 +44,13 @@ impl Resource {
         }
     }
 
+    /// The same, from the `resource_url` variable's value read by the caller.
+    pub fn from_configured(configured: Option<String>, host: &str) -> Self {
+        Self {
+            url: credentials::resource_url_or_derived(configured, host),
+        }
+    }
+
     /// Where the protected-resource metadata lives (RFC 9728: the well-known path
     /// between the URL's origin and its path). Only refusals and the metadata
     /// document need it, so it is not built for every request.

@@ -28,9 +28,15 @@ pub const MAX_ADMIN_TTL_DAYS: u32 = 30;
 /// The canonical URL of `/mcp`, the audience tokens are minted for: the
 /// `resource_url` variable, or derived from the request's Host when unset.
 pub fn resource_url(platform: &dyn Platform, host: &str) -> String {
-    platform
-        .variable(climbing_contract::variables::RESOURCE_URL)
-        .unwrap_or_else(|| ["http://", host, "/mcp"].concat())
+    resource_url_or_derived(
+        platform.variable(climbing_contract::variables::RESOURCE_URL),
+        host,
+    )
+}
+
+/// [`resource_url`] from the variable's value, for a caller that has read it already.
+pub fn resource_url_or_derived(configured: Option<String>, host: &str) -> String {
+    configured.unwrap_or_else(|| ["http://", host, "/mcp"].concat())
 }
 
 fn revoked_key(jti: &str) -> String {

@@ -175,7 +175,9 @@ fn head(
             &format!("Bad Request: the request has more than one {name} header; send exactly one"),
         ));
     }
-    origin::check(platform, req)?;
+    // Read once: the Host check and the audience of tokens both need it.
+    let resource_url = platform.variable(climbing_contract::variables::RESOURCE_URL);
+    origin::check(platform, req, resource_url.as_deref())?;
     let path = req.path.trim_end_matches('/');
     if path
         .strip_prefix(auth::METADATA_PATH)
@@ -183,8 +185,10 @@ fn head(
     {
         return Err(match req.method.as_str() {
             "GET" | "HEAD" => {
-                let resource =
-                    auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+                let resource = auth::Resource::from_configured(
+                    resource_url,
+                    req.header("host").unwrap_or("localhost"),
+                );
                 let body = serde_json::to_vec(&resource.metadata(platform)).unwrap_or_default();
                 HttpResponse::new(200, Some("application/json"), body)
                     .with_header("cache-control", "public, max-age=3600")
@@ -199,7 +203,7 @@ fn head(
     }
     Err(match path {
         "/mcp" => match req.method.as_str() {
-            "POST" => return mcp_head(service, platform, req),
+            "POST" => return mcp_head(service, platform, req, resource_url),
             _ => error_response(
                 405,
                 protocol::jsonrpc::INVALID_REQUEST,
@@ -224,6 +228,7 @@ fn mcp_head(
     service: &'static Service,
     platform: &dyn Platform,
     req: &HttpRequest,
+    resource_url: Option<String>,
 ) -> Result<Pending, HttpResponse> {
     let content_type = req.header("content-type").unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
@@ -246,7 +251,8 @@ fn mcp_head(
             ));
         }
     }
-    let resource = auth::Resource::new(platform, req.header("host").unwrap_or("localhost"));
+    let resource =
+        auth::Resource::from_configured(resource_url, req.header("host").unwrap_or("localhost"));
     match (service.authenticate)(platform, &resource, req.header("authorization")) {
         Ok(caller) => Ok(Pending {
             caller,

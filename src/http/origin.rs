@@ -12,18 +12,17 @@ use crate::protocol::jsonrpc::INVALID_REQUEST;
 
 const LOOPBACK: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
 
-pub fn check(platform: &dyn Platform, req: &HttpRequest) -> Result<(), HttpResponse> {
+/// `resource_url` is the value of that variable, which the caller reads once for
+/// this check and the request's authentication.
+pub fn check(
+    platform: &dyn Platform,
+    req: &HttpRequest,
+    resource_url: Option<&str>,
+) -> Result<(), HttpResponse> {
     let allowed_hosts = platform.variable(climbing_contract::variables::ALLOWED_HOSTS);
-    let resource_host = platform
-        .variable(climbing_contract::variables::RESOURCE_URL)
-        .and_then(|u| authority_of(&u).map(str::to_owned));
-    let host_ok = |authority: &str| {
-        host_allowed(
-            authority,
-            allowed_hosts.as_deref(),
-            resource_host.as_deref(),
-        )
-    };
+    let resource_host = resource_url.and_then(authority_of);
+    let host_ok =
+        |authority: &str| host_allowed(authority, allowed_hosts.as_deref(), resource_host);
     match req.header("host") {
         Some(host) if host_ok(host) => {}
         Some(host) => {
