@@ -84,16 +84,21 @@ const MAX_COMBINING_RUN: usize = 4;
 /// Default_Ignorable_Code_Point set (variation selectors, the combining grapheme
 /// joiner, Hangul fillers, Mongolian selectors, ...), from DerivedCoreProperties.txt.
 pub fn is_invisible(c: char) -> bool {
-    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
-    // No ASCII character is one (its controls are Cc); most text is ASCII, and the
-    // category lookup is a search of large tables.
-    if c.is_ascii() {
-        return false;
-    }
-    matches!(
-        c.general_category(),
-        G::Format | G::LineSeparator | G::ParagraphSeparator | G::PrivateUse
-    ) || is_default_ignorable(c)
+    // No ASCII character is one (its controls are Cc); most text is ASCII.
+    !c.is_ascii() && (is_format_separator_or_private(c) || is_default_ignorable(c))
+}
+
+/// General categories Cf, Zl, Zp and Co (Unicode 18): the 24 ranges of them in
+/// unicode-properties' category table, which is 2,700 rows (32 KB of the
+/// component) for these few; `format_separator_and_private_ranges_match_unicode`
+/// checks them against that table for every code point.
+fn is_format_separator_or_private(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xE000..=0xF8FF | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
+        | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD)
 }
 
 /// Default_Ignorable_Code_Point (Unicode 16, DerivedCoreProperties.txt); the
@@ -192,6 +197,24 @@ pub fn page_size(limit: Option<u32>) -> DomainResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_separator_and_private_ranges_match_unicode() {
+        use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            let category = c.general_category();
+            let listed = matches!(
+                category,
+                G::Format | G::LineSeparator | G::ParagraphSeparator | G::PrivateUse
+            );
+            assert_eq!(
+                is_format_separator_or_private(c),
+                listed,
+                "U+{:04X} is {category:?}",
+                c as u32
+            );
+        }
+    }
 
     #[test]
     fn invisible_characters_are_found_beyond_ascii_only() {
