@@ -3,8 +3,8 @@
 //! A request passes http (edge) -> auth -> protocol -> catalog -> climbing
 //! (domain) -> store -> platform, and the modules depend on each other in that
 //! order. `credentials` (issued tokens and revocation) sits beside the domain:
-//! the authenticator and the admin tools both use it. `identity`, `meta` and
-//! `encoding` sit at the root, below everything: the caller's identity is what
+//! the authenticator and the admin tools both use it. `identity`, `meta`,
+//! `encoding` and `ordering` sit at the root, below everything: the caller's identity is what
 //! `auth` produces and the layers below check.
 //!
 //! The check reads every file under `src/` as text: after dropping comments and
@@ -27,6 +27,7 @@ const DEPENDENCY_ORDER: &[&str] = &[
     "identity",
     "meta",
     "encoding",
+    "ordering",
 ];
 
 use std::collections::BTreeSet;

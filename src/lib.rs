@@ -11,8 +11,8 @@
 //! `credentials` keeps the tokens this server issues (minting, their records,
 //! revocation), which the authenticator checks and the admin tools manage; at the
 //! bottom, every layer may read `identity` (the authenticated caller and its
-//! scopes), `meta` (the server's name and version) and `encoding` (byte
-//! encodings). `src/layers.rs` fails the unit tests on any import against the
+//! scopes), `meta` (the server's name and version), `encoding` (byte
+//! encodings) and `ordering` (sorting). `src/layers.rs` fails the unit tests on any import against the
 //! order.
 
 pub mod auth;
@@ -23,6 +23,7 @@ pub mod encoding;
 pub mod http;
 pub mod identity;
 pub mod meta;
+pub mod ordering;
 pub mod platform;
 pub mod protocol;
 pub mod store;

@@ -116,7 +116,7 @@ fn write_canonical(out: &mut String, value: &Value) {
     match value {
         Value::Object(map) => {
             let mut members: Vec<_> = map.iter().collect();
-            members.sort_by(|a, b| a.0.cmp(b.0));
+            crate::ordering::sort_by(&mut members, |a, b| a.0.cmp(b.0));
             out.push('{');
             for (i, (name, member)) in members.into_iter().enumerate() {
                 if i > 0 {

@@ -594,7 +594,7 @@ impl Climbing<'_> {
                     || search::tokens(n).join(" ").starts_with(&folded)
             })
             .collect();
-        names.sort();
+        crate::ordering::sort_by(&mut names, |a, b| a.cmp(b));
         names.dedup();
         names.truncate(limit);
         Ok(names)
@@ -635,7 +635,7 @@ impl Climbing<'_> {
                 (d <= radius_km).then_some((a, d))
             })
             .collect();
-        near.sort_by(|x, y| x.1.total_cmp(&y.1));
+        crate::ordering::sort_by(&mut near, |x, y| x.1.total_cmp(&y.1));
         near.truncate(limit);
         Ok(near)
     }

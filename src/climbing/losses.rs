@@ -110,7 +110,12 @@ impl Climbing<'_> {
         let (changes, more_changes) = self.history(id, None, validate::MAX_PAGE)?;
         let theirs: Vec<_> = changes.iter().filter(|c| c.actor != self.actor).collect();
         if !theirs.is_empty() {
-            let people: BTreeSet<&str> = theirs.iter().map(|c| c.actor.as_str()).collect();
+            // Inserted one by one: collecting into a B-tree sorts its input first,
+            // with one more copy of the sort in the component (see `ordering`).
+            let mut people = BTreeSet::new();
+            for change in &theirs {
+                people.insert(change.actor.as_str());
+            }
             losses.push(format!(
                 "the work of {} ({} in its history)",
                 counted(people.len(), "other person", "other people", false),

@@ -86,21 +86,22 @@ impl Climbing<'_> {
                 }
             }
         }
+        // Inserted one by one: collecting into a B-tree sorts its input first,
+        // with one more copy of the sort in the component (see `ordering`).
+        let mut disciplines = BTreeMap::new();
+        for (d, grades) in histogram {
+            let counts = grades
+                .into_iter()
+                .map(|((_, grade), count)| GradeCount { grade, count })
+                .collect();
+            disciplines.insert(d, counts);
+        }
         Ok(AreaStats {
             area_id: area.id,
             area_name: area.name,
             areas_counted: areas.len(),
             climbs_counted,
-            disciplines: histogram
-                .into_iter()
-                .map(|(d, grades)| {
-                    let counts = grades
-                        .into_iter()
-                        .map(|((_, grade), count)| GradeCount { grade, count })
-                        .collect();
-                    (d, counts)
-                })
-                .collect(),
+            disciplines,
             truncated,
         })
     }

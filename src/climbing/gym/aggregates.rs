@@ -39,7 +39,7 @@ impl Climbing<'_> {
             .into_iter()
             .filter(|r| r.strip_on.as_deref().is_some_and(|s| s <= day.as_str()))
             .collect();
-        due.sort_by(|a, b| {
+        crate::ordering::sort_by(&mut due, |a, b| {
             (&a.strip_on, &a.wall_id, &a.set_on).cmp(&(&b.strip_on, &b.wall_id, &b.set_on))
         });
         let total_due = due.len();
@@ -89,7 +89,7 @@ impl Climbing<'_> {
             .into_iter()
             .map(|(discipline, grades)| {
                 let mut grades: Vec<GradeCount> = grades.into_values().collect();
-                grades.sort_by(|a, b| match (a.score, b.score) {
+                crate::ordering::sort_by(&mut grades, |a, b| match (a.score, b.score) {
                     (Some(x), Some(y)) => x.total_cmp(&y),
                     (Some(_), None) => std::cmp::Ordering::Less,
                     (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -196,7 +196,9 @@ impl Climbing<'_> {
                 }
             })
             .collect();
-        stats.sort_by(|a, b| b.routes.cmp(&a.routes).then(a.setter_id.cmp(&b.setter_id)));
+        crate::ordering::sort_by(&mut stats, |a, b| {
+            b.routes.cmp(&a.routes).then(a.setter_id.cmp(&b.setter_id))
+        });
         Ok(SetterStats {
             venue_id: venue_id.to_owned(),
             from,

@@ -161,7 +161,7 @@ pub fn stats(
             }
         }
         if count > 0 {
-            steps.sort_by(|a, b| b.score.total_cmp(&a.score));
+            crate::ordering::sort_by(&mut steps, |a, b| b.score.total_cmp(&a.score));
             pyramids.push(Pyramid {
                 discipline: kind,
                 system,
