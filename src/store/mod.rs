@@ -13,19 +13,20 @@ pub mod index;
 pub mod keys;
 pub mod lifecycle;
 pub mod pages;
+mod swap;
 pub mod tasks;
 
 pub use crate::platform::retry;
-use crate::platform::{KeyValue, KvError, Platform, Swap};
+use crate::platform::{KeyValue, KvError, Platform};
 pub use ids::DerivedIds;
 pub use index::Listing;
 pub use lifecycle::{Leased, Listed, Scan};
-use retry::Budget;
 use serde::{de::DeserializeOwned, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
+use swap::Halt;
 
 /// How often a read-modify-write retries after losing a compare-and-swap race before
 /// giving up with [`StoreError::Contended`]. Each retry re-reads, so progress is only
@@ -261,54 +262,12 @@ impl<'p> Store<'p> {
     }
 
     /// Stores a new record at version 1. Fails with `Ok(false)` if the id is taken,
-    /// so the caller can pick another id.
-    ///
-    /// A store error or a lost swap is settled by reading the key back: our own bytes
-    /// there mean the write landed (some stores report failure after committing),
-    /// someone else's mean the id is taken, absence means try again. The loop is
-    /// bounded; when it ends without an answer the error says whether the record may
-    /// still have been written ([`StoreError::Unconfirmed`]) or certainly was not.
+    /// so the caller can pick another id; how a store error or a lost swap is
+    /// settled is [`Store::insert_bytes`]'s.
     pub fn insert<R: Record>(&self, record: &mut R) -> StoreResult<bool> {
         record.set_version(1);
         let key = keys::record::<R>(record.id());
-        let bytes = encode(record);
-        let mut budget = Budget::new(retry::CAS_ATTEMPTS);
-        let mut ambiguous: Option<KvError> = None;
-        let mut last_error: Option<KvError> = None;
-        while budget.attempt() {
-            let read = match self.kv().cas_read(&key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
-            };
-            if let Some(current) = &read.current {
-                return Ok(*current == bytes);
-            }
-            match self.kv().cas_swap(read, &bytes) {
-                Ok(Swap::Written) => return Ok(true),
-                // Lost a race for this very key, or a store that fails swaps: the
-                // next read tells which.
-                Ok(Swap::Conflict) => {}
-                Err(e) => ambiguous = Some(e),
-            }
-        }
-        let gave_up =
-            |read_back: Option<KvError>| match (&ambiguous, read_back.or(last_error.clone())) {
-                (Some(e), _) => StoreError::Unconfirmed {
-                    kind: R::KIND,
-                    id: record.id().to_owned(),
-                    detail: e.0.clone(),
-                },
-                (None, Some(e)) => StoreError::Kv(e),
-                (None, None) => StoreError::Contended { key: key.clone() },
-            };
-        match self.kv().get(&key) {
-            Ok(Some(current)) => Ok(current == bytes),
-            Ok(None) => Err(gave_up(None)),
-            Err(e) => Err(gave_up(Some(e))),
-        }
+        self.insert_bytes(R::KIND, record.id(), &key, &encode(record))
     }
 
     /// Deletes a record. Callers remove index entries afterwards (readers skip ids
@@ -320,12 +279,7 @@ impl<'p> Store<'p> {
     /// Read-modify-write of one record under compare-and-swap. `change` may refuse
     /// (domain rules) with an error of its own; with `expected_version`, a record at
     /// another version is a [`StoreError::VersionConflict`] and nothing is written.
-    ///
-    /// Bounded in attempts and time, backing off between them. After a swap that
-    /// failed with a store error, the next read settles it: our bytes mean it landed,
-    /// the bytes we had read mean it did not (versions only grow, so they cannot
-    /// come back), anything else means the record moved on and our change may or may
-    /// not be in it, which is [`StoreError::Unconfirmed`] rather than a second apply.
+    /// Retries and the settling of a failed swap are [`Store::swap_bytes`]'s.
     pub fn update<R: Record, E: From<StoreError>>(
         &self,
         id: &str,
@@ -333,38 +287,11 @@ impl<'p> Store<'p> {
         mut change: impl FnMut(&mut R) -> Result<(), E>,
     ) -> Result<R, E> {
         let key = keys::record::<R>(id);
-        let mut budget = Budget::new(retry::CAS_ATTEMPTS);
-        // After an ambiguous swap: what we had read, what we tried to write, why.
-        let mut in_doubt: Option<(Vec<u8>, Vec<u8>, R, KvError)> = None;
-        let mut last_error: Option<KvError> = None;
-        while budget.attempt() {
-            let read = match self.kv().cas_read(&key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
-            };
-            let Some(bytes) = read.current.as_deref() else {
-                return Err(StoreError::NotFound {
-                    kind: R::KIND,
-                    id: id.to_owned(),
-                }
-                .into());
-            };
-            if let Some((before, attempted, written, error)) = in_doubt.take() {
-                if bytes == attempted.as_slice() {
-                    return Ok(written);
-                }
-                if bytes != before.as_slice() {
-                    return Err(StoreError::Unconfirmed {
-                        kind: R::KIND,
-                        id: id.to_owned(),
-                        detail: error.0,
-                    }
-                    .into());
-                }
-            }
+        // The record of the last attempt and the change's refusal, kept here: the
+        // loop only sees bytes.
+        let mut changed: Option<R> = None;
+        let mut refusal: Option<E> = None;
+        let outcome = self.swap_bytes(R::KIND, id, &key, &mut |bytes| {
             let mut record: R = decode(&key, bytes)?;
             if let Some(expected) = expected_version {
                 if record.version() != expected {
@@ -377,26 +304,22 @@ impl<'p> Store<'p> {
                     .into());
                 }
             }
-            change(&mut record)?;
-            record.set_version(record.version() + 1);
-            let before = bytes.to_vec();
-            let attempted = encode(&record);
-            match self.kv().cas_swap(read, &attempted) {
-                Ok(Swap::Written) => return Ok(record),
-                Ok(Swap::Conflict) => {}
-                Err(e) => in_doubt = Some((before, attempted, record, e)),
+            if let Err(e) = change(&mut record) {
+                refusal = Some(e);
+                return Err(Halt::Refused);
             }
+            record.set_version(record.version() + 1);
+            let attempted = encode(&record);
+            changed = Some(record);
+            Ok(attempted)
+        });
+        // A write that landed was the last attempt's, and a refusal left its error.
+        match (outcome, changed, refusal) {
+            (Ok(()), Some(record), _) => Ok(record),
+            (Err(Halt::Refused), _, Some(e)) => Err(e),
+            (Err(Halt::Store(e)), ..) => Err(e.into()),
+            _ => Err(StoreError::Contended { key }.into()),
         }
-        Err(match (in_doubt, last_error) {
-            (Some((.., error)), _) => StoreError::Unconfirmed {
-                kind: R::KIND,
-                id: id.to_owned(),
-                detail: error.0,
-            },
-            (None, Some(e)) => StoreError::Kv(e),
-            (None, None) => StoreError::Contended { key },
-        }
-        .into())
     }
 }
 
