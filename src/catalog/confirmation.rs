@@ -52,16 +52,23 @@ pub fn confirm_delete(
     args: &ConfirmedDeleteArgs,
     loss: impl FnOnce() -> DomainResult<DeleteLoss>,
 ) -> Result<Option<u64>, ToolFailure> {
-    let seen = confirmed_version(ctx, tool, args.confirm, args.expected_version, loss)?;
+    let seen = confirmed_version(
+        ctx,
+        tool,
+        args.confirm,
+        args.expected_version,
+        Box::new(loss),
+    )?;
     Ok(args.expected_version.or(seen))
 }
 
+/// Behind a boxed `loss`, so the three confirmed deletes share one copy of it.
 fn confirmed_version(
     ctx: &Ctx,
     tool: &str,
     confirm: Option<bool>,
     expected_version: Option<u64>,
-    loss: impl FnOnce() -> DomainResult<DeleteLoss>,
+    loss: Box<dyn FnOnce() -> DomainResult<DeleteLoss> + '_>,
 ) -> Result<Option<u64>, ToolFailure> {
     if !elicitation::can_ask(ctx) {
         if confirm == Some(true) {

@@ -412,22 +412,36 @@ impl Store<'_> {
     /// record is gone is dangling, one whose record no longer lists itself there is
     /// misplaced; with `fix` both are removed. Readers already skip both.
     pub fn check_list<R: Listed>(&self, list: &str, fix: bool) -> StoreResult<ListCheck> {
+        self.check_entries(list, fix, &|ids| {
+            Ok(self
+                .get_many::<R>(ids)?
+                .into_iter()
+                .map(|r| (r.id().to_owned(), r.listings()))
+                .collect())
+        })
+    }
+
+    /// [`Store::check_list`] given, for a chunk of ids, the ids found and the
+    /// listings of their records: one copy of the walk for every record type.
+    fn check_entries(
+        &self,
+        list: &str,
+        fix: bool,
+        listings_of: &dyn Fn(&[String]) -> StoreResult<Vec<(String, Vec<Listing>)>>,
+    ) -> StoreResult<ListCheck> {
         let index = IndexList::new(self.kv(), list);
         let mut report = ListCheck::default();
         let mut from = None;
         let mut bad = Vec::new();
         loop {
             let slice = index.slice(from.as_ref(), SCAN_CHUNK)?;
-            let records: Vec<R> = self.get_many(&slice.ids)?;
+            let records = listings_of(&slice.ids)?;
             for id in &slice.ids {
                 report.checked += 1;
-                match records.iter().find(|r| r.id() == id) {
+                match records.iter().find(|(found, _)| found == id) {
                     None => report.dangling += 1,
-                    Some(r)
-                        if !r
-                            .listings()
-                            .iter()
-                            .any(|l| l.list == list && &l.entry == id) =>
+                    Some((_, listings))
+                        if !listings.iter().any(|l| l.list == list && &l.entry == id) =>
                     {
                         report.misplaced += 1
                     }
