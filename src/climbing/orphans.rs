@@ -121,7 +121,7 @@ impl Climbing<'_> {
         let Some(bytes) = kv.get(&copy_key(id))? else {
             return Ok(false);
         };
-        let area: Area = crate::store::decode(&copy_key(id), &bytes)?;
+        let area: Area = crate::store::decode_record(&copy_key(id), &bytes)?;
         // Back under its parent (still listed there unless the delete finished).
         IndexList::new(kv, children_list(area.parent_id.as_deref())).add(id)?;
         kv.set(&keys::record::<Area>(id), &bytes)?;
