@@ -16,7 +16,7 @@ use crate::climbing::DomainError;
 use crate::identity::Scope;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 pub use meta::{Annotations, ToolMeta};
 
@@ -150,26 +150,33 @@ const fn output_schema_fn<T: Described>() -> fn() -> Value {
 }
 
 fn run<T: Tool>(ctx: &Ctx, arguments: Value) -> Result<String, ToolFailure> {
-    // `call` hands over an object only. Deserializing from the map itself rather
-    // than from the `Value` leaves out, for every argument type, the code that would
-    // read the struct from a JSON array (about 40 KB of the component).
-    let Value::Object(arguments) = arguments else {
-        return Err(ToolFailure::Refused(format!(
-            "arguments for {} must be a JSON object",
-            T::META.name
-        )));
-    };
-    let input = T::Input::deserialize(arguments).map_err(|e| {
-        ToolFailure::Refused(format!(
-            "invalid arguments for {}: {e}. The tool's inputSchema lists the accepted fields.",
-            T::META.name
-        ))
-    })?;
+    let name = T::META.name;
+    let input = T::Input::deserialize(arguments_object(name, arguments)?)
+        .map_err(|e| invalid_arguments(name, e))?;
     let output = T::call(ctx, input)?;
     let structured = serde_json::to_string(&output).unwrap_or_else(|_| "null".into());
     #[cfg(test)]
     assert_matches_output_schema::<T>(&structured);
     Ok(success_text(&structured))
+}
+
+/// The arguments as their map (`call` hands over an object only). Read from the
+/// map rather than from the `Value`, an argument type leaves out the code that
+/// would read it from a JSON array (about 40 KB of the component).
+fn arguments_object(tool: &str, arguments: Value) -> Result<Map<String, Value>, ToolFailure> {
+    match arguments {
+        Value::Object(map) => Ok(map),
+        _ => Err(ToolFailure::Refused(format!(
+            "arguments for {tool} must be a JSON object"
+        ))),
+    }
+}
+
+/// Outside [`run`], which has a copy for every tool.
+fn invalid_arguments(tool: &str, e: serde_json::Error) -> ToolFailure {
+    ToolFailure::Refused(format!(
+        "invalid arguments for {tool}: {e}. The tool's inputSchema lists the accepted fields."
+    ))
 }
 
 /// Every result a unit test gets from a tool is checked against the full schema of
