@@ -488,9 +488,10 @@ fn fuel_per_call_stays_within_bounds() {
         fuel("tools/call", json!({"name": name, "arguments": args}))
     };
     let costs = [
-        // Measured: ping 156,430; tools/list 268,393; get_climb 184,198;
-        // list_climbs 1,379,022; search_climbs 1,780,030; create_climb 415,986
-        // (ping 166,157, get_climb 192,323 and create_climb 425,928 with a
+        // Measured: ping 155,570; tools/list 267,534; get_climb 183,379;
+        // list_climbs 1,378,190; search_climbs 1,779,227; create_climb 447,210
+        // (create_climb 415,986 while records were parsed straight from their
+        // bytes, store::decode_record; ping 166,157, get_climb 192,323 and create_climb 425,928 with a
         // `format!` for each key and a hash-seeded set of audiences;
         // list_climbs 1,385,432 and search_climbs 1,786,492 with serde_json's
         // escaping of the text block, which is slower for fewer instructions:
