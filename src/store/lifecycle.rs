@@ -58,6 +58,9 @@ impl ListCheck {
     }
 }
 
+/// The records found for a chunk of ids: each one's id and list entries.
+type FoundListings = Vec<(String, Vec<Listing>)>;
+
 /// Entries `after` needs that `before` does not have.
 fn missing(after: &[Listing], before: &[Listing]) -> Vec<Listing> {
     after
@@ -427,7 +430,7 @@ impl Store<'_> {
         &self,
         list: &str,
         fix: bool,
-        listings_of: &dyn Fn(&[String]) -> StoreResult<Vec<(String, Vec<Listing>)>>,
+        listings_of: &dyn Fn(&[String]) -> StoreResult<FoundListings>,
     ) -> StoreResult<ListCheck> {
         let index = IndexList::new(self.kv(), list);
         let mut report = ListCheck::default();

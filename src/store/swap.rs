@@ -19,6 +19,9 @@ pub(super) enum Halt {
     Refused,
 }
 
+/// What [`Store::swap_bytes`] writes in place of the bytes it read.
+pub(super) type NextBytes<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, Halt> + 'a;
+
 impl From<StoreError> for Halt {
     fn from(e: StoreError) -> Self {
         Halt::Store(e)
@@ -93,7 +96,7 @@ impl Store<'_> {
         kind: &'static str,
         id: &str,
         key: &str,
-        next: &mut dyn FnMut(&[u8]) -> Result<Vec<u8>, Halt>,
+        next: &mut NextBytes<'_>,
     ) -> Result<(), Halt> {
         let mut budget = Budget::new(retry::CAS_ATTEMPTS);
         // After an ambiguous swap: what we had read, what we tried to write, why.
