@@ -4,8 +4,8 @@
 //! (domain) -> store -> platform, and the modules depend on each other in that
 //! order. `credentials` (issued tokens and revocation) sits beside the domain:
 //! the authenticator and the admin tools both use it. `identity`, `meta`,
-//! `encoding` and `ordering` sit at the root, below everything: the caller's identity is what
-//! `auth` produces and the layers below check.
+//! `encoding` and `ordering` sit at the root, below everything: the caller's
+//! identity is what `auth` produces and the layers below check.
 //!
 //! The check reads every file under `src/` as text: after dropping comments and
 //! string and character literals, each `crate::` path (and each name in a

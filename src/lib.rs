@@ -12,8 +12,8 @@
 //! revocation), which the authenticator checks and the admin tools manage; at the
 //! bottom, every layer may read `identity` (the authenticated caller and its
 //! scopes), `meta` (the server's name and version), `encoding` (byte
-//! encodings) and `ordering` (sorting). `src/layers.rs` fails the unit tests on any import against the
-//! order.
+//! encodings) and `ordering` (sorting). `src/layers.rs` fails the unit tests on
+//! any import against the order.
 
 pub mod auth;
 pub mod catalog;
