@@ -112,34 +112,21 @@ impl Store<'_> {
         // A fresh id only after a clean "id taken"; a store error ends the loop.
         for _ in 0..ID_ATTEMPTS {
             let mut record = make(self.new_id());
+            record.set_version(1);
             let listings = record.listings();
             let along = along(&record);
-            let undo_along = |store: &Self| -> StoreResult<()> {
-                for (key, _) in &along {
-                    store.kv().delete(key)?;
-                }
-                Ok(())
-            };
-            // An earlier attempt of this call that died (resumed derived ids) may
-            // have listed it already; a fresh id, random or derived for a new
-            // call, is in no list yet.
-            index::add_with(self.kv(), &listings, !self.resumes_ids(), along.clone())?;
-            let inserted = match self.insert(&mut record) {
-                Ok(inserted) => inserted,
-                // Certainly not written: what went along goes, if the store lets
-                // it (the error to report is the insert's). Entries stay, as
-                // every create leaves them then.
-                Err(e) if !matches!(e, StoreError::Unconfirmed { .. }) => {
-                    let _ = undo_along(self);
-                    return Err(e.into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if inserted {
+            let key = keys::record::<R>(record.id());
+            let placed = self.place(
+                R::KIND,
+                record.id(),
+                &key,
+                &encode(&record),
+                &listings,
+                &along,
+            )?;
+            if placed {
                 if let Err(e) = recheck(&record) {
-                    self.delete::<R>(record.id())?;
-                    undo_along(self)?;
-                    index::remove_all(self.kv(), &listings)?;
+                    self.withdraw(&key, &along, &listings)?;
                     return Err(e);
                 }
                 return Ok(record);
@@ -155,10 +142,58 @@ impl Store<'_> {
                 return Ok(existing);
             }
             // The random id was taken (vanishingly rare): drop our writes and retry.
-            undo_along(self)?;
+            self.undo_along(&along)?;
             index::remove_all(self.kv(), &listings)?;
         }
         Err(super::ids_exhausted(R::KIND).into())
+    }
+
+    /// One attempt of [`Store::create_with`], past the typed record (so every
+    /// record type shares it): its entries and what goes along first, then the
+    /// record at `key`. `Ok(false)`: the id is taken. A store error that certainly
+    /// left the record unwritten also takes back what went along (if the store
+    /// lets it; the error to report is the insert's); entries stay, as every
+    /// create leaves them then.
+    fn place(
+        &self,
+        kind: &'static str,
+        id: &str,
+        key: &str,
+        bytes: &[u8],
+        listings: &[Listing],
+        along: &[(String, Vec<u8>)],
+    ) -> StoreResult<bool> {
+        // An earlier attempt of this call that died (resumed derived ids) may
+        // have listed it already; a fresh id, random or derived for a new call,
+        // is in no list yet.
+        index::add_with(self.kv(), listings, !self.resumes_ids(), along.to_vec())?;
+        match self.insert_bytes(kind, id, key, bytes) {
+            Err(e) if !matches!(e, StoreError::Unconfirmed { .. }) => {
+                let _ = self.undo_along(along);
+                Err(e)
+            }
+            placed => placed,
+        }
+    }
+
+    /// Takes back a record [`Store::place`] stored: the record, what went along,
+    /// its entries.
+    fn withdraw(
+        &self,
+        key: &str,
+        along: &[(String, Vec<u8>)],
+        listings: &[Listing],
+    ) -> StoreResult<()> {
+        self.kv().delete(key)?;
+        self.undo_along(along)?;
+        index::remove_all(self.kv(), listings)
+    }
+
+    fn undo_along(&self, along: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        for (key, _) in along {
+            self.kv().delete(key)?;
+        }
+        Ok(())
     }
 
     /// A record whose lists are new with it (the first history line of a record
