@@ -489,7 +489,7 @@ fn fuel_per_call_stays_within_bounds() {
     };
     let costs = [
         // Measured: ping 155,570; tools/list 267,534; get_climb 183,379;
-        // list_climbs 1,378,190; search_climbs 1,779,227; create_climb 447,210
+        // list_climbs 1,378,190; search_climbs 1,779,227; create_climb 449,731
         // (create_climb 415,986 while records were parsed straight from their
         // bytes, store::decode_record; ping 166,157, get_climb 192,323 and create_climb 425,928 with a
         // `format!` for each key and a hash-seeded set of audiences;
