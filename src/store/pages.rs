@@ -7,6 +7,7 @@
 //! appended to them any more.
 
 use super::retry::Budget;
+use super::swap::cas_read_noting;
 use super::{decode, encode, keys, StoreError, StoreResult, CAS_RETRIES};
 use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
@@ -64,12 +65,8 @@ fn remove_from_page(
     let mut last_error = None;
     let mut tried = false;
     while budget.attempt() {
-        let read = match kv.cas_read(&key) {
-            Ok(read) => read,
-            Err(e) => {
-                last_error = Some(e);
-                continue;
-            }
+        let Some(read) = cas_read_noting(kv, &key, &mut last_error) else {
+            continue;
         };
         let Some(bytes) = read.current.as_deref() else {
             return Ok((tried, false));

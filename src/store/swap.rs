@@ -8,8 +8,25 @@
 //! change and encode.
 
 use super::{retry, Store, StoreError};
-use crate::platform::{KvError, Swap};
+use crate::platform::{CasRead, KeyValue, KvError, Swap};
 use retry::Budget;
+
+/// The read that opens each attempt of a compare-and-swap loop. A failed read is
+/// kept in `last_error` (what the loop reports if its budget runs out) and answers
+/// `None`: the caller tries again.
+pub(super) fn cas_read_noting(
+    kv: &dyn KeyValue,
+    key: &str,
+    last_error: &mut Option<KvError>,
+) -> Option<CasRead> {
+    match kv.cas_read(key) {
+        Ok(read) => Some(read),
+        Err(e) => {
+            *last_error = Some(e);
+            None
+        }
+    }
+}
 
 /// Why [`Store::swap_bytes`] ended without writing.
 pub(super) enum Halt {
@@ -47,12 +64,8 @@ impl Store<'_> {
         let mut ambiguous: Option<KvError> = None;
         let mut last_error: Option<KvError> = None;
         while budget.attempt() {
-            let read = match self.kv().cas_read(key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
+            let Some(read) = cas_read_noting(self.kv(), key, &mut last_error) else {
+                continue;
             };
             if let Some(current) = &read.current {
                 return Ok(current.as_slice() == bytes);
@@ -103,12 +116,8 @@ impl Store<'_> {
         let mut in_doubt: Option<(Vec<u8>, Vec<u8>, KvError)> = None;
         let mut last_error: Option<KvError> = None;
         while budget.attempt() {
-            let read = match self.kv().cas_read(key) {
-                Ok(read) => read,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
-                }
+            let Some(read) = cas_read_noting(self.kv(), key, &mut last_error) else {
+                continue;
             };
             let Some(bytes) = read.current.as_deref() else {
                 return Err(StoreError::NotFound {
