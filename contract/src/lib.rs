@@ -30,9 +30,8 @@ pub mod claims {
     pub const MAX_CLAIM_BYTES: usize = 256;
     /// The longest lifetime of a service token, in days.
     pub const MAX_TTL_DAYS: u32 = 366;
-    /// The shortest HS256 secret the component signs or verifies with (96 bits,
-    /// jwt-simple's minimum): with a shorter `jwt_hs256_secret` no service token
-    /// is accepted.
+    /// The shortest HS256 secret the component signs or verifies with (96 bits):
+    /// with a shorter `jwt_hs256_secret` no service token is accepted.
     pub const MIN_SECRET_BYTES: usize = 12;
 }
 

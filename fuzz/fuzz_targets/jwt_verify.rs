@@ -12,7 +12,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use climbing_mcp::auth::token::{verify, AcceptedAudiences, Settings};
-use climbing_mcp::credentials::ScopeClaims;
 use climbing_mcp::platform::memory::MemoryPlatform;
 use climbing_mcp_fuzz::{admin_token, platform, AUDIENCE, ISSUER, RSA_KEY, SECRET};
 use jwt_simple::prelude::*;
@@ -106,8 +105,10 @@ fuzz_target!(|data: &[u8]| {
                 field(&mut b)
             };
             let secs = b.first().copied().unwrap_or(60) as u64 * 60;
+            let mut custom = serde_json::Map::new();
+            custom.insert("scope".into(), scope.into());
             let claims = Claims::with_custom_claims(
-                ScopeClaims { scope: Some(scope) },
+                custom,
                 Duration::from_secs(secs),
             )
             .with_issuer(&issuer)

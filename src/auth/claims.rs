@@ -1,12 +1,12 @@
-//! The registered claims of a JWT as the token itself spells them, read before
-//! jwt-simple reads them.
+//! A token's claims as the token itself spells them, and the policy they are held
+//! to.
 //!
-//! jwt-simple turns `exp`, `nbf` and `iat` into unsigned durations: a negative
-//! `exp` wraps into a time that never comes, and an `exp` past 2^32 is clamped.
-//! So the payload is decoded here into plain JSON numbers and strings and held to
-//! a policy first: times are whole seconds between 0 and the year 9999, `iat` is
-//! not in the future, a token lives at most as long as its kind allows, the
-//! subject is printable text, and a `jti` is one that `revoke_token` can name.
+//! The payload is decoded into plain JSON numbers and strings, so a negative `exp`
+//! or one past 2^32 is seen as written (a decoder into unsigned durations would
+//! wrap or clamp it), and held to a policy: times are whole seconds between 0 and
+//! the year 9999, the token is within its validity period (with a small leeway),
+//! `iat` is not in the future, a token lives at most as long as its kind allows,
+//! the subject is printable text, and a `jti` is one that `revoke_token` can name.
 
 use super::token::{Invalid, LEEWAY_SECS};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,9 +19,11 @@ pub const MAX_TIMESTAMP: i64 = 253_402_300_799;
 /// Longest `sub` and `jti` accepted (the same bound as revocation ids).
 pub const MAX_CLAIM_BYTES: usize = climbing_contract::claims::MAX_CLAIM_BYTES;
 
-/// The claims policy reads, each as raw JSON so its type can be checked.
+/// The claims this server reads. The ones the policy checks stay raw JSON, so
+/// their types are checked here; a repeated claim is refused (serde reports a
+/// duplicate field), since two readers could otherwise see two different values.
 #[derive(Debug, Default, Deserialize)]
-pub struct RawClaims {
+pub struct Claims {
     #[serde(default)]
     pub exp: Option<Value>,
     #[serde(default)]
@@ -32,11 +34,66 @@ pub struct RawClaims {
     pub sub: Option<Value>,
     #[serde(default)]
     pub jti: Option<Value>,
+    #[serde(default)]
+    pub iss: Option<String>,
+    #[serde(default)]
+    pub aud: Option<Audience>,
+    /// Space-separated scopes (RFC 8693 / OAuth 2.0 style).
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// `aud`: one audience or a list of them (RFC 7519, 4.1.3). Read by a visitor of
+/// its own: `#[serde(untagged)]` would buffer the value and try each shape in turn.
+#[derive(Debug)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether this audience, or one of the list, is one `accepted` says.
+    pub fn names(&self, accepted: impl Fn(&str) -> bool) -> bool {
+        match self {
+            Audience::One(aud) => accepted(aud),
+            Audience::Many(auds) => auds.iter().any(|aud| accepted(aud)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Audience;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, aud: &str) -> Result<Audience, E> {
+                Ok(Audience::One(aud.to_owned()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Audience, A::Error> {
+                let mut all = Vec::new();
+                while let Some(aud) = seq.next_element()? {
+                    all.push(aud);
+                }
+                Ok(Audience::Many(all))
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
 }
 
 /// What the policy found, in checked form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeClaims {
+pub struct Checked {
+    pub subject: String,
     pub expires_at: u64,
     pub not_before: Option<u64>,
     pub issued_at: Option<u64>,
@@ -51,41 +108,36 @@ pub struct Lifetime {
     pub jti_required: bool,
 }
 
-/// Reads the payload of `token` and checks its time claims, subject and id.
-/// The signature is not checked here; callers verify it as well.
-pub fn check(token: &str, now: u64, lifetime: Lifetime) -> Result<TimeClaims, Invalid> {
-    let payload = token
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| Invalid("the token is not a JWT (header.payload.signature)".into()))?;
+/// Decodes a token's payload part (base64url JSON).
+pub fn read(payload: &str) -> Result<Claims, Invalid> {
     let bytes = URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|_| Invalid("the token's payload is not base64url".into()))?;
-    // A repeated claim is refused (serde reports a duplicate field): two readers
-    // could otherwise see two different values.
-    let raw: RawClaims = serde_json::from_slice(&bytes).map_err(|e| {
+    serde_json::from_slice(&bytes).map_err(|e| {
         Invalid(format!(
             "the token's claims are not a JSON object of the registered claims ({})",
             short(&e.to_string())
         ))
-    })?;
-    check_raw(&raw, now, lifetime)
+    })
 }
 
-/// The policy of [`check`] on claims already read from the payload (the service
-/// token path reads them together with the rest, in one decode).
-pub fn check_raw(raw: &RawClaims, now: u64, lifetime: Lifetime) -> Result<TimeClaims, Invalid> {
-    let expires_at = match &raw.exp {
+/// Holds `claims` to the policy at `now`. The signature, audience and issuer are
+/// the caller's to check.
+pub fn check(claims: &Claims, now: u64, lifetime: Lifetime) -> Result<Checked, Invalid> {
+    let expires_at = match &claims.exp {
         None | Some(Value::Null) => return Err(Invalid("the token has no expiry (exp)".into())),
         Some(v) => timestamp("exp", v)?,
     };
-    let not_before = raw
+    if now > expires_at.saturating_add(LEEWAY_SECS) {
+        return Err(Invalid("the token has expired; get a new one".into()));
+    }
+    let not_before = claims
         .nbf
         .as_ref()
         .filter(|v| !v.is_null())
         .map(|v| timestamp("nbf", v))
         .transpose()?;
-    let issued_at = raw
+    let issued_at = claims
         .iat
         .as_ref()
         .filter(|v| !v.is_null())
@@ -109,12 +161,15 @@ pub fn check_raw(raw: &RawClaims, now: u64, lifetime: Lifetime) -> Result<TimeCl
             lifetime.max_secs / 86_400
         )));
     }
-    match &raw.sub {
-        Some(Value::String(s)) => subject(s)?,
+    let subject = match &claims.sub {
+        Some(Value::String(s)) => {
+            self::subject(s)?;
+            s.clone()
+        }
         Some(_) => return Err(Invalid("the token's subject (sub) must be a string".into())),
         None => return Err(Invalid("the token has no subject (sub)".into())),
-    }
-    let jwt_id = match &raw.jti {
+    };
+    let jwt_id = match &claims.jti {
         None | Some(Value::Null) if lifetime.jti_required => {
             return Err(Invalid(
                 "the token has no id (jti), so it could not be revoked; mint a new one".into(),
@@ -124,7 +179,8 @@ pub fn check_raw(raw: &RawClaims, now: u64, lifetime: Lifetime) -> Result<TimeCl
         Some(Value::String(s)) => Some(jti(s)?),
         Some(_) => return Err(Invalid("the token's id (jti) must be a string".into())),
     };
-    Ok(TimeClaims {
+    Ok(Checked {
+        subject,
         expires_at,
         not_before,
         issued_at,
@@ -199,15 +255,16 @@ mod tests {
         jti_required: true,
     };
 
-    fn token(claims: Value) -> String {
-        format!(
-            "e30.{}.sig",
-            URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes())
-        )
+    fn payload(claims: Value) -> String {
+        URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes())
     }
 
-    fn checked(claims: Value) -> Result<TimeClaims, Invalid> {
-        check(&token(claims), NOW, SERVICE)
+    fn read_and_check(payload: &str, lifetime: Lifetime) -> Result<Checked, Invalid> {
+        check(&read(payload)?, NOW, lifetime)
+    }
+
+    fn checked(claims: Value) -> Result<Checked, Invalid> {
+        read_and_check(&payload(claims), SERVICE)
     }
 
     fn base() -> Value {
@@ -257,6 +314,11 @@ mod tests {
     fn lifetimes_are_bounded() {
         assert!(checked(with("exp", json!(NOW + 367 * 86_400))).is_err());
         assert!(checked(with("exp", json!(NOW + 365 * 86_400))).is_ok());
+        // Expired, beyond the leeway and within it.
+        let expired = json!({"sub": "a", "jti": "j1", "iat": NOW - 600, "exp": NOW - 61});
+        assert!(checked(expired).unwrap_err().0.contains("expired"));
+        let just = json!({"sub": "a", "jti": "j1", "iat": NOW - 600, "exp": NOW - 60});
+        assert!(checked(just).is_ok());
     }
 
     #[test]
@@ -280,21 +342,23 @@ mod tests {
             max_secs: 86_400,
             jti_required: false,
         };
-        assert!(check(&token(no_jti), NOW, user).is_ok());
+        assert!(read_and_check(&payload(no_jti), user).is_ok());
     }
 
     #[test]
     fn repeated_claims_and_junk_are_refused() {
-        let dup = format!(
-            "e30.{}.sig",
-            URL_SAFE_NO_PAD.encode(format!(
-                r#"{{"sub":"a","jti":"j","exp":{},"exp":-1}}"#,
-                NOW + 5
-            ))
-        );
-        assert!(check(&dup, NOW, SERVICE).is_err());
-        assert!(check("e30.!!!.sig", NOW, SERVICE).is_err());
-        assert!(check("e30", NOW, SERVICE).is_err());
-        assert!(check(&token(json!([1, 2])), NOW, SERVICE).is_err());
+        let dup = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"sub":"a","jti":"j","exp":{},"exp":-1}}"#,
+            NOW + 5
+        ));
+        assert!(read_and_check(&dup, SERVICE).is_err());
+        assert!(read_and_check("!!!", SERVICE).is_err());
+        assert!(read_and_check("", SERVICE).is_err());
+        assert!(read_and_check(&payload(json!([1, 2])), SERVICE).is_err());
+        assert!(read_and_check(
+            &payload(json!({"sub": "a", "jti": "j", "exp": NOW + 5, "aud": 7})),
+            SERVICE
+        )
+        .is_err());
     }
 }

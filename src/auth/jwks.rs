@@ -9,13 +9,18 @@
 use crate::platform::Platform;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwt_simple::prelude::*;
+use rsa::traits::PublicKeyParts;
+use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+use serde::{Deserialize, Serialize};
 
 pub const CACHE_KEY: &str = "k/jwks";
 const DEFAULT_TTL_SECS: u64 = 3600;
 const DEFAULT_MIN_REFETCH_SECS: u64 = 60;
 /// A JWKS document larger than this is refused.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// Smaller RSA keys are not used (RFC 7518, 3.3: 2048 bits or larger). rsa refuses
+/// moduli over 4096 bits.
+const MIN_RSA_BITS: usize = 2048;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Jwk {
@@ -48,12 +53,23 @@ pub struct Jwks {
     keys: Vec<SigningKey>,
 }
 
-struct SigningKey {
+pub struct SigningKey {
     kid: Option<String>,
     /// A digest of the key material (modulus and exponent), so a remembered
     /// verification can name the very key that made it.
-    fingerprint: String,
-    key: RS256PublicKey,
+    pub fingerprint: String,
+    key: RsaPublicKey,
+}
+
+impl SigningKey {
+    /// Whether `signature` is this key's RSASSA-PKCS1-v1_5 signature with SHA-256
+    /// (RS256) of `signing_input`.
+    pub fn verifies(&self, signing_input: &str, signature: &[u8]) -> bool {
+        let digest = hmac_sha256::Hash::hash(signing_input.as_bytes());
+        self.key
+            .verify(Pkcs1v15Sign::new::<rsa::sha2::Sha256>(), &digest, signature)
+            .is_ok()
+    }
 }
 
 impl Jwks {
@@ -66,7 +82,9 @@ impl Jwks {
             .filter_map(|k| {
                 let n = URL_SAFE_NO_PAD.decode(k.n.as_deref()?).ok()?;
                 let e = URL_SAFE_NO_PAD.decode(k.e.as_deref()?).ok()?;
-                let key = RS256PublicKey::from_components(&n, &e).ok()?;
+                let key = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
+                    .ok()
+                    .filter(|key| key.size() * 8 >= MIN_RSA_BITS)?;
                 let mut h = hmac_sha256::Hash::new();
                 h.update((n.len() as u64).to_be_bytes());
                 h.update(&n);
@@ -83,16 +101,7 @@ impl Jwks {
 
     /// The key for `kid`; a token without `kid` is only accepted when the issuer
     /// has exactly one key.
-    pub fn find(&self, kid: Option<&str>) -> Option<&RS256PublicKey> {
-        self.find_key(kid).map(|k| &k.key)
-    }
-
-    /// The fingerprint of the key `find` picks for `kid`.
-    pub fn fingerprint(&self, kid: Option<&str>) -> Option<&str> {
-        self.find_key(kid).map(|k| k.fingerprint.as_str())
-    }
-
-    fn find_key(&self, kid: Option<&str>) -> Option<&SigningKey> {
+    pub fn find(&self, kid: Option<&str>) -> Option<&SigningKey> {
         match kid {
             Some(kid) => self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
             None if self.keys.len() == 1 => self.keys.first(),

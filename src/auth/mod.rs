@@ -9,8 +9,8 @@
 
 pub mod claims;
 pub mod jwks;
+mod jws;
 pub mod rate_limit;
-mod service_token;
 pub mod token;
 
 use crate::credentials;

@@ -1,13 +1,12 @@
-//! Bearer JWTs: which key verifies a token, what is checked, and minting service
-//! tokens. The cryptography is jwt-simple's; this module only decides policy.
+//! Bearer JWTs: which key verifies a token and what is checked. The token's parts
+//! are jws.rs's, the claims policy claims.rs's, the cryptography hmac-sha256's
+//! (HS256) and rsa's (RS256, jwks.rs); this module decides which applies.
 
-use super::claims;
+use super::claims::{self, Claims};
 use super::jwks::{self, Jwks};
-use crate::credentials::ScopeClaims;
+use super::jws::{self, Jws};
 use crate::platform::Platform;
-use jwt_simple::prelude::*;
-use jwt_simple::JWTError;
-use std::collections::HashSet;
+use serde::{Deserialize, Serialize};
 
 /// Tokens longer than this are refused before any parsing (a JWT with a few
 /// claims is well under 2 KB).
@@ -89,15 +88,10 @@ impl AcceptedAudiences {
     fn joined(&self, separator: &str) -> String {
         self.0.join(separator)
     }
-
-    /// As jwt-simple's verification options take them.
-    fn to_set(&self) -> HashSet<String> {
-        self.0.iter().cloned().collect()
-    }
 }
 
 /// What verification needs from configuration on every request. The OAuth issuer
-/// ([`oauth_issuer`]) is read only for a token that is not a valid service token.
+/// ([`oauth_issuer`]) is read only for an RS256 token.
 pub struct Settings {
     pub hs256_secret: Option<Vec<u8>>,
     pub audiences: AcceptedAudiences,
@@ -119,18 +113,9 @@ impl Settings {
     }
 }
 
-fn options(settings: &Settings, issuer: Option<&str>) -> VerificationOptions {
-    VerificationOptions {
-        allowed_audiences: Some(settings.audiences.to_set()),
-        allowed_issuers: issuer.map(|i| HashSet::from([i.to_owned()])),
-        time_tolerance: Some(Duration::from_secs(LEEWAY_SECS)),
-        max_token_length: Some(MAX_TOKEN_BYTES),
-        ..Default::default()
-    }
-}
-
-/// Verifies `token`: algorithm pinned by key type, signature, `exp` (required),
-/// `nbf`, `iss` (for user tokens), `aud`, and a subject.
+/// Verifies `token`: the algorithm pinned by key type, the signature, `aud`, `iss`
+/// (for user tokens) and the claims policy (claims.rs: `exp` required, `nbf`,
+/// `iat`, lifetime, subject, `jti`).
 pub fn verify(
     platform: &dyn Platform,
     settings: &Settings,
@@ -139,74 +124,20 @@ pub fn verify(
     if token.len() > MAX_TOKEN_BYTES {
         return invalid("the token is too long");
     }
-    if token.split('.').count() != 3 {
-        return invalid("the token is not a JWT (header.payload.signature)");
-    }
+    let jws = jws::decode(token)?;
     let now = platform.now_ms() / 1000;
-    // Most requests carry a valid service token: verify it as one straight away,
-    // with plain decoders (service_token.rs). Any failure (another algorithm, a bad
-    // signature, a malformed token) takes the path below, which picks the key by
-    // the header and explains the refusal.
-    if let Some(secret) = &settings.hs256_secret {
-        if let Some((claims, raw)) =
-            super::service_token::verify(secret, &settings.audiences, token, now)
-        {
-            // The claims policy still applies: the fast path checks the signature,
-            // the audience and exp as jwt-simple would, nothing more.
-            let times = claims::check_raw(&raw, now, SERVICE)?;
-            return checked(claims, times, TokenKind::Service, None);
-        }
-    }
-    let metadata = Token::decode_metadata(token)
-        .map_err(|_| Invalid("the token is not a well-formed JWT".into()))?;
-    match metadata.algorithm() {
+    match jws.header.alg.as_str() {
         "HS256" => {
             let Some(secret) = &settings.hs256_secret else {
                 return invalid("service tokens (HS256) are not accepted: the server has no jwt_hs256_secret");
             };
-            // The claims policy first: jwt-simple would wrap a negative exp.
-            let times = claims::check(token, now, SERVICE)?;
-            let key = HS256Key::from_bytes(secret);
-            let claims = key
-                .verify_token::<ScopeClaims>(token, Some(options(settings, None)))
-                .map_err(|e| explain(e, settings))?;
-            checked(claims, times, TokenKind::Service, None)
+            service(secret, &settings.audiences, &jws, now)
         }
         "RS256" => {
             let Some(issuer) = oauth_issuer(platform) else {
                 return invalid("user tokens (RS256) are not accepted: the server has no oauth_issuer");
             };
-            let issuer = issuer.as_str();
-            let times = claims::check(token, now, USER)?;
-            let kid = metadata.key_id();
-            let keys: Jwks = jwks::keys_for(platform, kid).map_err(Invalid)?;
-            let (Some(key), Some(fingerprint)) = (keys.find(kid), keys.fingerprint(kid)) else {
-                return invalid("the token's signing key (kid) is not one of the issuer's keys");
-            };
-            let digest_id = crate::credentials::digest_id(token);
-            let cache_key = verified_key(&digest_id, issuer, settings);
-            if let Some(hit) = remembered(platform, &cache_key, kid, fingerprint, now)? {
-                return Ok(Verified {
-                    digest_id: Some(digest_id),
-                    ..hit
-                });
-            }
-            let claims = key
-                .verify_token::<ScopeClaims>(token, Some(options(settings, Some(issuer))))
-                .map_err(|e| explain(e, settings))?;
-            let verified = checked(claims, times, TokenKind::User, Some(issuer))?;
-            let entry = Remembered {
-                verified: verified.clone(),
-                kid: kid.map(str::to_owned),
-                key_fingerprint: fingerprint.to_owned(),
-                verified_at: now,
-            };
-            // A failed cache write only means the next request verifies again.
-            let _ = platform.kv().set(&cache_key, &crate::store::encode(&entry));
-            Ok(Verified {
-                digest_id: Some(digest_id),
-                ..verified
-            })
+            user(platform, settings, &issuer, &jws, token, now)
         }
         "none" => invalid("unsigned tokens (alg none) are never accepted"),
         other => invalid(format!(
@@ -214,6 +145,100 @@ pub fn verify(
             other.chars().take(16).collect::<String>()
         )),
     }
+}
+
+/// An HS256 token: the MAC first, so nothing of an unsigned payload is parsed.
+fn service(
+    secret: &[u8],
+    audiences: &AcceptedAudiences,
+    jws: &Jws,
+    now: u64,
+) -> Result<Verified, Invalid> {
+    if secret.len() < climbing_contract::claims::MIN_SECRET_BYTES {
+        return invalid(
+            "service tokens (HS256) are not accepted: the server's jwt_hs256_secret is too short",
+        );
+    }
+    if !jws.is_signed_with(secret) {
+        return invalid("the token's signature does not verify");
+    }
+    let claims = claims::read(jws.payload)?;
+    for_us(&claims, audiences)?;
+    let checked = claims::check(&claims, now, SERVICE)?;
+    // A service subject that looks like a user's would share their logbook.
+    if checked.subject.contains("://") {
+        return invalid(
+            "a service token's subject (sub) must not contain \"://\" (that names OAuth users)",
+        );
+    }
+    Ok(verified(checked, claims.scope, TokenKind::Service))
+}
+
+/// An RS256 token from the OAuth issuer. The claims are checked before the
+/// signature (a 2048-bit modular exponentiation, milliseconds in the sandbox), and
+/// a verification is remembered for the next request with the same token.
+fn user(
+    platform: &dyn Platform,
+    settings: &Settings,
+    issuer: &str,
+    jws: &Jws,
+    token: &str,
+    now: u64,
+) -> Result<Verified, Invalid> {
+    let claims = claims::read(jws.payload)?;
+    let mut checked = claims::check(&claims, now, USER)?;
+    for_us(&claims, &settings.audiences)?;
+    if claims.iss.as_deref() != Some(issuer) {
+        return invalid("the token's issuer (iss) is not the configured OAuth issuer");
+    }
+    let kid = jws.header.kid.as_deref();
+    let keys: Jwks = jwks::keys_for(platform, kid).map_err(Invalid)?;
+    let Some(key) = keys.find(kid) else {
+        return invalid("the token's signing key (kid) is not one of the issuer's keys");
+    };
+    let digest_id = crate::credentials::digest_id(token);
+    let cache_key = verified_key(&digest_id, issuer, settings);
+    if let Some(hit) = remembered(platform, &cache_key, kid, &key.fingerprint, now) {
+        return Ok(Verified {
+            digest_id: Some(digest_id),
+            ..hit
+        });
+    }
+    if !key.verifies(jws.signing_input, &jws.signature) {
+        return invalid("the token's signature does not verify");
+    }
+    // OAuth users act as <issuer>#<sub>, apart from service tokens and other issuers.
+    checked.subject = user_subject(issuer, &checked.subject);
+    let verified = verified(checked, claims.scope, TokenKind::User);
+    let entry = Remembered {
+        verified: verified.clone(),
+        kid: kid.map(str::to_owned),
+        key_fingerprint: key.fingerprint.clone(),
+        verified_at: now,
+    };
+    // A failed cache write only means the next request verifies again.
+    let _ = platform.kv().set(&cache_key, &crate::store::encode(&entry));
+    Ok(Verified {
+        digest_id: Some(digest_id),
+        ..verified
+    })
+}
+
+/// The token names this server's resource URL among its audiences.
+fn for_us(claims: &Claims, audiences: &AcceptedAudiences) -> Result<(), Invalid> {
+    if claims
+        .aud
+        .as_ref()
+        .is_some_and(|aud| aud.names(|a| audiences.contains(a)))
+    {
+        return Ok(());
+    }
+    // Naming the expected audience is safe (it is public, in the protected-resource
+    // metadata) and is what fixes a token minted for another address.
+    invalid(format!(
+        "the token's audience (aud) is not this server's resource URL; mint it with aud {}",
+        audiences.joined(" or ")
+    ))
 }
 
 const SERVICE: claims::Lifetime = claims::Lifetime {
@@ -232,43 +257,21 @@ pub fn user_subject(issuer: &str, sub: &str) -> String {
     format!("{issuer}#{sub}")
 }
 
-/// The claims every token must carry, from verified claims; the times come
-/// from [`claims::check`], which read them as the token spells them.
-fn checked(
-    claims: JWTClaims<ScopeClaims>,
-    times: claims::TimeClaims,
-    kind: TokenKind,
-    issuer: Option<&str>,
-) -> Result<Verified, Invalid> {
-    let Some(sub) = claims.subject else {
-        return invalid("the token has no subject (sub)");
-    };
-    claims::subject(&sub)?;
-    let subject =
-        match (kind, issuer) {
-            (TokenKind::User, Some(issuer)) => user_subject(issuer, &sub),
-            // A service subject that looks like a user's would share their logbook.
-            _ if sub.contains("://") => return invalid(
-                "a service token's subject (sub) must not contain \"://\" (that names OAuth users)",
-            ),
-            _ => sub,
-        };
-    let scopes = claims
-        .custom
-        .scope
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    Ok(Verified {
-        subject,
-        scopes,
-        jwt_id: times.jwt_id,
-        expires_at: times.expires_at,
-        not_before: times.not_before,
+/// The verified token, from what the policy checked.
+fn verified(checked: claims::Checked, scope: Option<String>, kind: TokenKind) -> Verified {
+    Verified {
+        subject: checked.subject,
+        scopes: scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        jwt_id: checked.jwt_id,
+        expires_at: checked.expires_at,
+        not_before: checked.not_before,
         kind,
         digest_id: None,
-    })
+    }
 }
 
 /// RS256 verification is a 2048-bit modular exponentiation: milliseconds of pure
@@ -289,64 +292,187 @@ fn verified_key(digest_id: &str, issuer: &str, settings: &Settings) -> String {
 }
 
 /// A remembered verification of this token, if one exists, was made by the key
-/// the current key set has under the token's `kid`, is younger than
-/// [`VERIFIED_TTL_SECS`], and the token is still within its validity period.
+/// the current key set has under the token's `kid` and is younger than
+/// [`VERIFIED_TTL_SECS`]. (Its validity period is the token's own, which the
+/// claims policy checked before this.)
 fn remembered(
     platform: &dyn Platform,
     key: &str,
     kid: Option<&str>,
     fingerprint: &str,
     now: u64,
-) -> Result<Option<Verified>, Invalid> {
-    let Ok(Some(bytes)) = platform.kv().get(key) else {
-        return Ok(None);
-    };
-    let Ok(entry) = serde_json::from_slice::<Remembered>(&bytes) else {
-        return Ok(None);
-    };
+) -> Option<Verified> {
+    let bytes = platform.kv().get(key).ok()??;
+    let entry = serde_json::from_slice::<Remembered>(&bytes).ok()?;
     let same_key = entry.kid.as_deref() == kid && entry.key_fingerprint == fingerprint;
     let fresh = entry.verified_at <= now && now - entry.verified_at < VERIFIED_TTL_SECS;
-    if !same_key || !fresh {
-        return Ok(None);
-    }
-    let verified = entry.verified;
-    if now > verified.expires_at + LEEWAY_SECS {
-        return invalid("the token has expired; get a new one");
-    }
-    if verified
-        .not_before
-        .is_some_and(|nbf| nbf > now + LEEWAY_SECS)
-    {
-        return invalid("the token is not valid yet (nbf or iat in the future)");
-    }
-    Ok(Some(verified))
+    (same_key && fresh).then_some(entry.verified)
 }
 
-fn explain(e: jwt_simple::Error, settings: &Settings) -> Invalid {
-    let reason = match e.downcast_ref::<JWTError>() {
-        Some(JWTError::RequiredAudienceMismatch) | Some(JWTError::RequiredAudienceMissing) => {
-            // Naming the expected audience is safe (it is public, in the
-            // protected-resource metadata) and is what fixes a token minted
-            // for another address.
-            return Invalid(format!(
-                "the token's audience (aud) is not this server's resource URL; mint it with aud {}",
-                settings.audiences.joined(" or ")
-            ));
+#[cfg(test)]
+mod tests {
+    use super::{jws, service, AcceptedAudiences, Invalid, Verified};
+    use jwt_simple::prelude::*;
+
+    const SECRET: &[u8] = b"a service-token secret of some length";
+    const AUD: &str = "https://climbing.example/mcp";
+
+    fn b64(json: &str) -> String {
+        Base64UrlSafeNoPadding::encode_to_string(json).unwrap()
+    }
+
+    /// A token with this header and these claims, signed with `SECRET`.
+    fn signed(header: &str, claims: &str) -> String {
+        let input = format!("{}.{}", b64(header), b64(claims));
+        let tag = hmac_sha256::HMAC::mac(input.as_bytes(), SECRET);
+        format!(
+            "{input}.{}",
+            Base64UrlSafeNoPadding::encode_to_string(tag).unwrap()
+        )
+    }
+
+    /// The HS256 path of `verify`, as a server with `SECRET` takes it.
+    fn verify_service(
+        token: &str,
+        audiences: &AcceptedAudiences,
+        now: u64,
+    ) -> Result<Verified, Invalid> {
+        let jws = jws::decode(token)?;
+        match jws.header.alg.as_str() {
+            "HS256" => service(SECRET, audiences, &jws, now),
+            _ => Err(Invalid("not HS256".into())),
         }
-        Some(JWTError::TokenHasExpired) => "the token has expired; get a new one",
-        Some(JWTError::TokenNotValidYet | JWTError::ClockDrift) => {
-            "the token is not valid yet (nbf or iat in the future)"
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Scope {
+        scope: String,
+    }
+
+    /// A service token is accepted exactly when jwt-simple, an independent
+    /// implementation with the same audiences and leeway, accepts it (every case
+    /// carries the claims this server's policy requires beyond jwt-simple's: `exp`,
+    /// `sub`, `jti`).
+    #[test]
+    fn accepts_what_jwt_simple_accepts() {
+        let now = Clock::now_since_epoch().as_secs();
+        let (past, soon, later) = (now - 3600, now + 30, now + 3600);
+        let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let claims =
+            |extra: &str| format!(r#"{{"sub":"svc","jti":"j1","scope":"climb:read"{extra}}}"#);
+        let minted = HS256Key::from_bytes(SECRET)
+            .authenticate(
+                Claims::with_custom_claims(
+                    Scope {
+                        scope: "climb:read".into(),
+                    },
+                    Duration::from_secs(600),
+                )
+                .with_subject("svc")
+                .with_audience(AUD)
+                .with_jwt_id("j1"),
+            )
+            .unwrap();
+        let cases = [
+            minted.clone(),
+            signed(header, &claims(&format!(r#","aud":"{AUD}","exp":{later}"#))),
+            signed(
+                header,
+                &claims(&format!(r#","aud":["x","{AUD}"],"exp":{later}"#)),
+            ),
+            signed(
+                header,
+                &claims(&format!(r#","aud":"{AUD}/","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS256"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS256","typ":"at+jwt"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                header,
+                &claims(&format!(
+                    r#","aud":"{AUD}","exp":{soon},"nbf":{soon},"iat":{soon}"#
+                )),
+            ),
+            // Refused:
+            signed(header, &claims(&format!(r#","aud":"{AUD}","exp":{past}"#))),
+            signed(
+                header,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later},"nbf":{later}"#)),
+            ),
+            signed(
+                header,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later},"iat":{later}"#)),
+            ),
+            signed(
+                header,
+                &claims(&format!(
+                    r#","aud":"https://other.example/mcp","exp":{later}"#
+                )),
+            ),
+            signed(header, &claims(&format!(r#","exp":{later}"#))),
+            signed(header, &claims(&format!(r#","aud":7,"exp":{later}"#))),
+            signed(header, &claims(&format!(r#","aud":[],"exp":{later}"#))),
+            signed(header, &claims(&format!(r#","aud":null,"exp":{later}"#))),
+            signed(
+                header,
+                &claims(&format!(r#","aud":["{AUD}",7],"exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS384","typ":"JWT"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"none"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS256","typ":"JOSE"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS256","crit":["exp"]}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                r#"{"alg":"HS256","salt":"c2FsdA"}"#,
+                &claims(&format!(r#","aud":"{AUD}","exp":{later}"#)),
+            ),
+            signed(
+                header,
+                &format!(r#"{{"sub":"svc","jti":"j1","scope":7,"aud":"{AUD}","exp":{later}}}"#),
+            ),
+            format!("{}x", &minted[..minted.len() - 1]),
+            format!("{minted}.extra"),
+            minted.replace('.', ""),
+        ];
+        let audiences = AcceptedAudiences::of(AUD);
+        let options = || VerificationOptions {
+            allowed_audiences: Some(HashSet::from([AUD.to_owned(), format!("{AUD}/")])),
+            time_tolerance: Some(Duration::from_secs(super::LEEWAY_SECS)),
+            ..Default::default()
+        };
+        let mut accepted = 0;
+        for (i, token) in cases.iter().enumerate() {
+            let ours = verify_service(token, &audiences, now);
+            let theirs = HS256Key::from_bytes(SECRET).verify_token::<Scope>(token, Some(options()));
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "case {i}: {token}: {ours:?}");
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                accepted += 1;
+                assert_eq!(Some(ours.subject), theirs.subject, "case {i}");
+                assert_eq!(ours.scopes.join(" "), theirs.custom.scope, "case {i}");
+                assert_eq!(
+                    Some(ours.expires_at),
+                    theirs.expires_at.map(|t| t.as_secs()),
+                    "case {i}"
+                );
+                assert_eq!(ours.jwt_id, theirs.jwt_id, "case {i}");
+            }
         }
-        Some(JWTError::RequiredIssuerMismatch) | Some(JWTError::RequiredIssuerMissing) => {
-            "the token's issuer (iss) is not the configured OAuth issuer"
-        }
-        Some(JWTError::InvalidSignature) => "the token's signature does not verify",
-        Some(JWTError::AlgorithmMismatch) => "the token's algorithm does not match its key",
-        Some(JWTError::TokenTooLong) => "the token is too long",
-        Some(JWTError::RequiredSignatureTypeMismatch | JWTError::NotJWT) => {
-            "the token's typ header is not JWT"
-        }
-        _ => "the token is malformed or its signature does not verify",
-    };
-    Invalid(reason.to_owned())
+        assert_eq!(accepted, 7);
+    }
 }

@@ -1,35 +1,37 @@
-//! Signing service tokens (HS256): the claims this server reads beyond the
-//! registered ones, and minting. Verification is the authenticator's (src/auth).
+//! Signing service tokens (HS256). Verification is the authenticator's (src/auth).
 
-use jwt_simple::prelude::*;
+use crate::encoding::base64url;
+use climbing_contract::claims::{SCOPE, SCOPE_SEPARATOR};
+use serde_json::json;
 
-/// The claims this server reads beyond the registered ones.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ScopeClaims {
-    /// Space-separated scopes (RFC 8693 / OAuth 2.0 style).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-}
+/// The header of every service token.
+const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
-/// Signs a service token (HS256) for `subject` with `scopes`, valid for `valid_for_secs`.
+/// Signs a service token (HS256) for `subject` with `scopes`, issued at
+/// `issued_at` (seconds since the epoch) and valid for `valid_for_secs`.
 pub fn mint_service_token(
     secret: &[u8],
     audience: &str,
     subject: &str,
     scopes: &[String],
     jwt_id: &str,
+    issued_at: u64,
     valid_for_secs: u64,
-) -> Result<String, String> {
-    let claims = Claims::with_custom_claims(
-        ScopeClaims {
-            scope: Some(scopes.join(" ")),
-        },
-        Duration::from_secs(valid_for_secs),
-    )
-    .with_subject(subject)
-    .with_audience(audience)
-    .with_jwt_id(jwt_id);
-    HS256Key::from_bytes(secret)
-        .authenticate(claims)
-        .map_err(|e| format!("could not sign the token: {e}"))
+) -> String {
+    let claims = json!({
+        "iat": issued_at,
+        "nbf": issued_at,
+        "exp": issued_at + valid_for_secs,
+        "sub": subject,
+        "aud": audience,
+        "jti": jwt_id,
+        SCOPE: scopes.join(SCOPE_SEPARATOR),
+    });
+    let signing_input = [
+        base64url(HEADER.as_bytes()),
+        base64url(claims.to_string().as_bytes()),
+    ]
+    .join(".");
+    let tag = hmac_sha256::HMAC::mac(signing_input.as_bytes(), secret);
+    [signing_input, base64url(&tag)].join(".")
 }

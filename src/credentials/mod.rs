@@ -10,7 +10,7 @@
 
 mod mint;
 
-pub use mint::{mint_service_token, ScopeClaims};
+pub use mint::mint_service_token;
 
 use crate::identity::Scope;
 use crate::platform::{KvResult, Platform};
@@ -144,8 +144,9 @@ pub fn issue(
         subject,
         &scopes,
         &info.id,
+        now,
         u64::from(ttl_days) * 86_400,
-    )?;
+    );
     Ok((token, info))
 }
 

@@ -76,9 +76,13 @@ fn rs256(
     scope: &str,
     valid_secs: u64,
 ) -> String {
+    #[derive(Serialize, Deserialize)]
+    struct Scope {
+        scope: String,
+    }
     let claims = Claims::with_custom_claims(
-        crate::credentials::ScopeClaims {
-            scope: Some(scope.into()),
+        Scope {
+            scope: scope.into(),
         },
         Duration::from_secs(valid_secs),
     )

@@ -27,9 +27,12 @@ pub fn token_for(audience: &str, scopes: &[&str]) -> String {
         "tester",
         &scopes,
         "jti-1",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
         3600,
     )
-    .unwrap()
 }
 
 /// Stored keys, less the rate limiter's request counters and the JWKS cache.
