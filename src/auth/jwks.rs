@@ -7,6 +7,7 @@
 //! cannot make the server hammer the issuer.
 
 use crate::platform::Platform;
+use crate::store::decode_record;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rsa::traits::PublicKeyParts;
@@ -142,7 +143,7 @@ pub fn keys_for(platform: &dyn Platform, kid: Option<&str>) -> Result<Jwks, Stri
     let cached: Option<Cached> = kv
         .get(CACHE_KEY)
         .map_err(|e| e.to_string())?
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        .and_then(|bytes| decode_record(CACHE_KEY, &bytes).ok());
     if let Some(c) = &cached {
         let keys = Jwks::from_jwks(&c.keys);
         let age = now.saturating_sub(c.fetched_at_ms);

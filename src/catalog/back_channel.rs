@@ -41,6 +41,7 @@
 use super::{Ctx, RoundTrip};
 use crate::identity::Caller;
 use crate::platform::{KeyValue, Platform, Swap};
+use crate::store::decode_record;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -248,8 +249,8 @@ fn collect(
             .get_many(&keys)
             .map_err(|e| format!("the answers could not be read ({e}); try the call again"))?;
         answers.clear();
-        for ((key, id, method), value) in waiting.iter().zip(values) {
-            let record: Option<Record> = value.and_then(|v| serde_json::from_slice(&v).ok());
+        for (((key, id, method), value), record_key) in waiting.iter().zip(values).zip(&keys) {
+            let record: Option<Record> = value.and_then(|v| decode_record(record_key, &v).ok());
             match record.and_then(|r| r.answer) {
                 Some(Answer::Result(result)) => {
                     answers.insert(key.clone(), result);
@@ -341,7 +342,7 @@ pub fn accept_answer(
         let Some(current) = read.current.as_deref() else {
             return Err(unknown());
         };
-        let Ok(mut record) = serde_json::from_slice::<Record>(current) else {
+        let Ok(mut record) = decode_record::<Record>(&key, current) else {
             return Err(unknown());
         };
         if record.subject != caller.subject {

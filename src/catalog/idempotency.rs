@@ -40,7 +40,7 @@ use super::tools::{CallResult, ToolFailure, ToolMeta};
 use super::{CatalogError, Ctx};
 use crate::identity::Scope;
 use crate::platform::{KeyValue, Swap};
-use crate::store::{DerivedIds, StoreError};
+use crate::store::{decode_record, DerivedIds, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::rc::Rc;
@@ -243,7 +243,7 @@ pub fn run_once(
         let entry = read
             .current
             .as_deref()
-            .and_then(|bytes| serde_json::from_slice::<Entry>(bytes).ok())
+            .and_then(|bytes| decode_record::<Entry>(&slot.store_key, bytes).ok())
             .filter(|e| !e.expired(now));
         // Reaching the end of this match means the call is ours to run, from
         // `started_ms`: a new call, or a create whose runner died (it reruns safely,
@@ -377,7 +377,7 @@ fn replace_ours(kv: &dyn KeyValue, slot: &Slot, pending: &Entry, next: &Entry) {
         let ours = read
             .current
             .as_deref()
-            .and_then(|b| serde_json::from_slice::<Entry>(b).ok())
+            .and_then(|b| decode_record::<Entry>(&slot.store_key, b).ok())
             .is_some_and(|e| e == *pending);
         if !ours {
             return;

@@ -70,6 +70,21 @@ fn missing(after: &[Listing], before: &[Listing]) -> Vec<Listing> {
         .collect()
 }
 
+/// Which record a rewrite writes, and the version it must find there.
+#[derive(Clone, Copy)]
+struct Move<'a> {
+    kind: &'static str,
+    id: &'a str,
+    key: &'a str,
+    at: u64,
+}
+
+/// The entries a rewrite added and dropped, to undo them with it.
+struct Moved {
+    added: Vec<Listing>,
+    dropped: Vec<Listing>,
+}
+
 /// Largest number of ids read per step of a scan.
 const SCAN_CHUNK: usize = 200;
 
@@ -241,62 +256,83 @@ impl Store<'_> {
         change: impl Fn(&R) -> Result<Option<R>, E>,
         recheck: impl Fn(&R, &R) -> Result<(), E>,
     ) -> Result<(R, bool), E> {
+        let key = keys::record::<R>(id);
+        let retry = expected_version.is_none();
         for _ in 0..CAS_RETRIES {
             let current: R = self.require(id)?;
             Self::check_version(&current, expected_version)?;
-            let Some(next) = change(&current)? else {
+            let Some(mut next) = change(&current)? else {
                 return Ok((current, false));
             };
-            let before = current.listings();
-            let after = next.listings();
-            let added = missing(&after, &before);
-            let dropped = missing(&before, &after);
-            index::add_all(self.kv(), &added)?;
-            let written = self.update(id, Some(current.version()), |r: &mut R| {
-                let version = r.version();
-                *r = next.clone();
-                r.set_version(version);
-                Ok::<(), StoreError>(())
-            });
-            match written {
-                Ok(record) => {
-                    index::remove_all(self.kv(), &dropped)?;
-                    if let Err(e) = recheck(&current, &record) {
-                        index::add_all(self.kv(), &dropped)?;
-                        let reverted = self
-                            .update(id, Some(record.version()), |r: &mut R| {
-                                let version = r.version();
-                                *r = current.clone();
-                                r.set_version(version);
-                                Ok::<(), StoreError>(())
-                            })
-                            .is_ok();
-                        // If someone changed the record again meanwhile, its lists
-                        // are theirs to keep; only a revert takes ours away.
-                        if reverted {
-                            index::remove_all(self.kv(), &added)?;
-                        }
-                        return Err(e);
-                    }
-                    return Ok((record, true));
-                }
-                Err(e @ StoreError::VersionConflict { .. }) => {
-                    // Someone else changed the record first; the entries we added may
-                    // be theirs too, so leave them (readers check every entry).
-                    if expected_version.is_some() {
-                        return Err(e.into());
-                    }
-                }
-                Err(e) => {
-                    index::remove_all(self.kv(), &added)?;
-                    return Err(e.into());
-                }
+            let at = current.version();
+            next.set_version(at + 1);
+            let (before, after) = (current.listings(), next.listings());
+            let step = Move {
+                kind: R::KIND,
+                id,
+                key: &key,
+                at,
+            };
+            let Some(moved) = self.move_listed(&step, &encode(&next), &before, &after, retry)?
+            else {
+                continue; // someone else changed the record first
+            };
+            if let Err(e) = recheck(&current, &next) {
+                let mut back = current;
+                back.set_version(at + 2);
+                let step = Move { at: at + 1, ..step };
+                self.move_listed_back(&step, &encode(&back), moved)?;
+                return Err(e);
+            }
+            return Ok((next, true));
+        }
+        Err(StoreError::Contended { key }.into())
+    }
+
+    /// The untyped part of a [`Store::rewrite`] attempt (one copy for every record
+    /// type): the entries only `after` has, then `bytes` over the record if it is
+    /// still at version `step.at`, then away with the entries only `before` had.
+    /// Returns the entries added and dropped, or `None` when the record had moved
+    /// on and `retry` allows another attempt.
+    fn move_listed(
+        &self,
+        step: &Move,
+        bytes: &[u8],
+        before: &[Listing],
+        after: &[Listing],
+        retry: bool,
+    ) -> StoreResult<Option<Moved>> {
+        let added = missing(after, before);
+        let dropped = missing(before, after);
+        index::add_all(self.kv(), &added)?;
+        match self.replace_at(step.kind, step.id, step.key, step.at, bytes) {
+            Ok(()) => {
+                index::remove_all(self.kv(), &dropped)?;
+                Ok(Some(Moved { added, dropped }))
+            }
+            // The entries we added may be the other writer's too, so they stay
+            // (readers check every entry).
+            Err(StoreError::VersionConflict { .. }) if retry => Ok(None),
+            Err(e @ StoreError::VersionConflict { .. }) => Err(e),
+            Err(e) => {
+                index::remove_all(self.kv(), &added)?;
+                Err(e)
             }
         }
-        Err(StoreError::Contended {
-            key: keys::record::<R>(id),
+    }
+
+    /// Puts a rewritten record back (`bytes`: its old state, over the rewrite at
+    /// version `step.at`) with its old entries. If someone changed the record again
+    /// meanwhile, its lists are theirs to keep; only a revert takes ours away.
+    fn move_listed_back(&self, step: &Move, bytes: &[u8], moved: Moved) -> StoreResult<()> {
+        index::add_all(self.kv(), &moved.dropped)?;
+        if self
+            .replace_at(step.kind, step.id, step.key, step.at, bytes)
+            .is_ok()
+        {
+            index::remove_all(self.kv(), &moved.added)?;
         }
-        .into())
+        Ok(())
     }
 
     /// Deletes record `id` after `check` allows it (at `expected_version` when

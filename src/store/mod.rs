@@ -415,7 +415,7 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 pub fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> StoreResult<T> {
-    serde_json::from_slice(bytes).map_err(|e| corrupt(key, e.to_string()))
+    serde_json::from_slice(bytes).map_err(|e| corrupt_json(key, e))
 }
 
 /// A record (or part of one), parsed to JSON first and read from the object: a
@@ -424,12 +424,22 @@ pub fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> StoreResult<T> {
 /// Reads that answer with records do not decode them ([`Stored`]); index pages and
 /// cursors, which every list reads, are parsed straight from their bytes.
 pub fn decode_record<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> StoreResult<T> {
-    match serde_json::from_slice(bytes).map_err(|e| corrupt(key, e.to_string()))? {
-        serde_json::Value::Object(map) => {
-            T::deserialize(map).map_err(|e| corrupt(key, e.to_string()))
-        }
+    T::deserialize(parse_object(key, bytes)?).map_err(|e| corrupt_json(key, e))
+}
+
+/// The untyped half of [`decode_record`], outside the copy each type gets.
+fn parse_object(
+    key: &str,
+    bytes: &[u8],
+) -> StoreResult<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_slice(bytes).map_err(|e| corrupt_json(key, e))? {
+        serde_json::Value::Object(map) => Ok(map),
         _ => Err(corrupt(key, "not a JSON object".into())),
     }
+}
+
+fn corrupt_json(key: &str, e: serde_json::Error) -> StoreError {
+    corrupt(key, e.to_string())
 }
 
 fn corrupt(key: &str, reason: String) -> StoreError {

@@ -160,4 +160,47 @@ impl Store<'_> {
         }
         .into())
     }
+
+    /// Writes `bytes` over the record at `key` if it is at version `at`: a
+    /// [`Store::swap_bytes`] that looks only at the stored version, so that a
+    /// rewrite, which has the whole next record, decodes nothing of the current one.
+    pub(super) fn replace_at(
+        &self,
+        kind: &'static str,
+        id: &str,
+        key: &str,
+        at: u64,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let outcome = self.swap_bytes(kind, id, key, &mut |current| {
+            let found = stored_version(key, current)?;
+            if found != at {
+                return Err(StoreError::VersionConflict {
+                    kind,
+                    id: id.to_owned(),
+                    expected: at,
+                    current: found,
+                }
+                .into());
+            }
+            Ok(bytes.to_vec())
+        });
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(Halt::Store(e)) => Err(e),
+            // The change above never refuses.
+            Err(Halt::Refused) => Err(StoreError::Contended {
+                key: key.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The `version` of a stored record.
+fn stored_version(key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
+    let record: serde_json::Value = super::decode(key, bytes)?;
+    record
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| super::corrupt(key, "no version".into()))
 }

@@ -11,7 +11,7 @@
 
 use super::keys::{task as record_key, task_part as part_key};
 use super::retry::{Budget, CAS_ATTEMPTS};
-use super::{decode, encode, StoreError, StoreResult};
+use super::{decode, decode_record, encode, StoreError, StoreResult};
 use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -132,7 +132,9 @@ pub fn create(kv: &dyn KeyValue, record: &TaskRecord, parts: &[Value]) -> StoreR
 
 pub fn load(kv: &dyn KeyValue, id: &str) -> StoreResult<Option<TaskRecord>> {
     let key = record_key(id);
-    kv.get(&key)?.map(|bytes| decode(&key, &bytes)).transpose()
+    kv.get(&key)?
+        .map(|bytes| decode_record(&key, &bytes))
+        .transpose()
 }
 
 /// Input part `n` of task `id`.
@@ -180,7 +182,7 @@ pub fn transition<T>(
         let Some(bytes) = read.current.as_deref() else {
             return Ok(None);
         };
-        let mut record: TaskRecord = decode(&key, bytes)?;
+        let mut record: TaskRecord = decode_record(&key, bytes)?;
         let Some(outcome) = change(&mut record) else {
             return Ok(Some((record, None)));
         };
