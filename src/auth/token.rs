@@ -303,7 +303,7 @@ fn remembered(
     now: u64,
 ) -> Option<Verified> {
     let bytes = platform.kv().get(key).ok()??;
-    let entry: Remembered = crate::store::decode_record(key, &bytes).ok()?;
+    let entry = serde_json::from_slice::<Remembered>(&bytes).ok()?;
     let same_key = entry.kid.as_deref() == kid && entry.key_fingerprint == fingerprint;
     let fresh = entry.verified_at <= now && now - entry.verified_at < VERIFIED_TTL_SECS;
     (same_key && fresh).then_some(entry.verified)
