@@ -71,7 +71,6 @@ fn missing(after: &[Listing], before: &[Listing]) -> Vec<Listing> {
 }
 
 /// Which record a rewrite writes, and the version it must find there.
-#[derive(Clone, Copy)]
 struct Move<'a> {
     kind: &'static str,
     id: &'a str,
@@ -249,7 +248,7 @@ impl Store<'_> {
     /// `recheck(before, after)` may refuse (something the new state hangs on went
     /// away meanwhile): the record is put back as it was and the error returned.
     /// Returns the record and whether it changed.
-    pub fn rewrite<R: Listed + Clone, E: From<StoreError>>(
+    pub fn rewrite<R: Listed, E: From<StoreError>>(
         &self,
         id: &str,
         expected_version: Option<u64>,
