@@ -90,15 +90,7 @@ const SCAN_CHUNK: usize = 200;
 impl Store<'_> {
     /// A version check ahead of a write: `expected` must be the record's version.
     pub fn check_version<R: Record>(record: &R, expected: Option<u64>) -> StoreResult<()> {
-        match expected {
-            Some(e) if e != record.version() => Err(StoreError::VersionConflict {
-                kind: R::KIND,
-                id: record.id().to_owned(),
-                expected: e,
-                current: record.version(),
-            }),
-            _ => Ok(()),
-        }
+        super::expect_version(R::KIND, record.id(), expected, record.version())
     }
 
     /// Creates a record under a fresh id (drawn for each attempt and handed to

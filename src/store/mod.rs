@@ -293,17 +293,7 @@ impl<'p> Store<'p> {
         let mut refusal: Option<E> = None;
         let outcome = self.swap_bytes(R::KIND, id, &key, &mut |bytes| {
             let mut record: R = decode_record(&key, bytes)?;
-            if let Some(expected) = expected_version {
-                if record.version() != expected {
-                    return Err(StoreError::VersionConflict {
-                        kind: R::KIND,
-                        id: id.to_owned(),
-                        expected,
-                        current: record.version(),
-                    }
-                    .into());
-                }
-            }
+            expect_version(R::KIND, id, expected_version, record.version())?;
             if let Err(e) = change(&mut record) {
                 refusal = Some(e);
                 return Err(Halt::Refused);
@@ -435,6 +425,25 @@ fn parse_object(
     match serde_json::from_slice(bytes).map_err(|e| corrupt_json(key, e))? {
         serde_json::Value::Object(map) => Ok(map),
         _ => Err(corrupt(key, "not a JSON object".into())),
+    }
+}
+
+/// A version check ahead of a write: a record at `current` may be written over
+/// only when it is the `expected` version (when one is given).
+fn expect_version(
+    kind: &'static str,
+    id: &str,
+    expected: Option<u64>,
+    current: u64,
+) -> StoreResult<()> {
+    match expected {
+        Some(expected) if expected != current => Err(StoreError::VersionConflict {
+            kind,
+            id: id.to_owned(),
+            expected,
+            current,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -173,16 +173,7 @@ impl Store<'_> {
         bytes: &[u8],
     ) -> Result<(), StoreError> {
         let outcome = self.swap_bytes(kind, id, key, &mut |current| {
-            let found = stored_version(key, current)?;
-            if found != at {
-                return Err(StoreError::VersionConflict {
-                    kind,
-                    id: id.to_owned(),
-                    expected: at,
-                    current: found,
-                }
-                .into());
-            }
+            super::expect_version(kind, id, Some(at), stored_version(key, current)?)?;
             Ok(bytes.to_vec())
         });
         match outcome {
