@@ -596,7 +596,8 @@ impl Climbing<'_> {
         Ok(after)
     }
 
-    /// A page of the climbs in an area, in the order they were added.
+    /// A page of the climbs in an area, in the order they were added (a page may
+    /// be short: entries of climbs deleted or moved away are skipped).
     pub fn list_climbs(
         &self,
         area_id: &str,
@@ -604,6 +605,17 @@ impl Climbing<'_> {
         limit: usize,
     ) -> DomainResult<(Vec<Stored<Climb>>, Option<Position>)> {
         validate::id("area_id", area_id)?;
-        Ok(self.store.page_stored(&climbs_list(area_id), from, limit)?)
+        let list = climbs_list(area_id);
+        Ok(self
+            .store
+            .page_stored_in(&list, ("area_id", area_id), from, limit)?)
+    }
+
+    /// The first climb really in `area_id` (its list read on past entries of
+    /// climbs deleted or moved away).
+    pub fn first_climb_in(&self, area_id: &str) -> DomainResult<Option<Climb>> {
+        Ok(self
+            .store
+            .first_in(&climbs_list(area_id), &|c: &Climb| c.area_id == area_id)?)
     }
 }

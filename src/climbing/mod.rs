@@ -113,6 +113,8 @@ impl<'p> Climbing<'p> {
 }
 
 #[cfg(test)]
+mod cut_off_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod tests;

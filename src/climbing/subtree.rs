@@ -180,14 +180,15 @@ impl Climbing<'_> {
             }],
             Some(SubtreeCursor::Walk { stack }) => stack,
         };
-        let mut ids: Vec<String> = Vec::new();
+        // Each climb's id with the area it was listed under.
+        let mut ids: Vec<(String, String)> = Vec::new();
         let mut entered = 0;
         while let Some(top) = stack.last_mut() {
             match &top.step {
                 Step::Climbs(pos) => {
                     let list = IndexList::new(self.store.kv(), climbs_list(&top.area));
                     let slice = list.slice(pos.as_ref(), limit - ids.len())?;
-                    ids.extend(slice.ids);
+                    ids.extend(slice.ids.into_iter().map(|id| (id, top.area.clone())));
                     top.step = match slice.next {
                         Some(next) => Step::Climbs(Some(next)),
                         None => Step::Children(None),
@@ -211,7 +212,10 @@ impl Climbing<'_> {
                     match child {
                         Some(child) if ids.len() < limit && entered < AREAS_PER_PAGE => {
                             entered += 1;
-                            stack.push(Frame::new(&child));
+                            // An area moved away (or deleted) is not walked here.
+                            if self.is_child_of(&child, &top.area)? {
+                                stack.push(Frame::new(&child));
+                            }
                         }
                         Some(_) => {
                             // Not entered on this page: step back so the next page
@@ -219,9 +223,13 @@ impl Climbing<'_> {
                             top.step = Step::Children(pos);
                             break;
                         }
-                        None => {
+                        None if matches!(top.step, Step::Done) => {
                             stack.pop();
                         }
+                        // Only holes (children removed) so far: read on, counting
+                        // the read against the page's bound.
+                        None if entered < AREAS_PER_PAGE => entered += 1,
+                        None => break,
                     }
                 }
                 Step::Done => {
@@ -230,7 +238,23 @@ impl Climbing<'_> {
             }
         }
         let next = (!stack.is_empty()).then_some(SubtreeCursor::Walk { stack });
-        Ok((self.store.get_many_stored(&ids)?, next))
+        // A climb moved away from an area is skipped there (a move cut off before
+        // removing its old entry leaves one), so it is listed once, where it is.
+        let listed: Vec<(&str, &str)> = ids
+            .iter()
+            .map(|(id, area)| (id.as_str(), area.as_str()))
+            .collect();
+        Ok((self.store.get_many_stored_in(&listed, "area_id")?, next))
+    }
+}
+
+impl Climbing<'_> {
+    /// Whether area `child` is below `parent`, as its own record says.
+    fn is_child_of(&self, child: &str, parent: &str) -> DomainResult<bool> {
+        let found = self
+            .store
+            .get_many_stored_in::<super::area::Area>(&[(child, parent)], "parent_id")?;
+        Ok(!found.is_empty())
     }
 }
 

@@ -15,7 +15,8 @@
 //!
 //! Crash safety comes from write order, not transactions: an entry is added *before*
 //! the record it points to is written and removed *after* the record is gone, so an
-//! index never misses a record; readers skip ids whose record does not exist, and a
+//! index never misses a record; readers skip ids whose record does not exist or
+//! is no longer in that list (a move cut off before removing its old entry), and a
 //! slot handed out but never written (its appender died) is a hole they skip too.
 
 use super::cursor::{CursorCodec, CursorError};

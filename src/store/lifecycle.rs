@@ -388,15 +388,19 @@ impl Store<'_> {
         Ok((self.get_many(&slice.ids)?, slice.next))
     }
 
-    /// [`Store::page`] with the records as stored.
-    pub fn page_stored<R: Record>(
+    /// [`Store::page`] with the records as stored, of a list whose records have
+    /// their string `field` set to `home` (see [`Store::get_many_stored_in`]): an
+    /// entry whose record has moved on is skipped, so a page may be shorter.
+    pub fn page_stored_in<R: Record>(
         &self,
         list: &str,
+        (field, home): (&str, &str),
         from: Option<&Position>,
         limit: usize,
     ) -> StoreResult<(Vec<Stored<R>>, Option<Position>)> {
         let slice = IndexList::new(self.kv(), list).slice(from, limit)?;
-        Ok((self.get_many_stored(&slice.ids)?, slice.next))
+        let listed: Vec<(&str, &str)> = slice.ids.iter().map(|id| (id.as_str(), home)).collect();
+        Ok((self.get_many_stored_in(&listed, field)?, slice.next))
     }
 
     /// Reads `list` from `from`, keeping records for which `keep` holds, until `want`

@@ -18,6 +18,7 @@ pub mod tasks;
 
 pub use crate::platform::retry;
 use crate::platform::{KeyValue, KvError, Platform};
+use field::FieldIs;
 pub use ids::DerivedIds;
 pub use index::Listing;
 pub use lifecycle::{Leased, Listed, Scan};
@@ -246,6 +247,37 @@ impl<'p> Store<'p> {
         self.fetch_many::<R>(ids)?
             .map(|(key, bytes)| Stored::read(key, bytes))
             .collect()
+    }
+
+    /// The records of `listed` (an id, and the value its string `field` has when
+    /// the record is really where it was listed: a climb in `cl/<area>` has that
+    /// `area_id`), as stored, in one batch read. An entry whose record has moved on
+    /// is skipped like one whose record is gone: a move cut off between writing the
+    /// record and removing its old entry leaves one behind (see [`index`]).
+    pub fn get_many_stored_in<R: Record>(
+        &self,
+        listed: &[(&str, &str)],
+        field: &str,
+    ) -> StoreResult<Vec<Stored<R>>> {
+        let keys: Vec<String> = listed.iter().map(|(id, _)| keys::record::<R>(id)).collect();
+        let values = self.kv().get_many(&keys)?;
+        let mut kept = Vec::with_capacity(keys.len());
+        // One test per home (a page lists most or all of its records under one).
+        let mut test: Option<FieldIs> = None;
+        for ((key, value), (_, home)) in keys.into_iter().zip(values).zip(listed) {
+            let Some(bytes) = value else { continue };
+            let stored = Stored::<R>::read(key, bytes)?;
+            let test = match &mut test {
+                Some(t) if t.value() == *home => t,
+                _ => test.insert(FieldIs::new(field, home)),
+            };
+            match test.holds(stored.json.get()) {
+                Ok(true) => kept.push(stored),
+                Ok(false) => {}
+                Err(e) => return Err(stored.corrupt(e.to_string())),
+            }
+        }
+        Ok(kept)
     }
 
     /// The keys and stored bytes of the records of `ids` that exist, in one batch read.
