@@ -6,6 +6,9 @@
 //!   logbook (ticks). Every acknowledged write must be in every index it belongs
 //!   to, every accepted update must be reflected, every refused one must have been
 //!   reported as a version conflict, and the counts must match exactly.
+//! - `racing_moves_of_one_climb_list_it_once`: three hosts, twelve clients moving
+//!   the same climb to the same sector at the same moment, round after round: the
+//!   climb must be listed once, in the sector it is in, and nowhere else.
 //! - `killed_hosts_keep_every_acknowledged_write`: rounds of writers against one
 //!   host that is SIGKILLed at a random moment and restarted on the same store.
 //!   Every write acknowledged before the kill must be readable and listed; the
@@ -69,6 +72,88 @@ fn error_text(result: &Value) -> String {
         .as_str()
         .unwrap_or("")
         .to_owned()
+}
+
+#[test]
+fn racing_moves_of_one_climb_list_it_once() {
+    const MOVERS: usize = 12;
+    const ROUNDS: usize = 12;
+    let dir = temp_dir();
+    let path = dir.path().join("kv.db");
+    let hosts: Vec<Host> = (0..3)
+        .map(|_| {
+            host_builder()
+                .sqlite(&path)
+                .var("rate_limit_per_minute", "0")
+                .start()
+        })
+        .collect();
+    let a = &hosts[0];
+    let crag = common::mcp::seed_crag(a);
+    let sectors: Vec<String> = ["North", "South"]
+        .iter()
+        .map(|name| {
+            ok_tool(
+                a,
+                "create_area",
+                json!({"name": name, "kind": "sector", "parent_id": crag}),
+            )["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let climb = ok_tool(
+        a,
+        "create_climb",
+        json!({"name": "Wanderer", "area_id": crag, "grades": {"french": "6a"}, "disciplines": ["sport"]}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let urls: Vec<String> = hosts.iter().map(Host::url).collect();
+    let auth = format!("Bearer {}", token("mover", "climb:read climb:write"));
+    for round in 0..ROUNDS {
+        let to = &sectors[round % 2];
+        let barrier = std::sync::Barrier::new(MOVERS);
+        let errors: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..MOVERS)
+                .map(|i| {
+                    let (url, auth, climb, barrier) = (&urls[i % 3], &auth, &climb, &barrier);
+                    s.spawn(move || {
+                        let agent = agent();
+                        barrier.wait();
+                        let args = json!({"id": climb, "new_area_id": to});
+                        match tool(&agent, url, auth, "move_climb", args) {
+                            Ok(r) if r["isError"] == false => None,
+                            Ok(r) => Some(error_text(&r)),
+                            Err(e) => Some(e),
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert!(errors.is_empty(), "round {round}: {errors:?}");
+        let everywhere = id_counts(&all_pages(a, "list_climbs", json!({"area_id": crag})));
+        assert_eq!(
+            everywhere.get(&climb),
+            Some(&1),
+            "round {round}: {everywhere:?}"
+        );
+        for sector in &sectors {
+            let here = id_counts(&all_pages(a, "list_climbs", json!({"area_id": sector})));
+            let expected = usize::from(sector == to);
+            assert_eq!(
+                here.get(&climb).copied().unwrap_or(0),
+                expected,
+                "round {round}: the list of {sector}"
+            );
+        }
+    }
 }
 
 /// Every item of a paginated tool, following `next_cursor` to the end.

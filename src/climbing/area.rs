@@ -615,6 +615,10 @@ impl Climbing<'_> {
                     .filter_map(|e| e.strip_prefix("a:").map(str::to_owned)),
             );
         }
+        // An area moved to another cell may still be in its old one (a move cut
+        // off before removing the entry): fetched once, it is reported once.
+        crate::ordering::sort_by(&mut ids, |a, b| a.cmp(b));
+        ids.dedup();
         let areas: Vec<Area> = self.store.get_many(&ids)?;
         let mut near: Vec<(Area, f64)> = areas
             .into_iter()

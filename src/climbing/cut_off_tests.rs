@@ -7,9 +7,9 @@
 use super::area::{children_list, AreaKind};
 use super::climb::climbs_list;
 use super::tests::{area, climbing, new_climb};
-use super::Climbing;
+use super::{search, Climbing, LatLng};
 use crate::platform::memory::MemoryPlatform;
-use crate::store::index::IndexList;
+use crate::store::index::{self, IndexList};
 use std::collections::HashMap;
 
 /// Every climb id of `area_id`'s subtree, page by page (pages of `limit`).
@@ -129,4 +129,27 @@ fn a_walk_reads_on_past_removed_sub_areas() {
         c.delete_area(id, None).unwrap();
     }
     assert_eq!(subtree_ids(&c, &crag, 50), [climb.id]);
+}
+
+#[test]
+fn an_area_moved_to_another_map_cell_is_near_once() {
+    let p = MemoryPlatform::default();
+    let c = climbing(&p);
+    let fr = area(&c, "France", AreaKind::Country, None, None);
+    let crag = area(&c, "Orgon", AreaKind::Crag, Some(&fr), Some((43.79, 5.04)));
+    // Its entry under where it was before a move of its location stopped short.
+    let before = LatLng {
+        lat: 44.2,
+        lng: 5.3,
+    };
+    let entry = search::entry('a', &crag);
+    index::add_all(&p.kv, &[search::location_listing(before, &entry)]).unwrap();
+
+    let at = LatLng {
+        lat: 44.0,
+        lng: 5.2,
+    };
+    let near = c.areas_near(at, 90.0, &[], 10).unwrap();
+    let ids: Vec<&str> = near.iter().map(|(a, _)| a.id.as_str()).collect();
+    assert_eq!(ids, [crag.as_str()]);
 }

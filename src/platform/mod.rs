@@ -2,6 +2,7 @@
 //! unit tests (with [`memory::MemoryPlatform`]) and inside the component (with `wasi`).
 
 pub mod allocator;
+pub mod batch_order;
 pub mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod redis;

@@ -3,6 +3,7 @@
 //! Redis through Spin's outbound Redis interface), Spin variables, WASI clocks and
 //! random.
 
+use super::batch_order::in_key_order;
 use super::redis::RedisKv;
 use super::retry::Budget;
 use super::{CasRead, KeyValue, KvError, KvResult, Platform, Swap, Unavailable};
@@ -208,24 +209,6 @@ impl KeyValue for WasiKv {
             Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
         }
     }
-}
-
-/// The values of `keys`, in their order, from what a batch read returned. Backends
-/// may omit absent keys or return them in another order, so results are matched by
-/// key; they mostly come in the order asked, so each is looked for where the last
-/// one was found first, which costs one comparison a key instead of hashing them all.
-fn in_key_order(keys: &[String], found: Vec<(String, Option<Vec<u8>>)>) -> Vec<Option<Vec<u8>>> {
-    let mut found: Vec<Option<(String, Option<Vec<u8>>)>> = found.into_iter().map(Some).collect();
-    let mut next = 0;
-    keys.iter()
-        .map(|key| {
-            let at = (next..found.len())
-                .chain(0..next)
-                .find(|&i| found[i].as_ref().is_some_and(|(k, _)| k == key))?;
-            next = at + 1;
-            found[at].take().and_then(|(_, value)| value)
-        })
-        .collect()
 }
 
 /// Blocking outbound GET over `wasi:http/outgoing-handler`.

@@ -22,7 +22,7 @@
 use super::cursor::{CursorCodec, CursorError};
 use super::pages::{self, Page};
 use super::{keys, StoreError, StoreResult};
-use crate::platform::KeyValue;
+use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
 
 /// Most slots read in one batch (a list read asks for at most this many entries).
@@ -370,7 +370,7 @@ pub fn add_with(
         return append(kv, listings, along);
     }
     let missing = unlisted(kv, listings)?;
-    append(kv, &missing, along)
+    append_claimed(kv, &missing, along)
 }
 
 /// The listings whose entry is in no slot of its list. Pages of the earlier layout
@@ -433,14 +433,79 @@ fn append(
     }
     writes.reserve(listings.len() * 2);
     for listing in listings {
-        let slot = kv.increment(&keys::index_count(&listing.list), 1)?;
-        let slot = u64::try_from(slot).map_err(|_| StoreError::Corrupt {
-            key: keys::index_count(&listing.list),
-            reason: format!("a slot count of {slot}"),
-        })?;
+        let slot = next_slot(kv, &listing.list)?;
         writes.extend(slot_writes(listing, slot));
     }
     Ok(kv.set_many(&writes)?)
+}
+
+/// Appends listings that another writer may be appending at the same time (two
+/// rewrites of one record both moving it into a list): each entry goes into its
+/// own slot first, then its where-key is claimed with a compare-and-swap. The
+/// appender that finds the entry already in a live slot takes its own slot back,
+/// so the list holds the entry once. A where-key naming an empty slot (an
+/// interrupted removal) is claimed over.
+fn append_claimed(
+    kv: &dyn KeyValue,
+    listings: &[Listing],
+    mut writes: Vec<(String, Vec<u8>)>,
+) -> StoreResult<()> {
+    let mut slots = Vec::with_capacity(listings.len());
+    for listing in listings {
+        let slot = next_slot(kv, &listing.list)?;
+        writes.push((
+            keys::index_slot(&listing.list, slot),
+            listing.entry.clone().into_bytes(),
+        ));
+        slots.push(slot);
+    }
+    if !writes.is_empty() {
+        kv.set_many(&writes)?;
+    }
+    for (listing, slot) in listings.iter().zip(slots) {
+        claim(kv, listing, slot)?;
+    }
+    Ok(())
+}
+
+/// Makes `listing`'s where-key name `slot` (already written), unless another
+/// slot holds the entry: then `slot` is emptied again. A swap that fails is
+/// settled by the next read (some stores report failure after committing).
+fn claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
+    let where_key = keys::index_where(&listing.list, &listing.entry);
+    let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
+    let mut failed = None;
+    while budget.attempt() {
+        let read = kv.cas_read(&where_key)?;
+        if let Some(named) = read.current.as_deref().and_then(parse_slot) {
+            if named == slot {
+                return Ok(());
+            }
+            let held = kv.get(&keys::index_slot(&listing.list, named))?;
+            if held.as_deref() == Some(listing.entry.as_bytes()) {
+                kv.delete(&keys::index_slot(&listing.list, slot))?;
+                return Ok(());
+            }
+        }
+        match kv.cas_swap(read, slot.to_string().as_bytes()) {
+            Ok(Swap::Written) => return Ok(()),
+            Ok(Swap::Conflict) => {}
+            Err(e) => failed = Some(e),
+        }
+    }
+    Err(match failed {
+        Some(e) => e.into(),
+        None => StoreError::Contended { key: where_key },
+    })
+}
+
+/// A fresh slot of `list`, from one atomic increment of its count.
+fn next_slot(kv: &dyn KeyValue, list: &str) -> StoreResult<u64> {
+    let slot = kv.increment(&keys::index_count(list), 1)?;
+    u64::try_from(slot).map_err(|_| StoreError::Corrupt {
+        key: keys::index_count(list),
+        reason: format!("a slot count of {slot}"),
+    })
 }
 
 /// The writes that make `listing` the first entry of a list that is new with its
