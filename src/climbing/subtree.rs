@@ -8,7 +8,7 @@
 //! and enters at most [`AREAS_PER_PAGE`] areas, so its cost is bounded whatever
 //! the size of the tree; a page cut short by that bound still has a cursor.
 
-use super::area::children_list;
+use super::area::{children_list, Area};
 use super::climb::{climbs_list, Climb, Discipline};
 use super::grades::{self, GradeKind};
 use super::{invalid, validate, Climbing, DomainError, DomainResult};
@@ -246,14 +246,12 @@ impl Climbing<'_> {
             .collect();
         Ok((self.store.get_many_stored_in(&listed, "area_id")?, next))
     }
-}
 
-impl Climbing<'_> {
     /// Whether area `child` is below `parent`, as its own record says.
     fn is_child_of(&self, child: &str, parent: &str) -> DomainResult<bool> {
         let found = self
             .store
-            .get_many_stored_in::<super::area::Area>(&[(child, parent)], "parent_id")?;
+            .get_many_stored_in::<Area>(&[(child, parent)], "parent_id")?;
         Ok(!found.is_empty())
     }
 }

@@ -469,9 +469,20 @@ fn append_claimed(
 }
 
 /// Makes `listing`'s where-key name `slot` (already written), unless another
-/// slot holds the entry: then `slot` is emptied again. A swap that fails is
-/// settled by the next read (some stores report failure after committing).
+/// slot holds the entry: then `slot` is emptied again. A claim that fails empties
+/// the slot too, or it would hold an entry no removal finds (a where-key left
+/// naming it reads as an interrupted removal); the claim's error is the one told.
 fn claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
+    let outcome = try_claim(kv, listing, slot);
+    if outcome.is_err() {
+        let _ = kv.delete(&keys::index_slot(&listing.list, slot));
+    }
+    outcome
+}
+
+/// [`claim`]'s compare-and-swap loop. A swap that fails is settled by the next
+/// read (some stores report failure after committing).
+fn try_claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
     let where_key = keys::index_where(&listing.list, &listing.entry);
     let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
     let mut failed = None;

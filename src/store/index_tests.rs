@@ -181,3 +181,27 @@ fn two_appenders_of_one_entry_list_it_once() {
     assert!(list.remove("c").unwrap());
     assert_eq!(all(&list, 10), ["a"]);
 }
+
+#[test]
+fn a_claim_that_cannot_be_settled_leaves_nothing_listed() {
+    use crate::platform::memory::Fault;
+    let kv = MemoryKv::default();
+    let list = IndexList::new(&kv, "t");
+    list.add("a").unwrap();
+    kv.fault.set(Fault::RefuseEveryCas);
+    let refused = append_claimed(&kv, &[Listing::new("t", "b")], Vec::new());
+    assert!(
+        matches!(refused, Err(StoreError::Contended { .. })),
+        "{refused:?}"
+    );
+    kv.fault.set(Fault::None);
+    assert_eq!(all(&list, 10), ["a"]);
+    // Listed later, it is listed once.
+    list.add("b").unwrap();
+    assert_eq!(all(&list, 10), ["a", "b"]);
+    // A store that writes its swaps and reports failure: read back, settled.
+    kv.fault.set(Fault::FailAfterWrite);
+    append_claimed(&kv, &[Listing::new("t", "c")], Vec::new()).unwrap();
+    kv.fault.set(Fault::None);
+    assert_eq!(all(&list, 10), ["a", "b", "c"]);
+}
