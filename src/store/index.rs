@@ -61,6 +61,10 @@ impl Position {
 #[derive(Debug)]
 pub struct Slice {
     pub ids: Vec<String>,
+    /// The slot of each of `ids` (`None` for one in a page of the earlier layout),
+    /// for repairs: an entry whose appender died before naming its slot in its
+    /// where-key is removed by its slot.
+    pub slots: Vec<Option<u64>>,
     pub next: Option<Position>,
 }
 
@@ -127,18 +131,40 @@ impl<'a> IndexList<'a> {
         pages::remove(self.kv, &self.name, id)
     }
 
+    /// Removes the entry of `id` in `slot` (as a slice gave it), for repairs: also
+    /// an entry no where-key names (its appender died before claiming it) and a
+    /// second copy. `keep`, the slot of a copy that stays, is named instead when
+    /// the where-key named the one removed.
+    pub fn remove_at(&self, id: &str, slot: Option<u64>, keep: Option<u64>) -> StoreResult<()> {
+        let Some(slot) = slot else {
+            return self.remove(id).map(|_| ());
+        };
+        let where_key = keys::index_where(&self.name, id);
+        let named = self.kv.get(&where_key)?.as_deref().and_then(parse_slot);
+        self.kv.delete(&keys::index_slot(&self.name, slot))?;
+        if named == Some(slot) {
+            match keep {
+                Some(kept) => self.kv.set(&where_key, kept.to_string().as_bytes())?,
+                None => self.kv.delete(&where_key)?,
+            }
+        }
+        Ok(())
+    }
+
     /// Up to `limit` ids from `from` (the start when `None`): the cost is O(limit),
     /// whatever the list's length. A list without pages costs one batch read.
     pub fn slice(&self, from: Option<&Position>, limit: usize) -> StoreResult<Slice> {
         let mut ids = Vec::with_capacity(limit.min(SLOT_BATCH));
+        let mut slots = Vec::with_capacity(limit.min(SLOT_BATCH));
         if limit == 0 {
             return Ok(Slice {
                 ids,
+                slots,
                 next: from.cloned(),
             });
         }
         if let Some(slot) = from.and_then(|p| p.slot) {
-            return self.slice_slots(slot, limit, ids, None);
+            return self.slice_slots(slot, limit, (ids, slots), None);
         }
         // The start of a list is read together with its first slots, so a list
         // without pages (every list written since slots) costs one read.
@@ -152,10 +178,14 @@ impl<'a> IndexList<'a> {
         let slots_may_follow = prefetched.as_ref().is_none_or(Slots::any);
         match self.slice_pages(from, limit, &mut ids, first_page, slots_may_follow)? {
             Some(slice_end) => Ok(Slice {
+                slots: vec![None; ids.len()],
                 ids,
                 next: slice_end,
             }),
-            None => self.slice_slots(0, limit, ids, prefetched),
+            None => {
+                slots.resize(ids.len(), None);
+                self.slice_slots(0, limit, (ids, slots), prefetched)
+            }
         }
     }
 
@@ -266,12 +296,12 @@ impl<'a> IndexList<'a> {
         })))
     }
 
-    /// Fills `ids` from the slots from `start`, skipping holes.
+    /// Fills `ids` (and their `slots`) from the slots from `start`, skipping holes.
     fn slice_slots(
         &self,
         mut start: u64,
         limit: usize,
-        mut ids: Vec<String>,
+        (mut ids, mut id_slots): (Vec<String>, Vec<Option<u64>>),
         mut prefetched: Option<Slots>,
     ) -> StoreResult<Slice> {
         for _ in 0..SPARSE_ROUNDS {
@@ -282,22 +312,32 @@ impl<'a> IndexList<'a> {
             let end = slots.end();
             let read = slots.entries.len() as u64;
             for (i, entry) in slots.entries.into_iter().enumerate() {
+                let slot = start + i as u64;
                 if let Some(entry) = entry {
                     ids.push(entry);
+                    id_slots.push(Some(slot));
                 }
                 if ids.len() == limit {
-                    let slot = start + i as u64;
                     let next = (slot < end).then(|| Position::at_slot(slot + 1));
-                    return Ok(Slice { ids, next });
+                    return Ok(Slice {
+                        ids,
+                        slots: id_slots,
+                        next,
+                    });
                 }
             }
             start += read;
             if start > end || read == 0 {
-                return Ok(Slice { ids, next: None });
+                return Ok(Slice {
+                    ids,
+                    slots: id_slots,
+                    next: None,
+                });
             }
         }
         Ok(Slice {
             ids,
+            slots: id_slots,
             next: Some(Position::at_slot(start)),
         })
     }
@@ -440,11 +480,11 @@ fn append(
 }
 
 /// Appends listings that another writer may be appending at the same time (two
-/// rewrites of one record both moving it into a list): each entry goes into its
-/// own slot first, then its where-key is claimed with a compare-and-swap. The
-/// appender that finds the entry already in a live slot takes its own slot back,
-/// so the list holds the entry once. A where-key naming an empty slot (an
-/// interrupted removal) is claimed over.
+/// rewrites of one record both moving it into a list). Each goes in as any
+/// append does (its slot and where-key in one batch, so a crash leaves it
+/// findable), then the copies of an entry hold an election by compare-and-swap
+/// of its claim key: the loser empties its slot and points the where-key back at
+/// the winner's, so the list holds the entry once.
 fn append_claimed(
     kv: &dyn KeyValue,
     listings: &[Listing],
@@ -453,49 +493,36 @@ fn append_claimed(
     let mut slots = Vec::with_capacity(listings.len());
     for listing in listings {
         let slot = next_slot(kv, &listing.list)?;
-        writes.push((
-            keys::index_slot(&listing.list, slot),
-            listing.entry.clone().into_bytes(),
-        ));
+        writes.extend(slot_writes(listing, slot));
         slots.push(slot);
     }
     if !writes.is_empty() {
         kv.set_many(&writes)?;
     }
     for (listing, slot) in listings.iter().zip(slots) {
-        claim(kv, listing, slot)?;
+        elect(kv, listing, slot)?;
     }
     Ok(())
 }
 
-/// Makes `listing`'s where-key name `slot` (already written), unless another
-/// slot holds the entry: then `slot` is emptied again. A claim that fails empties
-/// the slot too, or it would hold an entry no removal finds (a where-key left
-/// naming it reads as an interrupted removal); the claim's error is the one told.
-fn claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
-    let outcome = try_claim(kv, listing, slot);
-    if outcome.is_err() {
-        let _ = kv.delete(&keys::index_slot(&listing.list, slot));
-    }
-    outcome
-}
-
-/// [`claim`]'s compare-and-swap loop. A swap that fails is settled by the next
-/// read (some stores report failure after committing).
-fn try_claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
-    let where_key = keys::index_where(&listing.list, &listing.entry);
+/// The election of [`append_claimed`]: the claim key names the copy that stays.
+/// One naming an empty slot (its copy removed since) is taken over. A swap that
+/// fails is settled by the next read (some stores report failure after
+/// committing). Should the election not finish, the copy stays as a plain append
+/// leaves it: listed, and found by removals.
+fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
+    let claim_key = keys::index_claim(&listing.list, &listing.entry);
     let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
     let mut failed = None;
     while budget.attempt() {
-        let read = kv.cas_read(&where_key)?;
-        if let Some(named) = read.current.as_deref().and_then(parse_slot) {
-            if named == slot {
+        let read = kv.cas_read(&claim_key)?;
+        if let Some(winner) = read.current.as_deref().and_then(parse_slot) {
+            if winner == slot {
                 return Ok(());
             }
-            let held = kv.get(&keys::index_slot(&listing.list, named))?;
+            let held = kv.get(&keys::index_slot(&listing.list, winner))?;
             if held.as_deref() == Some(listing.entry.as_bytes()) {
-                kv.delete(&keys::index_slot(&listing.list, slot))?;
-                return Ok(());
+                return stand_down(kv, listing, slot, winner);
             }
         }
         match kv.cas_swap(read, slot.to_string().as_bytes()) {
@@ -506,8 +533,19 @@ fn try_claim(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()>
     }
     Err(match failed {
         Some(e) => e.into(),
-        None => StoreError::Contended { key: where_key },
+        None => StoreError::Contended { key: claim_key },
     })
+}
+
+/// The loser of an election: its where-key (if it names the loser's slot) to the
+/// winner's slot, then its own slot emptied.
+fn stand_down(kv: &dyn KeyValue, listing: &Listing, slot: u64, winner: u64) -> StoreResult<()> {
+    let where_key = keys::index_where(&listing.list, &listing.entry);
+    if kv.get(&where_key)?.as_deref().and_then(parse_slot) == Some(slot) {
+        kv.set(&where_key, winner.to_string().as_bytes())?;
+    }
+    kv.delete(&keys::index_slot(&listing.list, slot))?;
+    Ok(())
 }
 
 /// A fresh slot of `list`, from one atomic increment of its count.

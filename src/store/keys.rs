@@ -48,6 +48,12 @@ pub fn index_where(list: &str, entry: &str) -> String {
     format!("ew/{list}/{entry}")
 }
 
+/// Which slot of the index list `list` holds the copy of `entry` that stays, when
+/// writers racing to append it elect one (`store::index`): `ek/<list>/<entry>`.
+pub fn index_claim(list: &str, entry: &str) -> String {
+    format!("ek/{list}/{entry}")
+}
+
 /// The record of task `id` (`store::tasks`): `task/<id>`. Not a [`record`] key:
 /// tasks are no `Record` and their ids are longer.
 pub fn task(id: &str) -> String {

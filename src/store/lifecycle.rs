@@ -17,6 +17,7 @@ use super::{
     encode, keys, Record, Store, StoreError, StoreResult, Stored, CAS_RETRIES, ID_ATTEMPTS,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A record kept in index lists.
 pub trait Listed: Record {
@@ -478,8 +479,10 @@ impl Store<'_> {
     }
 
     /// Checks every entry of `list` (a list of plain ids of `R`): an entry whose
-    /// record is gone is dangling, one whose record no longer lists itself there is
-    /// misplaced; with `fix` both are removed. Readers already skip both.
+    /// record is gone is dangling, one whose record no longer lists itself there
+    /// (or a second copy of an entry: racing appenders before claims) is
+    /// misplaced; with `fix` they are removed, each from its slot. Readers skip
+    /// the first two.
     pub fn check_list<R: Listed>(&self, list: &str, fix: bool) -> StoreResult<ListCheck> {
         self.check_entries(list, fix, &|ids| {
             Ok(self
@@ -501,11 +504,14 @@ impl Store<'_> {
         let index = IndexList::new(self.kv(), list);
         let mut report = ListCheck::default();
         let mut from = None;
+        // Bad entries: (id, slot, the slot of a copy that stays).
         let mut bad = Vec::new();
+        // The slot of each live entry's first copy.
+        let mut first_copy: BTreeMap<String, Option<u64>> = BTreeMap::new();
         loop {
             let slice = index.slice(from.as_ref(), SCAN_CHUNK)?;
             let records = listings_of(&slice.ids)?;
-            for id in &slice.ids {
+            for (id, &slot) in slice.ids.iter().zip(&slice.slots) {
                 report.checked += 1;
                 match records.iter().find(|(found, _)| found == id) {
                     None => report.dangling += 1,
@@ -514,12 +520,20 @@ impl Store<'_> {
                     {
                         report.misplaced += 1
                     }
-                    Some(_) => {
-                        report.live.push(id.clone());
-                        continue;
-                    }
+                    Some(_) => match first_copy.get(id) {
+                        Some(&kept) => {
+                            report.misplaced += 1;
+                            bad.push((id.clone(), slot, kept));
+                            continue;
+                        }
+                        None => {
+                            first_copy.insert(id.clone(), slot);
+                            report.live.push(id.clone());
+                            continue;
+                        }
+                    },
                 }
-                bad.push(id.clone());
+                bad.push((id.clone(), slot, None));
             }
             match slice.next {
                 Some(n) => from = Some(n),
@@ -527,8 +541,8 @@ impl Store<'_> {
             }
         }
         if fix {
-            for id in bad {
-                index.remove(&id)?;
+            for (id, slot, keep) in bad {
+                index.remove_at(&id, slot, keep)?;
             }
         }
         Ok(report)
@@ -656,6 +670,45 @@ mod tests {
         assert_eq!((y.checked, y.misplaced), (1, 1));
         assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&kept.id));
         assert!(ids(&store, "nt/y").is_empty());
+    }
+
+    #[test]
+    fn check_list_removes_unclaimed_entries_and_second_copies() {
+        let platform = MemoryPlatform::default();
+        let store = Store::new(&platform);
+        let kv = platform.kv();
+        let a: Note = store
+            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        let b: Note = store
+            .create(|id| note(id, "y"), |_| Ok::<(), StoreError>(()))
+            .unwrap();
+        // `a` twice in its list, the where-key naming the second copy; `b` in a
+        // list it is not in, by a slot no where-key names (its appender died
+        // between writing the slot and claiming it).
+        let count = keys::index_count("nt/x");
+        for (list, id) in [("nt/x", &a.id), ("nt/x", &b.id)] {
+            let slot = kv.increment(&count, 1).unwrap();
+            kv.set(&keys::index_slot(list, slot as u64), id.as_bytes())
+                .unwrap();
+            if id == &a.id {
+                kv.set(&keys::index_where(list, id), slot.to_string().as_bytes())
+                    .unwrap();
+            }
+        }
+        assert_eq!(
+            ids(&store, "nt/x"),
+            [a.id.clone(), a.id.clone(), b.id.clone()]
+        );
+        let x = store.check_list::<Note>("nt/x", true).unwrap();
+        assert_eq!((x.checked, x.dangling, x.misplaced), (3, 0, 2));
+        assert_eq!(x.live, std::slice::from_ref(&a.id));
+        assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&a.id));
+        let x = store.check_list::<Note>("nt/x", false).unwrap();
+        assert_eq!((x.checked, x.misplaced), (1, 0));
+        // The copy kept is the one its where-key names: a removal leaves none.
+        assert!(IndexList::new(kv, "nt/x").remove(&a.id).unwrap());
+        assert!(ids(&store, "nt/x").is_empty());
     }
 
     #[test]
