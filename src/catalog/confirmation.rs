@@ -13,17 +13,16 @@
 //! The sealed `requestState` (bound to the caller, the tool and its arguments,
 //! expiring; see [`super::RoundTrip`]) carries a one-use nonce, the version the
 //! person saw and a digest of what they were told would go. Before the delete the
-//! nonce is spent with compare-and-swap (insert if absent of `cf/<nonce>`), so of
-//! any number of replays, on any replicas at once, exactly one deletes and the
-//! others are refused. If what would go changed meanwhile, nothing is deleted and
+//! nonce is spent with an atomic increment of `cf/<nonce>` (the caller that takes
+//! it to 1 spends it), so of any number of replays, on any replicas at once,
+//! exactly one deletes and the others are refused. If what would go changed meanwhile, nothing is deleted and
 //! the person is asked again; the delete is pinned to the version they saw.
 
 use super::elicitation::{self, Answer};
 use super::tools::{ConfirmedDeleteArgs, ToolFailure};
-use super::{Ctx, ROUND_TRIP_TTL_MS};
+use super::Ctx;
 use crate::climbing::losses::DeleteLoss;
 use crate::climbing::DomainResult;
-use crate::platform::Swap;
 use crate::store::StoreError;
 use serde_json::{json, Value};
 
@@ -150,20 +149,21 @@ fn digest(loss: &DeleteLoss) -> String {
 }
 
 /// Spends the one-use `nonce`: true for the one caller that marks it used first,
-/// on whichever replica. The mark outlives the state that carries the nonce
-/// (which expires after [`ROUND_TRIP_TTL_MS`]), so it may be cleared after that.
+/// on whichever replica. The mark is an atomic increment, the first caller's
+/// taking it to 1: a compare-and-swap from absent would do on Redis, but Spin's
+/// SQLite store writes a swap of an absent key as an upsert, so two replays at
+/// once could both have won. The mark outlives the state that carries the nonce
+/// (which expires after [`super::ROUND_TRIP_TTL_MS`]), so it may be cleared after that.
 fn spend(ctx: &Ctx, nonce: &str) -> Result<bool, ToolFailure> {
     if nonce.is_empty() {
         return Ok(false);
     }
-    let kv = ctx.platform.kv();
-    let trouble = |e| ToolFailure::from(StoreError::Kv(e));
-    let read = kv.cas_read(&used_key(nonce)).map_err(trouble)?;
-    if read.current.is_some() {
-        return Ok(false);
-    }
-    let until = (ctx.platform.now_ms() + ROUND_TRIP_TTL_MS).to_string();
-    Ok(kv.cas_swap(read, until.as_bytes()).map_err(trouble)? == Swap::Written)
+    let marks = ctx
+        .platform
+        .kv()
+        .increment(&used_key(nonce), 1)
+        .map_err(|e| ToolFailure::from(StoreError::Kv(e)))?;
+    Ok(marks == 1)
 }
 
 /// A loss's label ("the climb ...", "the crag ...") opening a sentence. Labels begin
