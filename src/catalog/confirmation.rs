@@ -15,8 +15,9 @@
 //! person saw and a digest of what they were told would go. Before the delete the
 //! nonce is spent with an atomic increment of `cf/<nonce>` (the caller that takes
 //! it to 1 spends it), so of any number of replays, on any replicas at once,
-//! exactly one deletes and the others are refused. If what would go changed meanwhile, nothing is deleted and
-//! the person is asked again; the delete is pinned to the version they saw.
+//! exactly one deletes and the others are refused. If what would go changed
+//! meanwhile, nothing is deleted and the person is asked again; the delete is
+//! pinned to the version they saw.
 
 use super::elicitation::{self, Answer};
 use super::tools::{ConfirmedDeleteArgs, ToolFailure};

@@ -62,8 +62,9 @@ impl Position {
 pub struct Slice {
     pub ids: Vec<String>,
     /// The slot of each of `ids` (`None` for one in a page of the earlier layout),
-    /// for repairs: an entry whose appender died before naming its slot in its
-    /// where-key is removed by its slot.
+    /// for repairs: an entry no where-key names (a batch that landed in part, or
+    /// an election's loser that died before emptying its slot) is removed by its
+    /// slot.
     pub slots: Vec<Option<u64>>,
     pub next: Option<Position>,
 }
@@ -132,8 +133,8 @@ impl<'a> IndexList<'a> {
     }
 
     /// Removes the entry of `id` in `slot` (as a slice gave it), for repairs: also
-    /// an entry no where-key names (its appender died before claiming it) and a
-    /// second copy. `keep`, the slot of a copy that stays, is named instead when
+    /// an entry no where-key names (a batch that landed in part, or an election's
+    /// loser that died before emptying its slot) and a second copy. `keep`, the slot of a copy that stays, is named instead when
     /// the where-key named the one removed.
     pub fn remove_at(&self, id: &str, slot: Option<u64>, keep: Option<u64>) -> StoreResult<()> {
         let Some(slot) = slot else {

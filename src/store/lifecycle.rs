@@ -480,7 +480,7 @@ impl Store<'_> {
 
     /// Checks every entry of `list` (a list of plain ids of `R`): an entry whose
     /// record is gone is dangling, one whose record no longer lists itself there
-    /// (or a second copy of an entry: racing appenders before claims) is
+    /// (or a second copy of an entry: appenders that raced before elections) is
     /// misplaced; with `fix` they are removed, each from its slot. Readers skip
     /// the first two.
     pub fn check_list<R: Listed>(&self, list: &str, fix: bool) -> StoreResult<ListCheck> {
@@ -578,6 +578,13 @@ mod tests {
             .ids
     }
 
+    /// A note stored under a fresh id, listed under `topic`.
+    fn created(store: &Store, topic: &str) -> Note {
+        store
+            .create(|id| note(id, topic), |_| Ok::<(), StoreError>(()))
+            .unwrap()
+    }
+
     fn note(id: String, topic: &str) -> Note {
         Note {
             id,
@@ -590,9 +597,7 @@ mod tests {
     fn create_rewrite_and_delete_keep_the_lists_right() {
         let platform = MemoryPlatform::default();
         let store = Store::new(&platform);
-        let a: Note = store
-            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
+        let a = created(&store, "x");
         assert_eq!(a.version, 1);
         assert_eq!(ids(&store, "nt/x"), std::slice::from_ref(&a.id));
 
@@ -652,12 +657,8 @@ mod tests {
         assert!(ids(&store, "nt/x").is_empty());
         assert!(platform.kv.keys().iter().all(|k| !k.starts_with("n/")));
 
-        let kept: Note = store
-            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
-        let lost: Note = store
-            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
+        let kept = created(&store, "x");
+        let lost = created(&store, "x");
         platform.kv.data_remove(&keys::record::<Note>(&lost.id));
         IndexList::new(platform.kv(), "nt/x")
             .add("elsewhere")
@@ -677,15 +678,11 @@ mod tests {
         let platform = MemoryPlatform::default();
         let store = Store::new(&platform);
         let kv = platform.kv();
-        let a: Note = store
-            .create(|id| note(id, "x"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
-        let b: Note = store
-            .create(|id| note(id, "y"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
+        let a = created(&store, "x");
+        let b = created(&store, "y");
         // `a` twice in its list, the where-key naming the second copy; `b` in a
-        // list it is not in, by a slot no where-key names (its appender died
-        // between writing the slot and claiming it).
+        // list it is not in, by a slot no where-key names (a batch that landed in
+        // part).
         let count = keys::index_count("nt/x");
         for (list, id) in [("nt/x", &a.id), ("nt/x", &b.id)] {
             let slot = kv.increment(&count, 1).unwrap();
@@ -749,9 +746,7 @@ mod tests {
         let first = store.create_in_new_lists(|id| note(id, "new")).unwrap();
         assert_eq!(platform.kv.ops.get() - before, 1);
         // Later entries are appended after it.
-        let second: Note = store
-            .create(|id| note(id, "new"), |_| Ok::<(), StoreError>(()))
-            .unwrap();
+        let second = created(&store, "new");
         assert_eq!(ids(&store, "nt/new"), [first.id, second.id]);
     }
 }
