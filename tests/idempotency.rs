@@ -230,11 +230,12 @@ fn start(builder: HostBuilder) -> Vec<Host> {
 }
 
 /// What a key costs, from the host's metrics headers: a keyed create makes the
-/// unkeyed one's store operations plus six (a compare-and-swap read, two host
-/// operations, and a swap, one, before the tool and again after it); a replay is
+/// unkeyed one's store operations plus seven (a compare-and-swap read, two host
+/// operations, and a swap, one, before the tool and again after it, and for a new
+/// key the increment of its creation ticket); a replay is
 /// that one compare-and-swap read plus what every request does, and runs no tool.
 #[test]
-fn a_key_costs_two_compare_and_swaps_and_a_replay_one_read() {
+fn a_key_costs_two_compare_and_swaps_and_a_ticket_and_a_replay_one_read() {
     let host = host_builder()
         .var("rate_limit_per_minute", "0")
         .climbing_host_only("counts KV operations and fuel from its metrics headers")
@@ -283,7 +284,7 @@ fn a_key_costs_two_compare_and_swaps_and_a_replay_one_read() {
         "create_climb: no key {plain_ops} KV ops / {plain_fuel} fuel; with a key \
          {keyed_ops} / {keyed_fuel}; replay {replay_ops} / {replay_fuel}"
     );
-    assert_eq!(keyed_ops, plain_ops + 6);
+    assert_eq!(keyed_ops, plain_ops + 7);
     assert!(replay_ops <= 3, "a replay made {replay_ops} KV operations");
     assert!(replay_fuel < plain_fuel, "a replay runs no tool");
 }

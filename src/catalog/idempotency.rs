@@ -11,9 +11,11 @@
 //! Per caller and key, one entry in the key-value store records the call: a digest
 //! of the tool and its arguments, and either a pending marker with a lease or the
 //! finished result. The first call takes the entry with compare-and-swap (absent to
-//! pending), so of concurrent duplicates on any replicas exactly one runs the tool;
-//! the others poll the entry (bounded) until the result is there and answer with
-//! it. A call after the first finished gets its stored result; a key reused with
+//! pending; for a key never used, only the caller elected by the key's creation
+//! ticket swaps, since a swap of an absent key is an upsert on Spin's SQLite store:
+//! `store::creation`), so of concurrent duplicates on any replicas exactly one runs
+//! the tool; the others poll the entry (bounded) until the result is there and
+//! answer with it. A call after the first finished gets its stored result; a key reused with
 //! other arguments, or for another tool, is refused.
 //!
 //! Crash safety. A create runs with ids derived from the caller, the key and the
@@ -33,13 +35,15 @@
 //! `idem/` prefix (documented in docs/protocol.md).
 //!
 //! Multi-round-trip calls (2026-07-28 `input_required`): an `input_required`
-//! answer releases the entry, since nothing has been written yet; the retry that
+//! answer frees the entry (marks it free, so the key stays one that exists),
+//! since nothing has been written yet; the retry that
 //! carries the answers runs under the same key and does the one write.
 
 use super::tools::{CallResult, ToolFailure, ToolMeta};
 use super::{CatalogError, Ctx};
 use crate::identity::Scope;
 use crate::platform::{KeyValue, Swap};
+use crate::store::creation::Creation;
 use crate::store::{decode_record, DerivedIds, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -58,6 +62,9 @@ pub const LEASE_MS: u64 = 60 * 1000;
 pub const WAIT_MS: u64 = 10 * 1000;
 /// Pause between two looks at a running call's entry.
 const POLL_MS: u64 = 25;
+/// How long a caller that lost the election of a new key's creator waits for the
+/// creator's entry before creating it itself (`store::creation`).
+const CREATOR_WAIT_MS: u64 = 500;
 /// Lost compare-and-swap races tolerated before reporting store trouble.
 const SWAP_ATTEMPTS: usize = 16;
 
@@ -199,6 +206,11 @@ struct Entry {
     /// the protocol layer decorates it as such again.
     #[serde(rename = "j", default, skip_serializing_if = "std::ops::Not::not")]
     json: bool,
+    /// Released: the call wrote nothing, so the key is free for a new call. Kept
+    /// rather than deleted, since only a key that exists is taken by a real
+    /// compare-and-swap on every store.
+    #[serde(rename = "f", default, skip_serializing_if = "std::ops::Not::not")]
+    free: bool,
 }
 
 impl Entry {
@@ -236,6 +248,7 @@ pub fn run_once(
     // clock, which all replicas share.
     let wait_until = Instant::now() + Duration::from_millis(WAIT_MS);
     let mut swaps = 0;
+    let mut creation = Creation::of(&slot.store_key);
     loop {
         let read = kv.cas_read(&slot.store_key).map_err(store_trouble)?;
         let now = ctx.platform.now_ms();
@@ -244,7 +257,7 @@ pub fn run_once(
             .current
             .as_deref()
             .and_then(|bytes| decode_record::<Entry>(&slot.store_key, bytes).ok())
-            .filter(|e| !e.expired(now));
+            .filter(|e| !e.expired(now) && !e.free);
         // Reaching the end of this match means the call is ours to run, from
         // `started_ms`: a new call, or a create whose runner died (it reruns safely,
         // its derived ids find what the earlier attempt wrote).
@@ -286,15 +299,26 @@ pub fn run_once(
                     meta.name
                 )))
             }
-            // Absent or expired: a new call.
+            // Absent, expired or freed: a new call.
             None => now,
         };
+        // A key never written is created by one elected caller (a swap of an
+        // absent key elects no one on every store); the others read it again.
+        if read.current.is_none()
+            && !creation
+                .may_create(kv, Duration::from_millis(CREATOR_WAIT_MS))
+                .map_err(store_trouble)?
+        {
+            std::thread::sleep(Duration::from_millis(POLL_MS));
+            continue;
+        }
         let pending = Entry {
             digest: digest.clone(),
             at_ms: started_ms,
             lease_until_ms: Some(now + LEASE_MS),
             result: None,
             json: false,
+            free: false,
         };
         let bytes = serde_json::to_vec(&pending).unwrap_or_default();
         match kv.cas_swap(read, &bytes).map_err(store_trouble)? {
@@ -322,7 +346,7 @@ pub fn run_once(
         let (result, json, answer) = match outcome {
             // A typed tool asking for input (see below).
             Err(ToolFailure::InputRequired(value)) => {
-                release(kv, &slot);
+                release(kv, &slot, &pending);
                 return Ok(CallResult::Json(value));
             }
             Ok(CallResult::Json(value))
@@ -330,7 +354,7 @@ pub fn run_once(
             {
                 // Nothing is written before the answers come: the key is free for
                 // the retry that brings them.
-                release(kv, &slot);
+                release(kv, &slot, &pending);
                 return Ok(CallResult::Json(value));
             }
             Ok(CallResult::Json(value)) => (value.to_string(), true, CallResult::Json(value)),
@@ -388,9 +412,14 @@ fn replace_ours(kv: &dyn KeyValue, slot: &Slot, pending: &Entry, next: &Entry) {
     }
 }
 
-/// Frees the key (a call that wrote nothing, or a create safe to rerun).
-fn release(kv: &dyn KeyValue, slot: &Slot) {
-    let _ = kv.delete(&slot.store_key);
+/// Frees the key for a new call (this one wrote nothing).
+fn release(kv: &dyn KeyValue, slot: &Slot, pending: &Entry) {
+    let free = Entry {
+        lease_until_ms: None,
+        free: true,
+        ..pending.clone()
+    };
+    replace_ours(kv, slot, pending, &free);
 }
 
 #[cfg(test)]
@@ -408,7 +437,7 @@ mod tests {
     }
 
     use crate::identity::Caller;
-    use crate::platform::memory::MemoryPlatform;
+    use crate::platform::memory::{Fault, MemoryPlatform};
     use crate::platform::KeyValue;
     use serde_json::json;
 
@@ -512,6 +541,7 @@ mod tests {
             lease_until_ms: Some(p.now_ms.get() + LEASE_MS),
             result: None,
             json: false,
+            free: false,
         };
         p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
             .unwrap();
@@ -553,6 +583,7 @@ mod tests {
             lease_until_ms: Some(p.now_ms.get() + 10),
             result: None,
             json: false,
+            free: false,
         };
         p.kv.set(&slot.store_key, &serde_json::to_vec(&stale).unwrap())
             .unwrap();
@@ -576,6 +607,61 @@ mod tests {
         p.now_ms.set(p.now_ms.get() + KEEP_MS + 1);
         let r = call(&alice, "update_climb", args, Some("u-1"));
         assert_eq!(r["isError"], false, "{r}");
+    }
+
+    /// Two duplicates that both read a new key as absent, on a store whose swap of
+    /// an absent key is an upsert (Spin's SQLite): the second caller's steps run
+    /// between the first one's read and its next step. One update runs; both get
+    /// its answer.
+    #[test]
+    fn duplicates_that_both_find_a_new_key_absent_run_once_on_an_upserting_store() {
+        let p = std::rc::Rc::new(MemoryPlatform::default());
+        let alice = ctx(&p, "alice");
+        let created = call(&alice, "create_climb", crag(&alice), None);
+        let id = created["structuredContent"]["id"].clone();
+        let args = json!({"id": id, "changes": {"name": "Renamed"}});
+        p.kv.fault.set(Fault::UpsertAbsent);
+        let slot = Slot::of("alice", "rename-1");
+        let (other, other_args) = (p.clone(), args.clone());
+        let other_answer = std::rc::Rc::new(std::cell::RefCell::new(Value::Null));
+        let answer_out = other_answer.clone();
+        *p.kv.interleave.borrow_mut() = Some((
+            slot.store_key.clone(),
+            Box::new(move || {
+                let bob = ctx(&other, "alice");
+                *answer_out.borrow_mut() = call(&bob, "update_climb", other_args, Some("rename-1"));
+            }),
+        ));
+        let answer = call(&alice, "update_climb", args, Some("rename-1"));
+        assert_eq!(answer["isError"], false, "{answer}");
+        assert_eq!(answer, *other_answer.borrow());
+        assert_eq!(answer["structuredContent"]["version"], 2, "{answer}");
+        let read = call(&alice, "get_climb", json!({"id": id}), None);
+        assert_eq!(read["structuredContent"]["version"], 2, "{read}");
+    }
+
+    /// An `input_required` answer frees the key without deleting it (a key that
+    /// exists is taken by a real swap on every store): the retry runs the call.
+    #[test]
+    fn a_freed_key_runs_the_next_call() {
+        let p = MemoryPlatform::default();
+        let alice = ctx(&p, "alice");
+        let climb = crag(&alice);
+        let slot = Slot::of("alice", "freed");
+        let free = Entry {
+            digest: digest("create_climb", &json!({"other": true})),
+            at_ms: p.now_ms.get(),
+            lease_until_ms: None,
+            result: None,
+            json: false,
+            free: true,
+        };
+        p.kv.set(&slot.store_key, &serde_json::to_vec(&free).unwrap())
+            .unwrap();
+        let first = call(&alice, "create_climb", climb.clone(), Some("freed"));
+        assert_eq!(first["isError"], false, "{first}");
+        assert_eq!(call(&alice, "create_climb", climb, Some("freed")), first);
+        assert_eq!(climbs(&p), 1);
     }
 
     #[test]

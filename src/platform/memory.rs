@@ -18,7 +18,14 @@ pub enum Fault {
     FailAfterWrite,
     /// Every call waits this long and then fails, as a store that stopped answering.
     TimeOut(Duration),
+    /// A compare-and-swap of a key read as absent writes whatever is there by now:
+    /// Spin's SQLite store writes it as `INSERT ... ON CONFLICT DO UPDATE`.
+    UpsertAbsent,
 }
+
+/// Another caller's steps, run inside the first compare-and-swap read of `key`
+/// after the value is read: what that caller does between its read and its swap.
+pub type Interleave = (String, Box<dyn FnOnce()>);
 
 #[derive(Default)]
 pub struct MemoryKv {
@@ -28,6 +35,7 @@ pub struct MemoryKv {
     /// Calls that changed stored data (set, delete, increment, a swap that wrote).
     pub writes: Cell<u64>,
     pub fault: Cell<Fault>,
+    pub interleave: RefCell<Option<Interleave>>,
 }
 
 impl MemoryKv {
@@ -124,6 +132,10 @@ impl KeyValue for MemoryKv {
         self.count();
         self.time_out()?;
         let current = self.data.borrow().get(key).cloned();
+        let cut_in = self.interleave.borrow_mut().take_if(|(k, _)| k == key);
+        if let Some((_, steps)) = cut_in {
+            steps();
+        }
         Ok(CasRead {
             current: current.clone(),
             handle: Box::new((key.to_owned(), current)),
@@ -141,7 +153,8 @@ impl KeyValue for MemoryKv {
             .downcast::<(String, Option<Vec<u8>>)>()
             .expect("a CasRead from MemoryKv");
         let mut data = self.data.borrow_mut();
-        if data.get(&key) != seen.as_ref() {
+        let upsert = seen.is_none() && self.fault.get() == Fault::UpsertAbsent;
+        if data.get(&key) != seen.as_ref() && !upsert {
             return Ok(Swap::Conflict);
         }
         data.insert(key, value.to_vec());

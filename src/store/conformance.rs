@@ -40,8 +40,9 @@ pub fn check(kv: &dyn KeyValue, run: &str) -> StoreReport {
             cas_conflict(kv, &format!("{base}/cas")),
         ),
         // Spin's SQLite store fails this one, and the server does not depend on it:
-        // new index pages and the cursor key are elected with increments, and record
-        // ids are random. A warning, then.
+        // new index pages, the cursor key, a new idempotency entry and a list
+        // entry's first claim are elected with increments (`store::creation`), and
+        // record ids are random. A warning, then.
         outcome(
             "compare_and_swap_of_an_absent_key",
             false,

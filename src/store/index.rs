@@ -19,11 +19,13 @@
 //! is no longer in that list (a move cut off before removing its old entry), and a
 //! slot handed out but never written (its appender died) is a hole they skip too.
 
+use super::creation::Creation;
 use super::cursor::{CursorCodec, CursorError};
 use super::pages::{self, Page};
 use super::{keys, StoreError, StoreResult};
 use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Most slots read in one batch (a list read asks for at most this many entries).
 const SLOT_BATCH: usize = 200;
@@ -507,13 +509,16 @@ fn append_claimed(
 }
 
 /// The election of [`append_claimed`]: the claim key names the copy that stays.
-/// One naming an empty slot (its copy removed since) is taken over. A swap that
-/// fails is settled by the next read (some stores report failure after
-/// committing). Should the election not finish, the copy stays as a plain append
-/// leaves it: listed, and found by removals.
+/// One naming an empty slot (its copy removed since) is taken over. A claim never
+/// made is made by the copy its creation ticket elects ([`Creation`]: a swap of
+/// an absent key elects no one on Spin's SQLite store); the others read it again.
+/// A swap that fails is settled by the next read (some stores report failure
+/// after committing). Should the election not finish, the copy stays as a plain
+/// append leaves it: listed, and found by removals.
 fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
     let claim_key = keys::index_claim(&listing.list, &listing.entry);
     let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
+    let mut creation = Creation::of(&claim_key);
     let mut failed = None;
     while budget.attempt() {
         let read = kv.cas_read(&claim_key)?;
@@ -526,6 +531,9 @@ fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
                 return stand_down(kv, listing, slot, winner);
             }
         }
+        if read.current.is_none() && !creation.may_create(kv, CLAIM_PATIENCE)? {
+            continue;
+        }
         match kv.cas_swap(read, slot.to_string().as_bytes()) {
             Ok(Swap::Written) => return Ok(()),
             Ok(Swap::Conflict) => {}
@@ -537,6 +545,9 @@ fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
         None => StoreError::Contended { key: claim_key },
     })
 }
+
+/// How long a copy that lost the ticket of a new claim waits for the claim.
+const CLAIM_PATIENCE: Duration = Duration::from_millis(200);
 
 /// The loser of an election: its where-key (if it names the loser's slot) to the
 /// winner's slot, then its own slot emptied.

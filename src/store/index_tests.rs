@@ -122,13 +122,14 @@ fn reads_and_appends_cost_the_same_whatever_the_length() {
     assert_eq!(kv.ops.get() - before, 1);
     // An entry of a fresh record: an increment and a batch write. One that may be
     // listed already also reads where it is, and then holds the election of its
-    // copies (a compare-and-swap: three calls).
+    // copies (a compare-and-swap: three calls; the first election of an entry in
+    // a list also draws the claim's creation ticket).
     let before = kv.ops.get();
     add_all_new(&kv, &[Listing::new("t", "new")]).unwrap();
     assert_eq!(kv.ops.get() - before, 2);
     let before = kv.ops.get();
     list.add("newer").unwrap();
-    assert_eq!(kv.ops.get() - before, 6);
+    assert_eq!(kv.ops.get() - before, 7);
     // Four lists, four increments and one batch.
     let listings: Vec<Listing> = ["w", "x", "y", "z"]
         .iter()
@@ -179,6 +180,28 @@ fn two_appenders_of_one_entry_list_it_once() {
     append_claimed(&kv, &[Listing::new("t", "c")], Vec::new()).unwrap();
     assert_eq!(all(&list, 10), ["a", "c"]);
     assert!(list.remove("c").unwrap());
+    assert_eq!(all(&list, 10), ["a"]);
+}
+
+/// Two appenders that both read the new claim as absent, on a store whose swap of
+/// an absent key is an upsert (Spin's SQLite): the second's whole append runs
+/// between the first one's read of the claim and its next step.
+#[test]
+fn two_appenders_that_both_find_no_claim_list_it_once_on_an_upserting_store() {
+    use crate::platform::memory::Fault;
+    let kv = std::rc::Rc::new(MemoryKv::default());
+    let list = IndexList::new(&*kv, "t");
+    list.add("a").unwrap();
+    kv.fault.set(Fault::UpsertAbsent);
+    let other = kv.clone();
+    *kv.interleave.borrow_mut() = Some((
+        keys::index_claim("t", "b"),
+        Box::new(move || append_claimed(&*other, &[Listing::new("t", "b")], Vec::new()).unwrap()),
+    ));
+    append_claimed(&*kv, &[Listing::new("t", "b")], Vec::new()).unwrap();
+    assert!(kv.interleave.borrow().is_none(), "the second appender ran");
+    assert_eq!(all(&list, 10), ["a", "b"]);
+    assert!(list.remove("b").unwrap());
     assert_eq!(all(&list, 10), ["a"]);
 }
 

@@ -54,6 +54,11 @@ pub fn index_claim(list: &str, entry: &str) -> String {
     format!("ek/{list}/{entry}")
 }
 
+/// The ticket that elects the creator of `key` (`store::creation`): `ct/<key>`.
+pub fn creation_ticket(key: &str) -> String {
+    ["ct/", key].concat()
+}
+
 /// The record of task `id` (`store::tasks`): `task/<id>`. Not a [`record`] key:
 /// tasks are no `Record` and their ids are longer.
 pub fn task(id: &str) -> String {

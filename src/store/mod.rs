@@ -6,6 +6,7 @@
 //! opaque, tamper-evident cursors ([`cursor`]).
 
 pub mod conformance;
+pub mod creation;
 pub mod cursor;
 mod field;
 pub mod ids;

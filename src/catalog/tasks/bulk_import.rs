@@ -25,7 +25,8 @@ pub static TOOLS: &[ToolSpec] = &[ToolSpec {
         "import_climbs",
         "Import climbs",
         "Add up to 50,000 climbs to an area: each row has create_climb's fields (no area_id) over the shared defaults; every row is checked before anything is written. A task for clients of the tasks extension.",
-    ),
+    )
+    .catalogued(),
     input_schema: input_schema_fn::<ImportClimbsArgs>(),
     output_schema: None,
     run: Runner::Task(&IMPORT_CLIMBS),

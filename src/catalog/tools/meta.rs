@@ -94,6 +94,22 @@ impl ToolMeta {
         Self::new(name, title, description, Scope::Admin, (false, false, true))
     }
 
+    /// The meta of one of the catalog's own tools as the component keeps it:
+    /// `tools/list` serves their entries from `definitions.json`, generated
+    /// natively with this text, so inside the component the title and description
+    /// would be a second copy nothing reads (12 KB). Extension tools, described
+    /// per request, keep theirs.
+    pub const fn catalogued(self) -> Self {
+        #[cfg(target_arch = "wasm32")]
+        return Self {
+            title: "",
+            description: "",
+            ..self
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        self
+    }
+
     /// The same tool for `admin` tokens only (tokens are the admin's business).
     pub const fn admin(self) -> Self {
         Self {

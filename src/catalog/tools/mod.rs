@@ -85,7 +85,7 @@ pub struct ToolSpec {
 
 pub const fn spec<T: Tool>() -> ToolSpec {
     ToolSpec {
-        meta: T::META,
+        meta: T::META.catalogued(),
         input_schema: input_schema_fn::<T::Input>(),
         output_schema: Some(output_schema_fn::<T::Output>()),
         run: Runner::Serialized(run::<T>),
