@@ -63,8 +63,10 @@ pub const WAIT_MS: u64 = 10 * 1000;
 /// Pause between two looks at a running call's entry.
 const POLL_MS: u64 = 25;
 /// How long a caller that lost the election of a new key's creator waits for the
-/// creator's entry before creating it itself (`store::creation`).
-const CREATOR_WAIT_MS: u64 = 500;
+/// creator's entry before creating it itself (`store::creation`): longer than a
+/// store's own retries of one write take (a locked SQLite file: 0.8 s), as the
+/// wait ends early only for a creator that died or an entry deleted since.
+const CREATOR_WAIT_MS: u64 = 2_000;
 /// Lost compare-and-swap races tolerated before reporting store trouble.
 const SWAP_ATTEMPTS: usize = 16;
 

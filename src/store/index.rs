@@ -546,8 +546,9 @@ fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
     })
 }
 
-/// How long a copy that lost the ticket of a new claim waits for the claim.
-const CLAIM_PATIENCE: Duration = Duration::from_millis(200);
+/// How long a copy that lost the ticket of a new claim waits for the claim
+/// (within one retry loop's budget), before claiming as if it had won.
+const CLAIM_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The loser of an election: its where-key (if it names the loser's slot) to the
 /// winner's slot, then its own slot emptied.
