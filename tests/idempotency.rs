@@ -5,7 +5,9 @@
 //! (SQLite, then Redis): exactly one climb and one tick are created and every
 //! answer is the same. A retry after the first finished gets the same answer; the
 //! key reused with other arguments is refused; two callers' equal keys are
-//! independent; a call without a key behaves as before.
+//! independent; a call without a key behaves as before. Rounds of duplicates under
+//! new keys each update once (under Spin, whose SQLite store upserts a swap of an
+//! absent key, they did not before a new key's creator was elected by a ticket).
 
 mod common;
 
@@ -223,6 +225,67 @@ fn duplicates_on_replicas_sharing_redis_write_once() {
         .var("rate_limit_per_minute", "0")
         .climbing_host_only("the component's Redis store is configured by variables");
     duplicates_write_once(start(builder));
+}
+
+/// Rounds of duplicates of an update, each under a key never used: the race for
+/// a new key's entry is between two reads of it as absent and two swaps, which
+/// under Spin (`CLIMBING_TEST_RUNTIME=spin`), whose SQLite store writes a swap of
+/// an absent key as an upsert, let both duplicates run before the key's creation
+/// ticket elected one. Every round makes one new version, and its answers agree.
+#[test]
+fn every_round_of_duplicates_under_a_new_key_updates_once() {
+    const ROUNDS: u64 = 12;
+    let dir = temp_dir();
+    let builder = host_builder()
+        .sqlite(dir.path().join("kv.db"))
+        .var("rate_limit_per_minute", "0");
+    let hosts = Arc::new(start(builder));
+    let country = ok(
+        &hosts[0],
+        "setter",
+        "create_area",
+        &json!({"name": "Land", "kind": "country"}),
+        None,
+    );
+    let crag = ok(
+        &hosts[0],
+        "setter",
+        "create_area",
+        &json!({"name": "Crag", "kind": "crag", "parent_id": country["id"]}),
+        None,
+    );
+    let climb = ok(
+        &hosts[0],
+        "setter",
+        "create_climb",
+        &json!({"name": "Line", "area_id": crag["id"], "grades": {"french": "7a"},
+                "disciplines": ["sport"]}),
+        None,
+    );
+    for round in 1..=ROUNDS {
+        let change =
+            json!({"id": climb["id"], "changes": {"description": format!("round {round}")}});
+        let key = format!("round-{round}");
+        let answers = at_once(&hosts, "setter", "update_climb", &change, &key);
+        for a in &answers {
+            assert_eq!(a, &answers[0], "round {round}: answers differ");
+        }
+        assert_eq!(answers[0]["isError"], false, "{}", answers[0]);
+        assert_eq!(
+            answers[0]["structuredContent"]["version"],
+            round + 1,
+            "round {round}: {}",
+            answers[0]
+        );
+    }
+    let got = ok(
+        &hosts[1],
+        "setter",
+        "get_climb",
+        &json!({"id": climb["id"]}),
+        None,
+    );
+    assert_eq!(got["version"], ROUNDS + 1, "{got}");
 }
 
 fn start(builder: HostBuilder) -> Vec<Host> {
