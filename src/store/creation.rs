@@ -7,7 +7,8 @@
 //! the earlier. A swap of a key that exists is a real compare there (`UPDATE ...
 //! WHERE value = <what was read>`), and an increment is one transaction on every
 //! backend. So for a key that, once created, is only ever replaced and never
-//! deleted (an idempotency entry, a list entry's election claim), the creator is
+//! deleted (an idempotency entry, a list entry's election claim, the stored
+//! cursor key), the creator is
 //! elected by an increment of a ticket beside it: the caller that takes the ticket
 //! to 1 creates the key. A later caller that still finds the key absent is looking
 //! at a creator between its ticket and its write, so it reads again; should the
@@ -17,6 +18,11 @@
 use super::keys;
 use crate::platform::{KeyValue, KvResult};
 use std::time::{Duration, Instant};
+
+/// How long a caller that lost the ticket waits for the creator's write, when
+/// it waits within one retry loop (whose budget is 1.5 s): longer than a
+/// store's own retries of one write take (a locked SQLite file: 0.8 s).
+pub const PATIENCE: Duration = Duration::from_secs(1);
 
 /// One caller's part in the election of the creator of one key.
 pub struct Creation {

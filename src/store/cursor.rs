@@ -4,9 +4,11 @@
 //! list it belongs to and the position. Any replica can verify any cursor; a cursor
 //! edited by hand, truncated, or used on another list is refused as invalid.
 
-use super::{keys, StoreResult};
+use super::creation::{self, Creation};
+use super::retry::Budget;
+use super::{keys, StoreError, StoreResult, CAS_RETRIES};
 use crate::encoding::base64url;
-use crate::platform::Platform;
+use crate::platform::{Platform, Swap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{de::DeserializeOwned, Serialize};
@@ -46,43 +48,34 @@ impl CursorCodec {
         Ok(platform.kv().get(keys::CURSOR_KEY)?.map(Self::new))
     }
 
-    /// Like [`CursorCodec::existing`], creating the stored key (once, by
-    /// compare-and-swap, so all replicas agree) when there is none.
+    /// Like [`CursorCodec::existing`], creating the stored key when there is none:
+    /// once, by the replica its creation ticket elects (`store::creation`), so all
+    /// replicas agree; the others read it again until it is there.
     pub fn get_or_create(platform: &dyn Platform) -> StoreResult<Self> {
         if let Some(codec) = Self::existing(platform)? {
             return Ok(codec);
         }
-        // Elect one creator with an atomic increment (a compare-and-swap of an
-        // absent key is a plain upsert on some Spin backends); the others wait for
-        // its key.
         let kv = platform.kv();
-        if kv.increment(keys::CURSOR_KEY_CLAIM, 1)? == 1 {
-            let fresh = platform.random_bytes(32);
-            kv.set(keys::CURSOR_KEY, &fresh)?;
-            return Ok(Self::new(fresh));
-        }
-        let mut budget = super::retry::Budget::new(super::CAS_RETRIES);
+        let mut creation = Creation::of(keys::CURSOR_KEY);
+        let mut budget = Budget::new(CAS_RETRIES);
         while budget.attempt() {
-            if let Some(key) = kv.get(keys::CURSOR_KEY)? {
-                return Ok(Self::new(key));
+            let read = kv.cas_read(keys::CURSOR_KEY)?;
+            if let Some(key) = &read.current {
+                return Ok(Self::new(key.clone()));
+            }
+            if !creation.may_create(kv, creation::PATIENCE)? {
+                continue;
+            }
+            let fresh = platform.random_bytes(32);
+            // A lost swap, or one reported failed after it wrote (some stores do):
+            // the next read settles it.
+            if let Ok(Swap::Written) = kv.cas_swap(read, &fresh) {
+                return Ok(Self::new(fresh));
             }
         }
-        // The elected creator never wrote it (it died in between): create it by
-        // compare-and-swap, which every backend with a real CAS settles exactly.
-        let read = kv.cas_read(keys::CURSOR_KEY)?;
-        if let Some(key) = read.current.clone() {
-            return Ok(Self::new(key));
-        }
-        let fresh = platform.random_bytes(32);
-        if kv.cas_swap(read, &fresh)? == crate::platform::Swap::Written {
-            return Ok(Self::new(fresh));
-        }
-        match kv.get(keys::CURSOR_KEY)? {
-            Some(key) => Ok(Self::new(key)),
-            None => Err(super::StoreError::Contended {
-                key: keys::CURSOR_KEY.into(),
-            }),
-        }
+        Err(StoreError::Contended {
+            key: keys::CURSOR_KEY.into(),
+        })
     }
 
     fn tag(&self, scope: &str, payload: &[u8]) -> [u8; 32] {
@@ -127,6 +120,45 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::memory::{Fault, MemoryPlatform};
+    use crate::platform::KeyValue;
+    use std::rc::Rc;
+
+    /// Two replicas that both find no stored key, on a store that upserts a swap
+    /// of an absent key (Spin's SQLite): the second one's creation runs between the
+    /// first one's read and its next step. Both sign with the one key stored.
+    #[test]
+    fn replicas_creating_the_key_at_once_agree_on_it() {
+        let p = Rc::new(MemoryPlatform::default());
+        p.kv.fault.set(Fault::UpsertAbsent);
+        let other = p.clone();
+        let theirs = Rc::new(std::cell::RefCell::new(None));
+        let out = theirs.clone();
+        *p.kv.interleave.borrow_mut() = Some((
+            keys::CURSOR_KEY.to_owned(),
+            Box::new(move || {
+                *out.borrow_mut() = Some(CursorCodec::get_or_create(&*other).unwrap())
+            }),
+        ));
+        let ours = CursorCodec::get_or_create(&*p).unwrap();
+        let theirs = theirs.borrow_mut().take().expect("the other replica ran");
+        let stored = p.kv.get(keys::CURSOR_KEY).unwrap().unwrap();
+        assert_eq!(ours.key, stored);
+        assert_eq!(theirs.key, stored);
+        // Later requests read it.
+        assert_eq!(CursorCodec::get_or_create(&*p).unwrap().key, stored);
+    }
+
+    /// A creator elected but gone before it wrote: the next one waits, then
+    /// creates the key itself.
+    #[test]
+    fn a_creator_that_never_wrote_is_replaced() {
+        let p = MemoryPlatform::default();
+        p.kv.increment(&keys::creation_ticket(keys::CURSOR_KEY), 1)
+            .unwrap();
+        let codec = CursorCodec::get_or_create(&p).unwrap();
+        assert_eq!(Some(codec.key), p.kv.get(keys::CURSOR_KEY).unwrap());
+    }
 
     #[test]
     fn round_trip_and_tamper() {

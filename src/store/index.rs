@@ -25,7 +25,6 @@ use super::pages::{self, Page};
 use super::{keys, StoreError, StoreResult};
 use crate::platform::{KeyValue, Swap};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// Most slots read in one batch (a list read asks for at most this many entries).
 const SLOT_BATCH: usize = 200;
@@ -531,7 +530,7 @@ fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
                 return stand_down(kv, listing, slot, winner);
             }
         }
-        if read.current.is_none() && !creation.may_create(kv, CLAIM_PATIENCE)? {
+        if read.current.is_none() && !creation.may_create(kv, super::creation::PATIENCE)? {
             continue;
         }
         match kv.cas_swap(read, slot.to_string().as_bytes()) {
@@ -545,10 +544,6 @@ fn elect(kv: &dyn KeyValue, listing: &Listing, slot: u64) -> StoreResult<()> {
         None => StoreError::Contended { key: claim_key },
     })
 }
-
-/// How long a copy that lost the ticket of a new claim waits for the claim
-/// (within one retry loop's budget), before claiming as if it had won.
-const CLAIM_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The loser of an election: its where-key (if it names the loser's slot) to the
 /// winner's slot, then its own slot emptied.

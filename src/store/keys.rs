@@ -17,8 +17,6 @@ pub fn index_page(list: &str, page: u32) -> String {
 
 /// The secret that signs cursors when no `state_secret` variable is configured.
 pub const CURSOR_KEY: &str = "s/cursor-key";
-/// The counter that elects the one replica creating [`CURSOR_KEY`].
-pub const CURSOR_KEY_CLAIM: &str = "s/cursor-key/claim";
 
 /// The count of slots handed out in the index list `list`: `ec/<list>`.
 pub fn index_count(list: &str) -> String {
