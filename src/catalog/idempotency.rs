@@ -15,8 +15,8 @@
 //! ticket swaps, since a swap of an absent key is an upsert on Spin's SQLite store:
 //! `store::creation`), so of concurrent duplicates on any replicas exactly one runs
 //! the tool; the others poll the entry (bounded) until the result is there and
-//! answer with it. A call after the first finished gets its stored result; a key reused with
-//! other arguments, or for another tool, is refused.
+//! answer with it. A call after the first finished gets its stored result; a key
+//! reused with other arguments, or for another tool, is refused.
 //!
 //! Crash safety. A create runs with ids derived from the caller, the key and the
 //! call's start time kept in the entry (`store::ids`), so if an instance dies
@@ -36,8 +36,8 @@
 //!
 //! Multi-round-trip calls (2026-07-28 `input_required`): an `input_required`
 //! answer frees the entry (marks it free, so the key stays one that exists),
-//! since nothing has been written yet; the retry that
-//! carries the answers runs under the same key and does the one write.
+//! since nothing has been written yet; the retry that carries the answers runs
+//! under the same key and does the one write.
 
 use super::tools::{CallResult, ToolFailure, ToolMeta};
 use super::{CatalogError, Ctx};

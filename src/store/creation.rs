@@ -8,9 +8,8 @@
 //! WHERE value = <what was read>`), and an increment is one transaction on every
 //! backend. So for a key that, once created, is only ever replaced and never
 //! deleted (an idempotency entry, a list entry's election claim, the stored
-//! cursor key), the creator is
-//! elected by an increment of a ticket beside it: the caller that takes the ticket
-//! to 1 creates the key. A later caller that still finds the key absent is looking
+//! cursor key), the creator is elected by an increment of a ticket beside it: the
+//! caller that takes the ticket to 1 creates the key. A later caller that still finds the key absent is looking
 //! at a creator between its ticket and its write, so it reads again; should the
 //! key stay absent for `patience` (its creator died there, or an operator removed
 //! the key since), it may create it as before the election existed.
