@@ -27,6 +27,7 @@
 mod dataset;
 mod load;
 mod peer;
+mod pinning;
 mod plan;
 mod report;
 mod requests;
@@ -130,11 +131,7 @@ fn run(args: BenchArgs, embedded: &'static [u8]) -> Result<()> {
 
     // The servers get a runtime of their own (as under `serve`), the load
     // generator another: two processes' worth of threads on one machine.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(plan.cores)
-        .thread_name("bench-server")
-        .enable_all()
-        .build()?;
+    let server_rt = plan.server_runtime()?;
     let client_rt = plan.load_runtime()?;
 
     let secret = service_token::generate_secret()?;

@@ -35,22 +35,24 @@ impl Peer {
         let tools_file = base.with_extension("tools.json");
         std::fs::write(&file, serde_json::to_vec(climbs)?)?;
         std::fs::write(&tools_file, serde_json::to_vec(tools_list)?)?;
-        let mut child = Command::new(bin)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--secret",
-                secret,
-                "--audience",
-                audience,
-            ])
-            .arg("--climbs")
-            .arg(&file)
-            .arg("--tools")
-            .arg(&tools_file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            secret,
+            "--audience",
+            audience,
+        ])
+        .arg("--climbs")
+        .arg(&file)
+        .arg("--tools")
+        .arg(&tools_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+        super::pinning::pin_server_child(&mut cmd);
+        let mut child = cmd
             .spawn()
             .with_context(|| format!("starting the peer {}", bin.display()))?;
         let stdout = child.stdout.take().expect("piped");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::load::LoadConfig;
+use super::pinning::{pin_current_thread, Pinning};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -30,6 +31,13 @@ pub struct BenchArgs {
     /// machine has cores, like the servers' runtime); 1 runs it on one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub load_threads: Option<u32>,
+
+    /// The servers (ours, the floor, the peer, Spin) on the first half of the
+    /// machine's cores and the load generator on the rest, so neither preempts
+    /// the other (see bench/pinning.rs); each side gets as many worker threads
+    /// as it has cores.
+    #[arg(long)]
+    pub pin: bool,
 
     /// Interleaved rounds per base scenario (default 2; 1 with --quick); the
     /// duration is split among them.
@@ -96,8 +104,12 @@ pub struct Plan {
     pub duration: Duration,
     pub warmup: Duration,
     pub connections: u32,
-    /// The machine's cores: the servers' runtime gets as many workers.
+    /// The machine's cores.
     pub cores: usize,
+    /// Worker threads of the servers' runtime: the machine's cores, or the
+    /// servers' share of them when pinned.
+    pub server_threads: usize,
+    pub pinning: Option<&'static Pinning>,
     pub load_threads: usize,
     pub max_requests: u64,
     pub rounds: u32,
@@ -116,6 +128,11 @@ impl Plan {
             Ok(Duration::from_secs_f64(s))
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pinning = if args.pin {
+            Some(Pinning::split()?.install())
+        } else {
+            None
+        };
         let base_climbs = usize::try_from(args.climbs)?;
         let scale_climbs = usize::try_from(args.scale_climbs.unwrap_or(if args.quick {
             20_000
@@ -130,7 +147,11 @@ impl Plan {
             warmup: secs(args.warmup, 2.0, 1.0)?,
             connections: args.connections,
             cores,
-            load_threads: args.load_threads.map_or(cores, |n| n as usize),
+            server_threads: pinning.map_or(cores, |p| p.servers.len()),
+            load_threads: args
+                .load_threads
+                .map_or(pinning.map_or(cores, |p| p.load.len()), |n| n as usize),
+            pinning,
             max_requests: args.max_requests,
             rounds: args.rounds.unwrap_or(if args.quick { 1 } else { 2 }),
             base_climbs,
@@ -141,11 +162,37 @@ impl Plan {
 
     /// The load generator's runtime.
     pub fn load_runtime(&self) -> Result<tokio::runtime::Runtime> {
-        Ok(tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.load_threads)
-            .thread_name("bench-client")
-            .enable_all()
-            .build()?)
+        self.runtime(
+            "bench-client",
+            self.load_threads,
+            self.pinning.map(|p| &p.load[..]),
+        )
+    }
+
+    /// The servers' runtime (ours and the floor under this host).
+    pub fn server_runtime(&self) -> Result<tokio::runtime::Runtime> {
+        self.runtime(
+            "bench-server",
+            self.server_threads,
+            self.pinning.map(|p| &p.servers[..]),
+        )
+    }
+
+    fn runtime(
+        &self,
+        name: &str,
+        threads: usize,
+        cores: Option<&'static [usize]>,
+    ) -> Result<tokio::runtime::Runtime> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder
+            .worker_threads(threads)
+            .thread_name(name)
+            .enable_all();
+        if let Some(cores) = cores {
+            builder.on_thread_start(move || pin_current_thread(cores));
+        }
+        Ok(builder.build()?)
     }
 
     pub fn load(&self) -> LoadConfig {

@@ -87,7 +87,8 @@ pub fn header(
     let _ = writeln!(out, "== climbing-bench");
     let _ = writeln!(
         out,
-        "machine: {cores} cores; {} allocator; load: {} keep-alive connections on {} thread(s), {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s) (at most {} requests); loopback",
+        "machine: {cores} cores{}; {} allocator; load: {} keep-alive connections on {} thread(s), {:.1} s warm-up + {:.1} s per scenario in {} interleaved round(s) (at most {} requests); loopback",
+        plan.pinning.map_or(String::new(), |p| format!(" ({})", p.describe())),
         match allocator {
             Allocator::Pooling => "pooling",
             Allocator::OnDemand => "on-demand",
@@ -198,6 +199,45 @@ pub fn targets(out: &mut String, rows: &[Row], component_bytes: usize, plain_byt
             get.result.p50_us() / 1000.0,
             peer.result.p50_us() / 1000.0,
             verdict(r >= 1.0)
+        );
+    }
+    // The reads the peer serves too: every read scenario.
+    let reads: Vec<(&Row, &Row)> = rows
+        .iter()
+        .filter(|r| r.server == "ours")
+        .filter_map(|r| {
+            let peer = rows
+                .iter()
+                .find(|p| p.server == "peer" && p.name == r.name)?;
+            Some((r, peer))
+        })
+        .collect();
+    let others: Vec<(&str, f64)> = reads
+        .iter()
+        .filter(|(r, _)| !r.name.starts_with("get_climb"))
+        .map(|(r, p)| (r.name.as_str(), r.result.rps() / p.result.rps()))
+        .collect();
+    if !others.is_empty() {
+        let worst = others.iter().map(|(_, x)| *x).fold(f64::INFINITY, f64::min);
+        let each: Vec<String> = others.iter().map(|(n, x)| format!("{n} {x:.2}")).collect();
+        let _ = writeln!(
+            out,
+            "  list, search, tools/list >= 0.8x the peer: {}  {}",
+            each.join(", "),
+            verdict(worst >= 0.8)
+        );
+    }
+    let tail = |r: &Row| r.result.p99_us() / r.result.p50_us();
+    if let Some((worst, _)) = reads.iter().max_by(|a, b| tail(a.0).total_cmp(&tail(b.0))) {
+        let worst_peer = reads.iter().map(|(_, p)| tail(p)).fold(0.0, f64::max);
+        let floor =
+            find("floor", "").map_or(String::new(), |f| format!(", the floor {:.2}x", tail(f)));
+        let _ = writeln!(
+            out,
+            "  p99 < 2x p50 for every read: at most {:.2}x ({}; the peer at most {worst_peer:.2}x{floor})  {}",
+            tail(worst),
+            worst.name,
+            verdict(tail(worst) < 2.0)
         );
     }
     let _ = writeln!(

@@ -101,6 +101,7 @@ impl SpinApp {
         // Its own process group: `spin up` runs the app in a child process, and
         // stopping the group stops both.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        super::pinning::pin_server_child(&mut cmd);
         for (key, _) in std::env::vars() {
             if key.starts_with("SPIN_VARIABLE_") {
                 cmd.env_remove(key);
