@@ -20,6 +20,7 @@
 pub mod deps;
 pub mod events;
 pub mod mcp;
+pub mod raw_http;
 pub mod redis;
 pub mod spin;
 use std::io::{BufRead, BufReader};
