@@ -34,7 +34,7 @@ pub struct BenchArgs {
 
     /// The servers (ours, the floor, the peer, Spin) on the first half of the
     /// machine's cores and the load generator on the rest, so neither preempts
-    /// the other (see bench/pinning.rs); each side gets as many worker threads
+    /// the other (docs/bench.md, Method); each side gets as many worker threads
     /// as it has cores.
     #[arg(long)]
     pub pin: bool,
@@ -128,6 +128,8 @@ impl Plan {
             Ok(Duration::from_secs_f64(s))
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Pinning starts here, on the calling thread, so that whatever it starts
+        // later (the runtimes' threads, the compiler's) starts pinned.
         let pinning = if args.pin {
             Some(Pinning::split()?.install())
         } else {
