@@ -16,7 +16,8 @@
 //!   same way, with ours/floor for both runtimes (bench/runtimes.rs).
 //!
 //! `--target URL` instead points the load generator at any server.
-//! `--pin` puts the servers and the load generator on separate cores.
+//! The servers and the load generator run on separate cores (bench/pinning.rs)
+//! unless `--share-cores`.
 //!
 //! Throughput runs with fuel metering off (as `serve` does by default); per-request
 //! key-value operations, fuel and peak memory come from a separate small sample on

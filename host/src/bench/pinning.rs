@@ -1,8 +1,9 @@
-//! `--pin`: the servers on some of the machine's cores and the load generator on
-//! the others, so that neither preempts the other in the middle of a request (as
-//! with a load generator on another machine). Without it the two share every core
-//! and a request's latency includes the time the scheduler gave the load
-//! generator's threads, which is what a tail percentile then mostly measures.
+//! The servers on some of the machine's cores and the load generator on the
+//! others (the default; `--share-cores` turns it off), so that neither preempts
+//! the other in the middle of a request, as with a load generator on another
+//! machine. Sharing every core, a request's latency includes the time the
+//! scheduler gave the load generator's threads, which is what a tail percentile
+//! then mostly measures, and the load generator's work caps a fast server.
 
 use anyhow::{bail, Context, Result};
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
@@ -36,7 +37,7 @@ impl Pinning {
     fn of(cores: &[usize]) -> Result<Self> {
         if cores.len() < 2 {
             bail!(
-                "--pin needs at least two cores, this process may use {}",
+                "pinning needs at least two cores, this process may use {} (pass --share-cores)",
                 cores.len()
             );
         }

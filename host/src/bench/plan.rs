@@ -32,12 +32,14 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub load_threads: Option<u32>,
 
-    /// The servers (ours, the floor, the peer, Spin) on the first half of the
-    /// machine's cores and the load generator on the rest, so neither preempts
-    /// the other (docs/bench.md, Method); each side gets as many worker threads
-    /// as it has cores.
+    /// Let the servers and the load generator share every core. By default, on
+    /// a machine of two cores or more, the servers (ours, the floor, the peer,
+    /// Spin) run on the first half of the cores and the load generator on the
+    /// rest, so that neither preempts the other (docs/bench.md, Method), each
+    /// side with as many worker threads as it has cores; with `--target`, only
+    /// the load generator is pinned.
     #[arg(long)]
-    pub pin: bool,
+    pub share_cores: bool,
 
     /// Interleaved rounds per base scenario (default 2; 1 with --quick); the
     /// duration is split among them.
@@ -130,10 +132,10 @@ impl Plan {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         // Pinning starts here, on the calling thread, so that whatever it starts
         // later (the runtimes' threads, the compiler's) starts pinned.
-        let pinning = if args.pin {
-            Some(Pinning::split()?.install())
-        } else {
+        let pinning = if args.share_cores || cores < 2 {
             None
+        } else {
+            Some(Pinning::split()?.install())
         };
         let base_climbs = usize::try_from(args.climbs)?;
         let scale_climbs = usize::try_from(args.scale_climbs.unwrap_or(if args.quick {
