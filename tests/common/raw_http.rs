@@ -330,8 +330,9 @@ pub fn seeded() -> (Host, String, Value) {
     (host, crag, before)
 }
 
-/// Runs each case, checks the answer and that a normal request still succeeds.
-pub fn run(host: &Host, cases: Vec<(&str, Vec<u8>, Expect)>) -> Vec<String> {
+/// Runs each case, checks the answer and that a normal request still succeeds;
+/// fails the test with every case that did not pass.
+pub fn run(host: &Host, cases: Vec<(&str, Vec<u8>, Expect)>) {
     let mut failures = Vec::new();
     for (name, request, expect) in cases {
         let r = send_raw(host.addr(), request.clone());
@@ -350,7 +351,12 @@ pub fn run(host: &Host, cases: Vec<(&str, Vec<u8>, Expect)>) -> Vec<String> {
         }
         assert_serving(host, name);
     }
-    failures
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 pub fn chunked(body: &[u8], chunk: usize) -> Vec<u8> {

@@ -108,9 +108,6 @@ pub struct Plan {
     pub connections: u32,
     /// The machine's cores.
     pub cores: usize,
-    /// Worker threads of the servers' runtime: the machine's cores, or the
-    /// servers' share of them when pinned.
-    pub server_threads: usize,
     pub pinning: Option<&'static Pinning>,
     pub load_threads: usize,
     pub max_requests: u64,
@@ -151,7 +148,6 @@ impl Plan {
             warmup: secs(args.warmup, 2.0, 1.0)?,
             connections: args.connections,
             cores,
-            server_threads: pinning.map_or(cores, |p| p.servers.len()),
             load_threads: args
                 .load_threads
                 .map_or(pinning.map_or(cores, |p| p.load.len()), |n| n as usize),
@@ -177,7 +173,8 @@ impl Plan {
     pub fn server_runtime(&self) -> Result<tokio::runtime::Runtime> {
         self.runtime(
             "bench-server",
-            self.server_threads,
+            // The machine's cores, or the servers' share of them when pinned.
+            self.pinning.map_or(self.cores, |p| p.servers.len()),
             self.pinning.map(|p| &p.servers[..]),
         )
     }

@@ -138,12 +138,7 @@ pub fn table(out: &mut String, rows: &[Row]) {
             Some(b) if row.server == "ours" => format!("{:.2}", rps / b),
             _ => "-".into(),
         };
-        // Against the peer's row of the same scenario.
-        let peer = rows
-            .iter()
-            .find(|r| r.server == "peer" && r.name == row.name)
-            .map(|r| r.result.rps());
-        let vs_peer = ratio(peer);
+        let vs_peer = ratio(peer_row(rows, row).map(|r| r.result.rps()));
         let s = row.sample.as_ref();
         let _ = writeln!(
             out,
@@ -162,6 +157,12 @@ pub fn table(out: &mut String, rows: &[Row]) {
             row.result.errors
         );
     }
+}
+
+/// The peer's row of the same scenario as `row`.
+fn peer_row<'a>(rows: &'a [Row], row: &Row) -> Option<&'a Row> {
+    rows.iter()
+        .find(|r| r.server == "peer" && r.name == row.name)
 }
 
 fn mib(bytes: u64) -> String {
@@ -205,12 +206,7 @@ pub fn targets(out: &mut String, rows: &[Row], component_bytes: usize, plain_byt
     let reads: Vec<(&Row, &Row)> = rows
         .iter()
         .filter(|r| r.server == "ours")
-        .filter_map(|r| {
-            let peer = rows
-                .iter()
-                .find(|p| p.server == "peer" && p.name == r.name)?;
-            Some((r, peer))
-        })
+        .filter_map(|r| Some((r, peer_row(rows, r)?)))
         .collect();
     let others: Vec<(&str, f64)> = reads
         .iter()
