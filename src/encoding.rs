@@ -9,50 +9,72 @@ pub fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// `text` as a JSON string literal, quoted and escaped as serde_json escapes it.
-///
-/// For the text block of a tool result, which carries the structured result's
-/// JSON as a string: a page of climbs is tens of kilobytes with a quote every few
-/// bytes, and escaping it was a fifth to a third of what a page or a search cost.
-/// So the text goes eight bytes at a time: each word is stored whole into the
-/// output and the output kept up to its first byte to escape ([`escapes_in`]),
-/// which then gets its escape. serde_json instead copies the run before each
-/// escape with a `memcpy`, inside the component a `memory.copy` and a call out to
-/// the runtime every few bytes.
-pub fn json_string(text: &str) -> String {
-    let bytes = text.as_bytes();
-    // Compact JSON escapes about one byte in eight (quotes); more only regrows.
-    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 16);
-    out.push(b'"');
-    let mut i = 0;
-    while let Some(word) = bytes[i..].first_chunk::<8>() {
-        // Room for the whole word and an escape's eight-byte store.
-        out.reserve(16);
-        let found = escapes_in(u64::from_le_bytes(*word));
-        let keep = if found == 0 {
-            8
-        } else {
-            // The lowest flagged byte is the first one to escape.
-            (found.trailing_zeros() / 8) as usize
-        };
-        push_word(&mut out, word, keep);
-        i += keep;
-        if keep < 8 {
-            let (escaped, len) = escaped(bytes[i]);
-            push_word(&mut out, &escaped, len);
-            i += 1;
+/// A JSON document assembled in one buffer from pieces that are JSON text already
+/// and from string literals escaped in place: a tool result carries its
+/// structured JSON twice, once as it is and once as the text block's string, and a
+/// page of climbs is about 55 KB of it, so neither copy goes through a buffer of
+/// its own.
+pub struct JsonText(Vec<u8>);
+
+impl JsonText {
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self(Vec::with_capacity(bytes))
+    }
+
+    /// Appends `piece` as it is.
+    pub fn push_raw(&mut self, piece: &str) {
+        self.0.extend_from_slice(piece.as_bytes());
+    }
+
+    /// Appends `text` as a JSON string literal, quoted and escaped as serde_json
+    /// escapes it.
+    ///
+    /// Escaping a page of climbs was a fifth to a third of what a page or a search
+    /// cost, with a quote every few bytes. So the text goes eight bytes at a time:
+    /// each word is stored whole into the output and the output kept up to its
+    /// first byte to escape ([`escapes_in`]), which then gets its escape. serde_json
+    /// instead copies the run before each escape with a `memcpy`, inside the
+    /// component a `memory.copy` and a call out to the runtime every few bytes.
+    pub fn push_string(&mut self, text: &str) {
+        let out = &mut self.0;
+        let bytes = text.as_bytes();
+        // Compact JSON escapes about one byte in eight (quotes); more only regrows.
+        out.reserve(bytes.len() + bytes.len() / 4 + 16);
+        out.push(b'"');
+        let mut i = 0;
+        while let Some(word) = bytes[i..].first_chunk::<8>() {
+            // Room for the whole word and an escape's eight-byte store.
+            out.reserve(16);
+            let found = escapes_in(u64::from_le_bytes(*word));
+            let keep = if found == 0 {
+                8
+            } else {
+                // The lowest flagged byte is the first one to escape.
+                (found.trailing_zeros() / 8) as usize
+            };
+            push_word(out, word, keep);
+            i += keep;
+            if keep < 8 {
+                let (escaped, len) = escaped(bytes[i]);
+                push_word(out, &escaped, len);
+                i += 1;
+            }
         }
+        for &byte in &bytes[i..] {
+            out.reserve(8);
+            let (escaped, len) = escaped(byte);
+            push_word(out, &escaped, len);
+        }
+        out.push(b'"');
     }
-    for &byte in &bytes[i..] {
-        out.reserve(8);
-        let (escaped, len) = escaped(byte);
-        push_word(&mut out, &escaped, len);
+
+    pub fn into_string(self) -> String {
+        // SAFETY: every piece was a whole `str`, or a string literal: a `str` cut
+        // only next to ASCII bytes (the escaped ones, all below 0x80), with only
+        // ASCII added; so the bytes are UTF-8 (checking them again would be one
+        // more pass over the whole document).
+        unsafe { String::from_utf8_unchecked(self.0) }
     }
-    out.push(b'"');
-    // SAFETY: `text` is UTF-8 and was cut only next to ASCII bytes (the escaped
-    // ones, all below 0x80), and only ASCII was added, so `out` is UTF-8 too
-    // (checking it again would be one more pass over the whole text).
-    unsafe { String::from_utf8_unchecked(out) }
 }
 
 /// The bytes of `word` (eight bytes of text, the first in the low byte) that JSON
@@ -60,7 +82,7 @@ pub fn json_string(text: &str) -> String {
 /// (below 0x20). Each test is the classic "byte is zero / byte is less than n"
 /// trick on all eight bytes at once; its borrow can flag a byte above a true
 /// match, never one below it, so the lowest flag is exact, which is all
-/// `json_string` reads.
+/// [`JsonText::push_string`] reads.
 fn escapes_in(word: u64) -> u64 {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
@@ -119,6 +141,12 @@ const ESCAPES: [u8; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn json_string(text: &str) -> String {
+        let mut out = JsonText::with_capacity(0);
+        out.push_string(text);
+        out.into_string()
+    }
 
     /// Every mix, at every offset of the eight-byte words, of the bytes around
     /// each edge `escapes_in` tests (control characters and space, the quote, the

@@ -13,6 +13,7 @@ use super::schema;
 use super::schema::Described;
 use super::{CatalogError, CatalogResult, Ctx};
 use crate::climbing::DomainError;
+use crate::encoding::JsonText;
 use crate::identity::Scope;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -387,19 +388,24 @@ pub fn call(ctx: &Ctx, params: &Value) -> CatalogResult<CallResult> {
 }
 
 /// A successful result whose structured content is `structured` (serialized
-/// JSON), with the same JSON as its text, built without re-parsing it.
+/// JSON), with the same JSON as its text, built without re-parsing it, in one
+/// buffer of about its final size (`format!` grows its buffer by doubling from a
+/// few bytes, and a page of 50 climbs is about 55 KB here).
 pub fn success_text(structured: &str) -> String {
-    let text = crate::encoding::json_string(structured);
-    // `concat` allocates the final size once; `format!` grows its buffer by
-    // doubling from a few bytes, and a page of 50 climbs is about 55 KB here.
-    [
-        "{\"content\":[{\"type\":\"text\",\"text\":",
-        &text,
-        "}],\"structuredContent\":",
-        structured,
-        ",\"isError\":false}",
-    ]
-    .concat()
+    const HEAD: &str = "{\"content\":[{\"type\":\"text\",\"text\":";
+    const MIDDLE: &str = "}],\"structuredContent\":";
+    const TAIL: &str = ",\"isError\":false}";
+    // The text is the structured JSON escaped: about one byte in eight more.
+    let escaped = structured.len() + structured.len() / 4 + 16;
+    let mut out = JsonText::with_capacity(
+        HEAD.len() + escaped + MIDDLE.len() + structured.len() + TAIL.len(),
+    );
+    out.push_raw(HEAD);
+    out.push_string(structured);
+    out.push_raw(MIDDLE);
+    out.push_raw(structured);
+    out.push_raw(TAIL);
+    out.into_string()
 }
 
 pub fn error_result(message: String) -> Value {
