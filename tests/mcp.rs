@@ -493,13 +493,13 @@ fn fuel_per_call_stays_within_bounds() {
         // (list_climbs 1,396,030 and search_climbs 1,685,952 while the text block
         // was escaped into a buffer of its own; on a build without wasm-opt, list_climbs 1,542,157 and search_climbs
         // 1,845,098 while the text block was escaped a byte at a time, 1,430,941
-        // and 1,737,141 eight bytes at a time: encoding::json_string; ping 155,570, get_climb 183,379, create_climb 449,731 with jwt-simple's
+        // and 1,737,141 eight bytes at a time: encoding::JsonText; ping 155,570, get_climb 183,379, create_climb 449,731 with jwt-simple's
         // RS256 path in the component; create_climb 415,986 while records were parsed straight from their
         // bytes, store::decode_record; ping 166,157, get_climb 192,323 and create_climb 425,928 with a
         // `format!` for each key and a hash-seeded set of audiences;
         // list_climbs 1,385,432 and search_climbs 1,786,492 with serde_json's
         // escaping of the text block, which is slower for fewer instructions:
-        // encoding::json_string; ping 207,075, get_climb 239,700, list_climbs
+        // encoding::JsonText; ping 207,075, get_climb 239,700, list_climbs
         // 1,521,342 and create_climb 508,791 with the C library's allocator;
         // create_climb 619,400 with index pages, tools/list 368,308 before
         // results were assembled in buffers of their final size, search_climbs
