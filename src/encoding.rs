@@ -21,6 +21,13 @@ impl JsonText {
         Self(Vec::with_capacity(bytes))
     }
 
+    /// About the bytes `text` takes as a string literal, what [`Self::push_string`]
+    /// reserves for it: compact JSON escapes about one byte in eight (quotes); more
+    /// only regrows.
+    pub fn string_size(text: &str) -> usize {
+        text.len() + text.len() / 4 + 16
+    }
+
     /// Appends `piece` as it is.
     pub fn push_raw(&mut self, piece: &str) {
         self.0.extend_from_slice(piece.as_bytes());
@@ -38,8 +45,7 @@ impl JsonText {
     pub fn push_string(&mut self, text: &str) {
         let out = &mut self.0;
         let bytes = text.as_bytes();
-        // Compact JSON escapes about one byte in eight (quotes); more only regrows.
-        out.reserve(bytes.len() + bytes.len() / 4 + 16);
+        out.reserve(Self::string_size(text));
         out.push(b'"');
         let mut i = 0;
         while let Some(word) = bytes[i..].first_chunk::<8>() {

@@ -491,9 +491,10 @@ fn fuel_per_call_stays_within_bounds() {
         // Measured: ping 153,882; tools/list 260,718; get_climb 176,344;
         // list_climbs 1,367,583; search_climbs 1,660,497; create_climb 439,399
         // (list_climbs 1,396,030 and search_climbs 1,685,952 while the text block
-        // was escaped into a buffer of its own; on a build without wasm-opt, list_climbs 1,542,157 and search_climbs
-        // 1,845,098 while the text block was escaped a byte at a time, 1,430,941
-        // and 1,737,141 eight bytes at a time: encoding::JsonText; ping 155,570, get_climb 183,379, create_climb 449,731 with jwt-simple's
+        // was escaped into a buffer of its own; on a build without wasm-opt,
+        // list_climbs 1,542,157 and search_climbs 1,845,098 while the text block
+        // was escaped a byte at a time, 1,430,941 and 1,737,141 eight bytes at a
+        // time: encoding::JsonText; ping 155,570, get_climb 183,379, create_climb 449,731 with jwt-simple's
         // RS256 path in the component; create_climb 415,986 while records were parsed straight from their
         // bytes, store::decode_record; ping 166,157, get_climb 192,323 and create_climb 425,928 with a
         // `format!` for each key and a hash-seeded set of audiences;

@@ -395,11 +395,10 @@ pub fn success_text(structured: &str) -> String {
     const HEAD: &str = "{\"content\":[{\"type\":\"text\",\"text\":";
     const MIDDLE: &str = "}],\"structuredContent\":";
     const TAIL: &str = ",\"isError\":false}";
-    // The text is the structured JSON escaped: about one byte in eight more.
-    let escaped = structured.len() + structured.len() / 4 + 16;
-    let mut out = JsonText::with_capacity(
-        HEAD.len() + escaped + MIDDLE.len() + structured.len() + TAIL.len(),
-    );
+    // The text block is the structured JSON as a string literal.
+    let text = JsonText::string_size(structured);
+    let mut out =
+        JsonText::with_capacity(HEAD.len() + text + MIDDLE.len() + structured.len() + TAIL.len());
     out.push_raw(HEAD);
     out.push_string(structured);
     out.push_raw(MIDDLE);
